@@ -1,0 +1,92 @@
+// The plain parameter structs that cross from the runtime into a local attention kernel (CPU now,
+// CUDA later). One rank's queries against one key/value block; everything is a view described by
+// a base pointer and element strides, so the runtime can point at a sub-range of rows (a zigzag
+// half, a pipeline chunk) without copying.
+//
+// Layouts (element strides; the innermost head_dim elements are contiguous, head stride = head_dim):
+//   q, dout, o, dq : (B, nq, H, d)    row stride >= H * d, batch stride given
+//   k, v, dk, dv   : (B, nk, Hkv, d)  row stride >= Hkv * d, batch stride given
+//   lse, delta     : (B, H, nq)       float32, head stride >= nq, batch stride given
+//
+// Causal masking is by global position: query row i sits at q_pos0 + i * q_pos_stride, key row j at
+// k_pos0 + j * k_pos_stride, and a key is visible when its position <= the query's. Contiguous and
+// zigzag blocks use stride 1; the striped layout uses stride G (which makes "j > r" strictly causal).
+#pragma once
+
+#include <cstdint>
+
+#include "burst/types.hpp"
+
+namespace burst::kernels {
+
+enum class MaskKind : std::uint8_t { none, causal };
+
+struct MaskParams {
+  MaskKind kind = MaskKind::none;
+  std::int64_t q_pos0 = 0, q_pos_stride = 1;
+  std::int64_t k_pos0 = 0, k_pos_stride = 1;
+};
+
+struct FwdBlockParams {
+  DType dtype = DType::f32;  // of q, k, v
+  std::int64_t batch = 0, nq = 0, nk = 0, heads = 0, kv_heads = 0, head_dim = 0;
+  float scale = 0.0f;
+
+  const void* q = nullptr;
+  std::int64_t q_batch_stride = 0, q_row_stride = 0;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  std::int64_t kv_batch_stride = 0, kv_row_stride = 0;  // shared by k and v
+
+  // Running state, folded in place (LAO + GAO, ALGORITHM.md): o is the normalised fp32 output so
+  // far, lse its log-sum-exp; initial state o = 0, lse = -inf.
+  float* o = nullptr;
+  std::int64_t o_batch_stride = 0, o_row_stride = 0;
+  float* lse = nullptr;
+  std::int64_t lse_batch_stride = 0, lse_head_stride = 0;
+
+  MaskParams mask;
+  int tile_q = 64, tile_kv = 64;
+  int threads = 1;
+};
+
+struct BwdBlockParams {
+  DType dtype = DType::f32;  // of q, k, v, dout
+  std::int64_t batch = 0, nq = 0, nk = 0, heads = 0, kv_heads = 0, head_dim = 0;
+  float scale = 0.0f;
+
+  const void* q = nullptr;
+  const void* dout = nullptr;
+  std::int64_t q_batch_stride = 0, q_row_stride = 0;  // shared by q and dout
+  const void* k = nullptr;
+  const void* v = nullptr;
+  std::int64_t kv_batch_stride = 0, kv_row_stride = 0;
+
+  const float* lse = nullptr;    // saved forward statistics
+  const float* delta = nullptr;  // D = rowsum(dout * o)
+  std::int64_t stat_batch_stride = 0, stat_head_stride = 0;  // shared by lse and delta
+
+  // fp32 gradient accumulators, added to (+=).
+  float* dq = nullptr;
+  std::int64_t dq_batch_stride = 0, dq_row_stride = 0;
+  float* dk = nullptr;
+  float* dv = nullptr;
+  std::int64_t dkv_batch_stride = 0, dkv_row_stride = 0;
+
+  MaskParams mask;
+  int tile_q = 64, tile_kv = 64;
+  int threads = 1;
+};
+
+// D = rowsum(dout * o) for the backward pass: dout and o (B, n, H, d) in `dtype` (contiguous rows
+// of H*d), delta (B, H, n) float32 contiguous.
+struct DeltaParams {
+  DType dtype = DType::f32;
+  std::int64_t batch = 0, n = 0, heads = 0, head_dim = 0;
+  const void* dout = nullptr;
+  const void* o = nullptr;
+  float* delta = nullptr;
+  int threads = 1;
+};
+
+}  // namespace burst::kernels
