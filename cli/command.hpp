@@ -1,11 +1,14 @@
-// How a subcommand plugs into burst-tune: each cli/cmd_*.cpp defines one add_*_command that
-// declares its flags on a CLI11 subcommand and sets the action main() runs after parsing.
+// How a subcommand plugs into burst-tune: each cli/cmd_*.cpp registers one function that declares
+// its flags on a CLI11 subcommand and sets the action main() runs after parsing:
+//
+//   BURST_CLI_COMMAND(20, add_run_command)   // 20: position in --help
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace burst::cli {
 
@@ -23,7 +26,23 @@ struct Context {
   Action action;
 };
 
-void add_detect_command(CLI::App& app, Context& ctx);
-void add_run_command(CLI::App& app, Context& ctx);
+using AddCommand = void (*)(CLI::App& app, Context& ctx);
+
+struct CommandRegistry {
+  struct Entry {
+    int order;
+    AddCommand add;
+  };
+  static std::vector<Entry>& entries() {
+    static std::vector<Entry> list;
+    return list;
+  }
+  CommandRegistry(int order, AddCommand add) { entries().push_back({order, add}); }
+};
 
 }  // namespace burst::cli
+
+#define BURST_CLI_CONCAT_(a, b) a##b
+#define BURST_CLI_CONCAT(a, b) BURST_CLI_CONCAT_(a, b)
+#define BURST_CLI_COMMAND(order, fn) \
+  static ::burst::cli::CommandRegistry BURST_CLI_CONCAT(burst_cli_command_, __LINE__)(order, fn)

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
@@ -21,8 +22,9 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", ctx.global.quiet, "Only errors and the result");
   app.add_flag("--json", ctx.global.json, "Print the result as JSON (commands whose output is data)");
 
-  add_detect_command(app, ctx);
-  add_run_command(app, ctx);
+  auto entries = CommandRegistry::entries();
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+  for (const auto& entry : entries) entry.add(app, ctx);
 
   try {
     app.parse(argc, argv);
