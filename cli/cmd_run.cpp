@@ -1,0 +1,36 @@
+// burst-tune run: one configuration, run and measured (and checked with --check).
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/run_flags.hpp"
+
+namespace burst::cli {
+namespace {
+
+void add_run_command(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("run", "Run one BurstAttention configuration and measure it");
+  auto flags = std::make_shared<RunFlags>();
+  add_run_flags(*cmd, *flags);
+  cmd->callback([&ctx, flags] {
+    ctx.action = [&ctx, flags] {
+      RunEnvironment env = make_run_environment(*flags);
+      const tuner::TrialSpec spec = to_trial_spec(*flags, env);
+      const tuner::TrialResult result = tuner::run_trial(spec, env.mpi_world.get());
+      if (!env.is_root()) return 0;
+      if (ctx.global.json) {
+        fmt::print("{}\n", result_json(spec, result, env).dump(2));
+      } else {
+        print_result(spec, result, env);
+      }
+      return check_exit_code(spec, result);
+    };
+  });
+}
+
+}  // namespace
+
+BURST_CLI_COMMAND(20, add_run_command);
+
+}  // namespace burst::cli

@@ -1,0 +1,124 @@
+// burst-tune show --db FILE [--trial ID]: the trials in a database and, for one trial (the given
+// one, else the last one with a trace), per-rank/per-phase time, exposed communication fraction,
+// bytes sent per rank and link class, achieved rates and the kernel summary (db/summary.hpp has
+// the definitions; docs/trace-schema.md derives them).
+#include "burst/error.hpp"
+#include "cli/command.hpp"
+#include "db/database.hpp"
+#include "db/summary.hpp"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace burst::cli {
+namespace {
+
+struct ShowOptions {
+  std::string db_path;
+  std::optional<std::int64_t> trial;
+};
+
+struct TrialRow {
+  std::int64_t id = 0;
+  std::string status, failure, config;
+  std::int64_t samples = 0;
+  double median_s = 0;
+  bool traced = false;
+};
+
+std::vector<TrialRow> trial_rows(const db::Database& db) {
+  std::vector<TrialRow> rows;
+  auto s = db.prepare(
+      "SELECT t.id, t.status, coalesce(t.failure_reason, ''), t.config, "
+      "(SELECT count(*) FROM samples WHERE trial_id = t.id), "
+      "EXISTS (SELECT 1 FROM trial_trace WHERE trial_id = t.id) FROM trials t ORDER BY t.id");
+  while (s.step()) {
+    rows.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4), 0.0, s.int64(5) != 0});
+  }
+  for (auto& r : rows) {  // median of rank 0's samples (all samples when rank 0 has none)
+    auto q = db.prepare("SELECT seconds FROM samples WHERE trial_id = ? ORDER BY seconds");
+    q.bind(1, r.id);
+    std::vector<double> v;
+    while (q.step()) v.push_back(q.real(0));
+    if (!v.empty()) r.median_s = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+  }
+  return rows;
+}
+
+nlohmann::json to_json(const db::TrialSummary& s) {
+  nlohmann::json j = {{"trial", s.trial_id}, {"status", s.status}};
+  for (const auto& p : s.phases) {
+    j["phases"].push_back({{"rank", p.rank}, {"phase", p.phase}, {"count", p.count}, {"total_s", p.total_s}});
+  }
+  for (const auto& r : s.ranks) {
+    j["ranks"].push_back({{"rank", r.rank}, {"pass_s", r.pass_s}, {"comm_s", r.comm_s}, {"exposed_s", r.exposed_s},
+                          {"exposed_fraction", r.exposed_fraction}, {"bytes_sent", r.bytes_sent},
+                          {"achieved_GBps", r.achieved_gbps}, {"link_GBps", r.link_gbps}});
+  }
+  for (const auto& l : s.links) {
+    j["links"].push_back({{"rank", l.rank}, {"class", l.link_class}, {"sends", l.sends}, {"bytes", l.bytes}});
+  }
+  for (const auto& k : s.kernels) {
+    j["kernels"].push_back({{"name", k.name}, {"count", k.count}, {"total_s", k.total_s}});
+  }
+  return j;
+}
+
+int run_show(const ShowOptions& opt, const Context& ctx) {
+  db::Database db(opt.db_path, /*create_if_missing=*/false);
+  const auto rows = trial_rows(db);
+  std::optional<std::int64_t> chosen = opt.trial;
+  if (!chosen) {
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      if (it->traced) {
+        chosen = it->id;
+        break;
+      }
+    }
+  }
+  std::optional<db::TrialSummary> summary;
+  if (chosen) summary = db::summarise(db::load_trial_trace(db, *chosen));  // InvalidArgument if unknown
+
+  if (ctx.global.json) {
+    nlohmann::json j = {{"database", opt.db_path}, {"trials", nlohmann::json::array()}};
+    for (const auto& r : rows) {
+      j["trials"].push_back({{"id", r.id}, {"status", r.status}, {"failure_reason", r.failure},
+                             {"samples", r.samples}, {"median_s", r.median_s}, {"traced", r.traced},
+                             {"config", nlohmann::json::parse(r.config, nullptr, false)}});
+    }
+    if (summary) j["summary"] = to_json(*summary);
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  if (!opt.trial) {
+    fmt::print("{:>6}  {:<8} {:>8} {:>12}  {:<6} {}\n", "trial", "status", "samples", "median ms", "trace",
+               "config / failure");
+    for (const auto& r : rows) {
+      fmt::print("{:>6}  {:<8} {:>8} {:>12.4f}  {:<6} {}\n", r.id, r.status, r.samples, r.median_s * 1e3,
+                 r.traced ? "yes" : "no", r.failure.empty() ? r.config : r.failure);
+    }
+    fmt::print("\n");
+  }
+  if (summary) {
+    fmt::print("{}", db::format_summary(*summary));
+  } else {
+    fmt::print("no trial in {} has a trace\n", opt.db_path);
+  }
+  return 0;
+}
+
+void add_show_command(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<ShowOptions>();
+  auto* cmd = app.add_subcommand("show", "Summarise a burst-tune database: trials, per-rank phase times, "
+                                         "exposed communication, bytes per link class");
+  cmd->add_option("--db", opt->db_path, "Database file written by burst-tune")->required();
+  cmd->add_option("--trial", opt->trial, "Trial id (default: the last trial with a trace)");
+  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_show(*opt, ctx); }; });
+}
+
+}  // namespace
+}  // namespace burst::cli
+
+BURST_CLI_COMMAND(40, burst::cli::add_show_command);

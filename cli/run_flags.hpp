@@ -1,0 +1,49 @@
+// Flags of one configuration run (burst-tune run, burst-tune trace) and their translation to a
+// tuner::TrialSpec; the result printers for humans and for --json.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+#include "cli/shape_flags.hpp"
+#include "tuner/trial.hpp"
+
+namespace burst::cli {
+
+struct RunFlags {
+  ShapeFlags shape;
+  ScheduleFlags schedule;
+  std::string backend = "auto", pass = "fwd";
+  int world = 1, warmup = 1, iters = 3, timeout_ms = 120000;
+  std::uint64_t seed = 0;
+  bool check = false;
+  std::string q, k, v, dout, save;
+  CLI::App* cmd = nullptr;
+};
+
+void add_run_flags(CLI::App& cmd, RunFlags& f);
+
+// The MPI world when launched by mpirun (nullptr otherwise) and the backend actually used.
+struct RunEnvironment {
+  std::unique_ptr<Communicator> mpi_world;
+  std::string backend;  // "cpu"
+  std::string backend_reason;
+  bool is_root() const { return mpi_world == nullptr || mpi_world->rank() == 0; }
+};
+RunEnvironment make_run_environment(const RunFlags& f);
+
+tuner::TrialSpec to_trial_spec(const RunFlags& f, const RunEnvironment& env);
+
+// Largest relative error --check accepts: 1e-5 for fp32, 8 units in the last place of the input
+// dtype for fp16 (8 * 2^-11) and bf16 (8 * 2^-8). See docs/run.md.
+double check_tolerance(DType t);
+
+nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResult& r, const RunEnvironment& env);
+void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, const RunEnvironment& env);
+// 0 when there was no check or it passed, 1 otherwise.
+int check_exit_code(const tuner::TrialSpec& spec, const tuner::TrialResult& r);
+
+}  // namespace burst::cli

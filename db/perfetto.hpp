@@ -1,0 +1,27 @@
+// Chrome trace JSON (opens in Perfetto and chrome://tracing) for one trial:
+//  - one process per rank (pid = rank, named "rank N (host)"), one track per thread (tid = OS tid)
+//    and one per GPU stream (tid = 1'000'000'000 + device * 65536 + stream, named "GPU d stream s");
+//  - ranges as balanced "B"/"E" pairs (properly nested per track), timestamps in microseconds from
+//    the earliest event of the trial;
+//  - a flow arrow ("s" -> "f", shared id) from each send to the receive it feeds: the k-th send
+//    from rank a to peer b with (step, chunk) matches the k-th recv on b from a with the same
+//    (step, chunk).
+#pragma once
+
+#include "db/trace_reader.hpp"
+
+#include <ostream>
+#include <string>
+
+namespace burst::db {
+
+struct PerfettoStats {
+  std::size_t slices = 0;
+  std::size_t flows = 0;
+};
+
+PerfettoStats write_perfetto(const TrialTrace& trace, std::ostream& out);
+// Convenience: load the trial and write `path`; throws burst::Error when the file cannot be written.
+PerfettoStats export_perfetto(const Database& db, std::int64_t trial_id, const std::string& path);
+
+}  // namespace burst::db

@@ -1,0 +1,105 @@
+// Internal helpers shared by the CPU forward and backward kernels: per-thread scratch, the causal
+// mask in tile form, and loaders that turn rows of the input dtype into padded fp32 tiles.
+// Not part of the public kernel API.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "kernels/attention_params.hpp"
+#include "kernels/dtype.hpp"
+#include "kernels/simd.hpp"
+
+namespace burst::kernels::cpu_detail {
+
+inline constexpr float neg_inf = -std::numeric_limits<float>::infinity();
+inline constexpr float log2e = 1.44269504088896340736f;
+inline constexpr float ln2 = 0.693147180559945309417f;
+
+inline std::int64_t round_up(std::int64_t x, std::int64_t m) noexcept { return (x + m - 1) / m * m; }
+
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {  // b > 0
+  const std::int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+// Per-thread fp32 scratch, 64-byte aligned, grown on demand and reused across calls.
+inline float* thread_scratch(std::int64_t floats) {
+  thread_local std::vector<float> buffer;
+  const auto need = static_cast<std::size_t>(floats + 16);
+  if (buffer.size() < need) buffer.resize(need);
+  auto addr = reinterpret_cast<std::uintptr_t>(buffer.data());
+  addr = (addr + 63) & ~std::uintptr_t{63};
+  return reinterpret_cast<float*>(addr);
+}
+
+// How much of a (query tile, key tile) pair the causal mask lets through.
+enum class TileVisibility { none, partial, all };
+
+struct TileMask {
+  MaskParams m;
+
+  std::int64_t q_pos(std::int64_t i) const noexcept { return m.q_pos0 + i * m.q_pos_stride; }
+  std::int64_t k_pos(std::int64_t j) const noexcept { return m.k_pos0 + j * m.k_pos_stride; }
+
+  // Query rows [i0, i0 + ni), key rows [j0, j0 + nj); positions grow with the row index.
+  TileVisibility classify(std::int64_t i0, std::int64_t ni, std::int64_t j0, std::int64_t nj) const noexcept {
+    if (m.kind == MaskKind::none) return TileVisibility::all;
+    if (k_pos(j0) > q_pos(i0 + ni - 1)) return TileVisibility::none;
+    if (k_pos(j0 + nj - 1) <= q_pos(i0)) return TileVisibility::all;
+    return TileVisibility::partial;
+  }
+
+  // Number of keys of the tile starting at j0 (nj keys) visible to query row i: they form a prefix.
+  std::int64_t visible_prefix(std::int64_t i, std::int64_t j0, std::int64_t nj) const noexcept {
+    if (m.kind == MaskKind::none) return nj;
+    const std::int64_t last = floor_div(q_pos(i) - m.k_pos0, m.k_pos_stride);  // last visible key row
+    const std::int64_t n = last - j0 + 1;
+    return n < 0 ? 0 : (n > nj ? nj : n);
+  }
+};
+
+// dst (rows, ld) = src rows * mul, columns [d, ld) and rows [rows, rows_pad) zeroed.
+inline void load_rows(const void* src, DType t, std::int64_t row_stride, std::int64_t rows, std::int64_t rows_pad,
+                      std::int64_t d, float mul, float* dst, std::int64_t ld) noexcept {
+  const std::size_t esize = t == DType::f32 ? 4 : 2;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* out = dst + r * ld;
+    convert_to_float(static_cast<const char*>(src) + static_cast<std::size_t>(r * row_stride) * esize, t, out, d);
+    if (mul != 1.0f)
+      for (std::int64_t c = 0; c < d; ++c) out[c] *= mul;
+    for (std::int64_t c = d; c < ld; ++c) out[c] = 0.0f;
+  }
+  for (std::int64_t r = rows; r < rows_pad; ++r)
+    for (std::int64_t c = 0; c < ld; ++c) dst[r * ld + c] = 0.0f;
+}
+
+// dst (d, ld) = transpose of src rows (rows, d); columns [rows, ld) zeroed. `tmp` holds d floats.
+inline void load_transposed(const void* src, DType t, std::int64_t row_stride, std::int64_t rows, std::int64_t d,
+                            float* dst, std::int64_t ld, float* tmp) noexcept {
+  const std::size_t esize = t == DType::f32 ? 4 : 2;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const char* p = static_cast<const char*>(src) + static_cast<std::size_t>(r * row_stride) * esize;
+    const float* row = reinterpret_cast<const float*>(p);
+    if (t != DType::f32) {
+      convert_to_float(p, t, tmp, d);
+      row = tmp;
+    }
+    for (std::int64_t c = 0; c < d; ++c) dst[c * ld + r] = row[c];
+  }
+  for (std::int64_t c = 0; c < d; ++c)
+    for (std::int64_t r = rows; r < ld; ++r) dst[c * ld + r] = 0.0f;
+}
+
+// Offset in elements of (batch b, row r, head h) in a BSHD view.
+inline std::int64_t bshd(std::int64_t b, std::int64_t bs, std::int64_t r, std::int64_t rs, std::int64_t h,
+                         std::int64_t d) noexcept {
+  return b * bs + r * rs + h * d;
+}
+
+inline const void* offset(const void* base, DType t, std::int64_t elements) noexcept {
+  return static_cast<const char*>(base) + elements * (t == DType::f32 ? 4 : 2);
+}
+
+}  // namespace burst::kernels::cpu_detail

@@ -1,0 +1,88 @@
+#include "runtime/accumulator_ring.hpp"
+
+#include <cstring>
+
+#include "burst/error.hpp"
+#include "kernels/dtype.hpp"
+
+namespace burst::runtime {
+
+AccumulatorRing::AccumulatorRing(const OpConfig& cfg, TransferEngine* engine, const RingSchedule& schedule,
+                                 std::size_t piece_elems)
+    : cfg_(cfg),
+      engine_(engine),
+      schedule_(schedule),
+      piece_elems_(piece_elems),
+      dtype_(cfg.schedule.accum_dtype == AccumDType::fp32 ? DType::f32 : cfg.shape.dtype),
+      home_(piece_elems * static_cast<std::size_t>(cfg.pieces), 0.0f) {}
+
+std::string AccumulatorRing::what(int step) const {
+  return step == cfg_.world ? std::string("backward accumulator home")
+                            : "backward accumulator step " + std::to_string(step);
+}
+
+void AccumulatorRing::begin_step(int step) {
+  if (cfg_.world == 1) return;
+  const int dest = step + 1;  // world means "home"
+  const int block = dest < cfg_.world ? schedule_.block_at(cfg_.rank, dest) : cfg_.rank;
+  const int source = schedule_.holder(block, step);
+  const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
+  Slot& slot = recvs_[dest];
+  slot.data.resize(piece_bytes * static_cast<std::size_t>(cfg_.pieces));
+  for (int c = 0; c < cfg_.pieces; ++c)
+    slot.transfers.push_back(engine_->recv(slot.data.data() + static_cast<std::size_t>(c) * piece_bytes, piece_bytes,
+                                           source, message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world)));
+}
+
+void AccumulatorRing::deliver(int step, int c, float* share) {
+  const std::size_t cc = static_cast<std::size_t>(c);
+  if (cfg_.world == 1) {
+    std::memcpy(home_.data() + cc * piece_elems_, share, piece_elems_ * sizeof(float));
+    return;
+  }
+  const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
+  if (step > 0) {
+    Slot& in = recvs_.at(step);
+    engine_->wait(in.transfers[cc], what(step));
+    const std::byte* src = in.data.data() + cc * piece_bytes;
+    for (std::size_t i = 0; i < piece_elems_; ++i)
+      share[i] += kernels::load_as_float(src, static_cast<std::int64_t>(i), dtype_);
+  }
+  const int owner = schedule_.block_at(cfg_.rank, step);
+  const int dest = step + 1;
+  const int peer = dest < cfg_.world ? schedule_.holder(owner, dest) : owner;
+  Slot& out = sends_[step];
+  out.data.resize(piece_bytes * static_cast<std::size_t>(cfg_.pieces));
+  std::byte* buf = out.data.data() + cc * piece_bytes;
+  kernels::convert_from_float(share, buf, dtype_, static_cast<std::int64_t>(piece_elems_));
+  out.transfers.push_back(
+      engine_->send(buf, piece_bytes, peer, message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world)));
+  bytes_sent_ += piece_bytes;
+  ++messages_sent_;
+}
+
+void AccumulatorRing::end_step(int step) {
+  if (cfg_.world == 1) return;
+  auto out = sends_.find(step);
+  if (out != sends_.end()) {
+    engine_->wait_all(out->second.transfers, what(step + 1));
+    sends_.erase(out);
+  }
+  recvs_.erase(step);
+}
+
+const std::vector<float>& AccumulatorRing::finish() {
+  if (cfg_.world == 1) return home_;
+  Slot& in = recvs_.at(cfg_.world);
+  const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
+  for (int c = 0; c < cfg_.pieces; ++c) {
+    const std::size_t cc = static_cast<std::size_t>(c);
+    engine_->wait(in.transfers[cc], what(cfg_.world));
+    kernels::convert_to_float(in.data.data() + cc * piece_bytes, dtype_, home_.data() + cc * piece_elems_,
+                              static_cast<std::int64_t>(piece_elems_));
+  }
+  recvs_.erase(cfg_.world);
+  return home_;
+}
+
+}  // namespace burst::runtime

@@ -1,0 +1,195 @@
+#include "runtime/attention_impl.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "burst/error.hpp"
+#include "kernels/cpu_attention.hpp"
+
+namespace burst::runtime {
+
+int message_tag(MessageKind kind, int dest_step, int piece, int world) {
+  const int tag = ((static_cast<int>(kind) * (world + 1) + dest_step) * 8) + piece;
+  BURST_CHECK(tag >= 0 && tag <= 32767, "message tag out of range (world size too large for tag encoding)");
+  return tag;
+}
+
+std::byte* BufferPool::acquire() {
+  if (free_.empty()) {
+    all_.push_back(std::make_unique<std::byte[]>(bytes_));
+    return all_.back().get();
+  }
+  std::byte* p = free_.back();
+  free_.pop_back();
+  return p;
+}
+
+void BufferPool::release(std::byte* p) {
+  if (p != nullptr) free_.push_back(p);
+}
+
+OpConfig make_config(const Communicator& comm, const AttentionShape& shape, const Schedule& schedule) {
+  validate(shape, schedule, comm.size());
+  OpConfig cfg;
+  cfg.shape = shape;
+  cfg.schedule = schedule;
+  cfg.rank = comm.rank();
+  cfg.world = comm.size();
+  cfg.n = shape.seq / cfg.world;
+  cfg.pieces = schedule.overlap == Overlap::chunk_pipeline ? schedule.chunks : 1;
+  cfg.nc = cfg.n / cfg.pieces;
+  cfg.hkv = shape.kv_heads_or_heads();
+  cfg.scale = shape.scale_or_default();
+  if (schedule.threads > 0) {
+    cfg.threads = schedule.threads;
+  } else {
+    // Ranks that are threads of this process share its cores.
+    const int in_process = comm.backend() == "local" ? cfg.world : 1;
+    cfg.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / in_process);
+  }
+  cfg.segments.reserve(static_cast<std::size_t>(cfg.world));
+  for (int r = 0; r < cfg.world; ++r) cfg.segments.push_back(layout_segments(schedule.layout, r, cfg.world, cfg.n));
+  return cfg;
+}
+
+void pack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
+               std::int64_t row_begin, std::int64_t rows, void* dst) {
+  const std::size_t e = dtype_size(t);
+  const auto* s = static_cast<const std::byte*>(src);
+  auto* d = static_cast<std::byte*>(dst);
+  const std::size_t row_bytes = static_cast<std::size_t>(row_elems) * e;
+  for (std::int64_t b = 0; b < batch; ++b)
+    std::memcpy(d + static_cast<std::size_t>(b * rows) * row_bytes,
+                s + static_cast<std::size_t>(b * n + row_begin) * row_bytes, static_cast<std::size_t>(rows) * row_bytes);
+}
+
+void unpack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
+                 std::int64_t row_begin, std::int64_t rows, void* dst) {
+  const std::size_t e = dtype_size(t);
+  const auto* s = static_cast<const std::byte*>(src);
+  auto* d = static_cast<std::byte*>(dst);
+  const std::size_t row_bytes = static_cast<std::size_t>(row_elems) * e;
+  for (std::int64_t b = 0; b < batch; ++b)
+    std::memcpy(d + static_cast<std::size_t>(b * n + row_begin) * row_bytes,
+                s + static_cast<std::size_t>(b * rows) * row_bytes, static_cast<std::size_t>(rows) * row_bytes);
+}
+
+void pack_stats(const float* src, std::int64_t batch, std::int64_t heads, std::int64_t n, std::int64_t col_begin,
+                std::int64_t cols, float* dst) {
+  for (std::int64_t b = 0; b < batch; ++b)
+    for (std::int64_t h = 0; h < heads; ++h)
+      std::memcpy(dst + (b * heads + h) * cols, src + (b * heads + h) * n + col_begin,
+                  static_cast<std::size_t>(cols) * sizeof(float));
+}
+
+namespace {
+
+kernels::MaskParams mask_for(const OpConfig& cfg, const Segment& qs, const Segment& ks, bool& skip) {
+  kernels::MaskParams m;
+  skip = false;
+  if (!cfg.shape.causal) return m;
+  switch (causal_visibility(qs, ks)) {
+    case Visibility::none:
+      skip = true;
+      return m;
+    case Visibility::full:
+      return m;
+    case Visibility::partial:
+      m.kind = kernels::MaskKind::causal;
+      m.q_pos0 = qs.pos0;
+      m.q_pos_stride = qs.stride;
+      m.k_pos0 = ks.pos0;
+      m.k_pos_stride = ks.stride;
+      return m;
+  }
+  return m;
+}
+
+}  // namespace
+
+void forward_segments(const OpConfig& cfg, const ForwardOperands& ops, const std::vector<Segment>& q_segments,
+                      const std::vector<Segment>& k_segments) {
+  const auto& s = cfg.shape;
+  for (const Segment& qs : q_segments) {
+    for (const Segment& ks : k_segments) {
+      bool skip = false;
+      const kernels::MaskParams mask = mask_for(cfg, qs, ks, skip);
+      if (skip) continue;
+      kernels::FwdBlockParams p;
+      p.dtype = s.dtype;
+      p.batch = s.batch;
+      p.nq = qs.len;
+      p.nk = ks.len;
+      p.heads = s.heads;
+      p.kv_heads = cfg.hkv;
+      p.head_dim = s.head_dim;
+      p.scale = cfg.scale;
+      p.q = ops.q.row(qs.row);
+      p.q_batch_stride = ops.q.batch_stride;
+      p.q_row_stride = ops.q.row_stride;
+      p.k = ops.k.row(ks.row);
+      p.v = ops.v.row(ks.row);
+      p.kv_batch_stride = ops.k.batch_stride;
+      p.kv_row_stride = ops.k.row_stride;
+      p.o = ops.o + qs.row * s.heads * s.head_dim;
+      p.o_batch_stride = ops.o_batch_stride;
+      p.o_row_stride = s.heads * s.head_dim;
+      p.lse = ops.lse + qs.row;
+      p.lse_batch_stride = ops.lse_batch_stride;
+      p.lse_head_stride = ops.lse_head_stride;
+      p.mask = mask;
+      p.tile_q = cfg.schedule.tile_q;
+      p.tile_kv = cfg.schedule.tile_kv;
+      p.threads = cfg.threads;
+      kernels::cpu_forward_block(p);
+    }
+  }
+}
+
+void backward_segments(const OpConfig& cfg, const BackwardOperands& ops, const std::vector<Segment>& q_segments,
+                       const std::vector<Segment>& k_segments) {
+  const auto& s = cfg.shape;
+  for (const Segment& qs : q_segments) {
+    for (const Segment& ks : k_segments) {
+      bool skip = false;
+      const kernels::MaskParams mask = mask_for(cfg, qs, ks, skip);
+      if (skip) continue;
+      kernels::BwdBlockParams p;
+      p.dtype = s.dtype;
+      p.batch = s.batch;
+      p.nq = qs.len;
+      p.nk = ks.len;
+      p.heads = s.heads;
+      p.kv_heads = cfg.hkv;
+      p.head_dim = s.head_dim;
+      p.scale = cfg.scale;
+      p.q = ops.q.row(qs.row);
+      p.dout = ops.dout.row(qs.row);
+      p.q_batch_stride = ops.q.batch_stride;
+      p.q_row_stride = ops.q.row_stride;
+      p.k = ops.k.row(ks.row);
+      p.v = ops.v.row(ks.row);
+      p.kv_batch_stride = ops.k.batch_stride;
+      p.kv_row_stride = ops.k.row_stride;
+      p.lse = ops.lse.base + qs.row;
+      p.delta = ops.delta.base + qs.row;
+      p.stat_batch_stride = ops.lse.batch_stride;
+      p.stat_head_stride = ops.lse.head_stride;
+      p.dq = ops.dq + qs.row * s.heads * s.head_dim;
+      p.dq_batch_stride = ops.dq_batch_stride;
+      p.dq_row_stride = s.heads * s.head_dim;
+      p.dk = ops.dk + ks.row * cfg.hkv * s.head_dim;
+      p.dv = ops.dv + ks.row * cfg.hkv * s.head_dim;
+      p.dkv_batch_stride = ops.dkv_batch_stride;
+      p.dkv_row_stride = cfg.hkv * s.head_dim;
+      p.mask = mask;
+      p.tile_q = cfg.schedule.tile_q;
+      p.tile_kv = cfg.schedule.tile_kv;
+      p.threads = cfg.threads;
+      kernels::cpu_backward_block(p);
+    }
+  }
+}
+
+}  // namespace burst::runtime

@@ -1,0 +1,107 @@
+// Internals shared by the forward and backward ring executors (runtime/forward.cpp,
+// runtime/backward.cpp). Not installed.
+//
+// Blocks travel "piece-major": a block cut into C pieces along its sequence axis is stored as C
+// contiguous pieces, each holding its tensors one after another, each (B, n/C, heads, d) or, for
+// statistics, (B, heads, n/C). A piece is one message, so chunk_pipeline can compute on piece c as
+// soon as it has arrived; with C = 1 a piece is the whole block.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "burst/attention.hpp"
+#include "kernels/attention_params.hpp"
+#include "runtime/layout.hpp"
+#include "runtime/ring_schedule.hpp"
+#include "runtime/transfer_engine.hpp"
+
+namespace burst::runtime {
+
+// Which messages a tag belongs to; tags are unique per (kind, destination step, piece).
+enum class MessageKind : int { forward_block = 0, backward_block = 1, backward_accumulator = 2 };
+int message_tag(MessageKind kind, int dest_step, int piece, int world);
+
+// A rows view of a (B, rows, heads, d) tensor.
+struct RowsView {
+  const void* base = nullptr;
+  DType dtype = DType::f32;
+  std::int64_t batch_stride = 0;  // elements
+  std::int64_t row_stride = 0;    // elements (heads * d)
+  const std::byte* row(std::int64_t r) const {
+    return static_cast<const std::byte*>(base) + r * row_stride * static_cast<std::int64_t>(dtype_size(dtype));
+  }
+};
+
+// A (B, heads, rows) float32 statistics view.
+struct StatView {
+  const float* base = nullptr;
+  std::int64_t batch_stride = 0, head_stride = 0;
+};
+
+// Reusable byte buffers for blocks in flight.
+class BufferPool {
+ public:
+  explicit BufferPool(std::size_t bytes) : bytes_(bytes) {}
+  std::byte* acquire();
+  void release(std::byte* p);
+
+ private:
+  std::size_t bytes_;
+  std::vector<std::unique_ptr<std::byte[]>> all_;
+  std::vector<std::byte*> free_;
+};
+
+struct OpConfig {
+  AttentionShape shape;
+  Schedule schedule;
+  int rank = 0, world = 1;
+  std::int64_t n = 0;       // tokens per rank
+  int pieces = 1;           // C
+  std::int64_t nc = 0;      // rows per piece
+  std::int64_t hkv = 0;
+  float scale = 0.0f;
+  int threads = 1;
+  std::vector<std::vector<Segment>> segments;  // per rank, local row order
+};
+
+OpConfig make_config(const Communicator& comm, const AttentionShape& shape, const Schedule& schedule);
+
+// Copies rows [c*nc, (c+1)*nc) of a (B, n, heads, d) tensor into piece-major storage at `dst`
+// ((B, nc, heads, d)), and back.
+void pack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
+               std::int64_t row_begin, std::int64_t rows, void* dst);
+void unpack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
+                 std::int64_t row_begin, std::int64_t rows, void* dst);
+// Same for (B, heads, n) float32 statistics.
+void pack_stats(const float* src, std::int64_t batch, std::int64_t heads, std::int64_t n, std::int64_t col_begin,
+                std::int64_t cols, float* dst);
+
+// Attends queries (q rows in q_segments) to keys (k rows in k_segments) and folds the result into
+// the fp32 running state (o, lse), one kernel call per visible segment pair.
+struct ForwardOperands {
+  RowsView q, k, v;
+  float* o = nullptr;  // (B, nq_total, H, d) fp32
+  std::int64_t o_batch_stride = 0;
+  float* lse = nullptr;
+  std::int64_t lse_batch_stride = 0, lse_head_stride = 0;
+};
+void forward_segments(const OpConfig& cfg, const ForwardOperands& ops, const std::vector<Segment>& q_segments,
+                      const std::vector<Segment>& k_segments);
+
+struct BackwardOperands {
+  RowsView q, dout, k, v;
+  StatView lse, delta;
+  float* dq = nullptr;
+  std::int64_t dq_batch_stride = 0;
+  float* dk = nullptr;
+  float* dv = nullptr;
+  std::int64_t dkv_batch_stride = 0;
+};
+void backward_segments(const OpConfig& cfg, const BackwardOperands& ops, const std::vector<Segment>& q_segments,
+                       const std::vector<Segment>& k_segments);
+
+}  // namespace burst::runtime

@@ -1,0 +1,38 @@
+// burst::BurstAttention: validates once, then runs ring passes over the communicator.
+#include <memory>
+
+#include "burst/attention.hpp"
+#include "runtime/passes.hpp"
+
+namespace burst {
+
+struct BurstAttention::Impl {
+  Communicator& comm;
+  runtime::OpConfig cfg;
+  std::unique_ptr<runtime::TransferEngine> engine;  // only with more than one rank
+
+  Impl(Communicator& c, const AttentionShape& shape, const Schedule& schedule)
+      : comm(c), cfg(runtime::make_config(c, shape, schedule)) {
+    if (cfg.world > 1) engine = std::make_unique<runtime::TransferEngine>(comm);
+  }
+};
+
+BurstAttention::BurstAttention(Communicator& comm, const AttentionShape& shape, const Schedule& schedule)
+    : impl_(std::make_unique<Impl>(comm, shape, schedule)) {}
+
+BurstAttention::~BurstAttention() = default;
+
+PassStats BurstAttention::forward(const void* q, const void* k, const void* v, void* o, float* lse) {
+  return runtime::run_forward(impl_->cfg, impl_->engine.get(), q, k, v, o, lse);
+}
+
+PassStats BurstAttention::backward(const void* q, const void* k, const void* v, const void* o, const float* lse,
+                                   const void* dout, void* dq, void* dk, void* dv) {
+  return runtime::run_backward(impl_->cfg, impl_->engine.get(), q, k, v, o, lse, dout, dq, dk, dv);
+}
+
+const AttentionShape& BurstAttention::shape() const { return impl_->cfg.shape; }
+const Schedule& BurstAttention::schedule() const { return impl_->cfg.schedule; }
+std::int64_t BurstAttention::local_seq() const { return impl_->cfg.n; }
+
+}  // namespace burst

@@ -1,0 +1,53 @@
+// Runs the real burst-tune binary (BURST_TUNE_EXE) as a subprocess and captures what it says.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace burst::test {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// `args` is appended to the command line as is (the tests only pass plain words).
+inline CliResult run_cli(const std::string& args) {
+  char dir_template[] = "/tmp/burst_cli_test_XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  CliResult r;
+  if (dir == nullptr) return r;
+  const std::string out = std::string(dir) + "/out", err = std::string(dir) + "/err";
+  // Not under MPI, whatever launched the test.
+  const std::string command = "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_RANK '" BURST_TUNE_EXE "' " + args +
+                              " >'" + out + "' 2>'" + err + "'";
+  const int status = std::system(command.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  rmdir(dir);
+  return r;
+}
+
+inline int count_lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n' ? 1 : 0;
+  return n;
+}
+
+}  // namespace burst::test

@@ -1,0 +1,83 @@
+// Profiles: `burst-tune validate` and `burst-tune explain` as a user runs them (subprocesses).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+#include "profile_test_util.hpp"
+
+#ifdef BURST_TUNE_EXE
+namespace burst::test {
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+Result run_tool(const std::string& args) {
+  const std::string command = std::string("'") + BURST_TUNE_EXE + "' " + args + " 2>&1";
+  Result r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) r.output.append(buffer.data(), n);
+  const int raw = ::pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+TEST(ProfileCli, ValidateGoodAndBrokenFiles) {
+  ScratchDir dir("cli");
+  const std::string good = example_profile_path();
+  Result ok = run_tool("validate '" + good + "'");
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE(ok.output.find(good + ": ok (3 entries)"), std::string::npos) << ok.output;
+
+  auto doc = nlohmann::json::parse(slurp(good));
+  doc["entries"][1]["params"]["ring.chunks"] = "four";
+  const std::string broken = dir.file("broken.json");
+  spit(broken, doc.dump(2));
+  Result bad = run_tool("validate '" + good + "' '" + broken + "'");
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_NE(bad.output.find(broken + ": error: $.entries[1].params[\"ring.chunks\"]: expected integer 1..8"),
+            std::string::npos)
+      << bad.output;
+  EXPECT_NE(bad.output.find(good + ": ok"), std::string::npos) << bad.output;
+
+  Result missing = run_tool("validate '" + dir.file("absent.json") + "'");
+  EXPECT_EQ(missing.status, 1) << missing.output;
+
+  Result as_json = run_tool("validate --json '" + broken + "'");
+  EXPECT_EQ(as_json.status, 1);
+  auto report = nlohmann::json::parse(as_json.output, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << as_json.output;
+  EXPECT_FALSE(report["ok"].get<bool>());
+  EXPECT_EQ(report["files"][0]["problems"][0]["json_path"], "$.entries[1].params[\"ring.chunks\"]");
+}
+
+TEST(ProfileCli, ExplainNamesEntryAndParameters) {
+  const std::string good = example_profile_path();
+  const std::string shape = " --world 4 --seq 8192 --heads 8 --kv-heads 8 --head-dim 64 --dtype fp32 --causal";
+  Result r = run_tool("explain --profile '" + good + "' --here '" + good + "' --backend cpu" + shape);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("selection: exact"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("$.entries[1] (fingerprint matches)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ring.chunks = 4 (entry)"), std::string::npos) << r.output;
+
+  Result j = run_tool("explain --json --profile '" + good + "' --here '" + good + "' --backend cpu" + shape);
+  auto doc = nlohmann::json::parse(j.output, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << j.output;
+  EXPECT_EQ(doc["source"], "exact");
+  EXPECT_EQ(doc["entry_index"], 1);
+
+  Result bad = run_tool("explain --profile '" + good + "' --world 4 --seq 8192 --heads 8 --kv-heads 3");
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--kv-heads"), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace burst::test
+#endif

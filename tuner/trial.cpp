@@ -1,0 +1,261 @@
+#include "tuner/trial.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "burst/error.hpp"
+#include "burst/shard.hpp"
+#include "comm/launch.hpp"
+#include "kernels/dtype.hpp"
+#include "tuner/npy.hpp"
+
+namespace burst::tuner {
+namespace {
+
+using Bytes = std::vector<std::byte>;
+
+struct GlobalInputs {
+  Bytes q, k, v, dout;  // global BSHD tensors in the run's dtype
+};
+
+// Global fp32 outputs, gathered on rank 0.
+struct GlobalOutputs {
+  std::vector<float> o, lse, dq, dk, dv;
+};
+
+Bytes to_dtype(const std::vector<float>& x, DType t) {
+  Bytes out(x.size() * dtype_size(t));
+  kernels::convert_from_float(x.data(), out.data(), t, static_cast<std::int64_t>(x.size()));
+  return out;
+}
+
+std::vector<float> to_float(const void* p, DType t, std::int64_t count) {
+  std::vector<float> out(static_cast<std::size_t>(count));
+  kernels::convert_to_float(p, t, out.data(), count);
+  return out;
+}
+
+std::vector<float> load_or_random(const std::string& file, const char* name, const std::vector<std::int64_t>& shape,
+                                  std::uint64_t seed) {
+  std::int64_t count = 1;
+  for (auto d : shape) count *= d;
+  if (!file.empty()) {
+    NpyArray a = read_npy(file);
+    if (a.shape != shape) {
+      auto txt = [](const std::vector<std::int64_t>& s) {
+        std::string r = "(";
+        for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+        return r + ")";
+      };
+      throw InvalidArgument(file + ": --" + name + " has shape " + txt(a.shape) + ", expected " + txt(shape) +
+                            " (batch, seq, heads, head_dim)");
+    }
+    return std::move(a.data);
+  }
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> x(static_cast<std::size_t>(count));
+  for (float& e : x) e = dist(rng);
+  return x;
+}
+
+GlobalInputs make_inputs(const TrialSpec& spec) {
+  const auto& s = spec.shape;
+  const std::vector<std::int64_t> qshape{s.batch, s.seq, s.heads, s.head_dim};
+  const std::vector<std::int64_t> kvshape{s.batch, s.seq, s.kv_heads_or_heads(), s.head_dim};
+  GlobalInputs in;
+  in.q = to_dtype(load_or_random(spec.q_file, "q", qshape, spec.seed * 4 + 0), s.dtype);
+  in.k = to_dtype(load_or_random(spec.k_file, "k", kvshape, spec.seed * 4 + 1), s.dtype);
+  in.v = to_dtype(load_or_random(spec.v_file, "v", kvshape, spec.seed * 4 + 2), s.dtype);
+  if (spec.pass != Pass::fwd || !spec.do_file.empty())
+    in.dout = to_dtype(load_or_random(spec.do_file, "do", qshape, spec.seed * 4 + 3), s.dtype);
+  return in;
+}
+
+std::string as_string(const std::vector<float>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+}
+
+struct RankRun {
+  TimeStats fwd, bwd;
+  std::uint64_t bytes_fwd = 0, bytes_bwd = 0;
+  GlobalOutputs out;  // rank 0 only, when wanted
+};
+
+// Everything one rank does; identical for local threads and MPI processes.
+RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedule, const GlobalInputs& in,
+                 bool want_outputs, int warmup, int iters) {
+  const auto& s = spec.shape;
+  const int G = c.size(), r = c.rank();
+  const std::int64_t n = s.seq / G, H = s.heads, Hkv = s.kv_heads_or_heads(), d = s.head_dim, B = s.batch;
+  const std::size_t e = dtype_size(s.dtype);
+  const bool do_fwd = spec.pass != Pass::bwd, do_bwd = spec.pass != Pass::fwd;
+  auto local = [&](std::int64_t heads) { return Bytes(static_cast<std::size_t>(B * n * heads * d) * e); };
+  Bytes q = local(H), k = local(Hkv), v = local(Hkv), o = local(H), dq = local(H), dk = local(Hkv), dv = local(Hkv);
+  Bytes dout = do_bwd ? local(H) : Bytes{};
+  std::vector<float> lse(static_cast<std::size_t>(B * H * n));
+  shard_rows(in.q.data(), q.data(), B, s.seq, H * d, e, schedule.layout, r, G);
+  shard_rows(in.k.data(), k.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
+  shard_rows(in.v.data(), v.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
+  if (do_bwd) shard_rows(in.dout.data(), dout.data(), B, s.seq, H * d, e, schedule.layout, r, G);
+
+  BurstAttention op(c, s, schedule);
+  RankRun run;
+  std::vector<double> tf, tb;
+  if (!do_fwd) op.forward(q.data(), k.data(), v.data(), o.data(), lse.data());  // o, lse for the backward
+  for (int it = 0; it < warmup + iters; ++it) {
+    const bool timed = it >= warmup;
+    if (do_fwd) {
+      c.barrier();
+      const PassStats st = op.forward(q.data(), k.data(), v.data(), o.data(), lse.data());
+      double vals[2] = {st.seconds, static_cast<double>(st.bytes_sent)};
+      c.allreduce_max(vals, 2);
+      if (timed) tf.push_back(vals[0]);
+      run.bytes_fwd = static_cast<std::uint64_t>(vals[1]);
+    }
+    if (do_bwd) {
+      c.barrier();
+      const PassStats st = op.backward(q.data(), k.data(), v.data(), o.data(), lse.data(), dout.data(), dq.data(),
+                                       dk.data(), dv.data());
+      double vals[2] = {st.seconds, static_cast<double>(st.bytes_sent)};
+      c.allreduce_max(vals, 2);
+      if (timed) tb.push_back(vals[0]);
+      run.bytes_bwd = static_cast<std::uint64_t>(vals[1]);
+    }
+  }
+  if (do_fwd) run.fwd = summarise(tf);
+  if (do_bwd) run.bwd = summarise(tb);
+  if (!want_outputs) return run;
+
+  // Gather fp32 copies of every output to rank 0 and put them in global order.
+  auto gather_rows = [&](const Bytes& mine, std::int64_t heads, std::vector<float>& global) {
+    const auto parts = c.gather(as_string(to_float(mine.data(), s.dtype, B * n * heads * d)), 0);
+    if (r != 0) return;
+    global.assign(static_cast<std::size_t>(B * s.seq * heads * d), 0.0f);
+    for (int src = 0; src < G; ++src)
+      unshard_rows(parts[static_cast<std::size_t>(src)].data(), global.data(), B, s.seq, heads * d, sizeof(float),
+                   schedule.layout, src, G);
+  };
+  gather_rows(o, H, run.out.o);
+  const auto parts = c.gather(as_string(lse), 0);
+  if (r == 0) {
+    run.out.lse.assign(static_cast<std::size_t>(B * H * s.seq), 0.0f);
+    for (int src = 0; src < G; ++src)
+      unshard_stats(reinterpret_cast<const float*>(parts[static_cast<std::size_t>(src)].data()), run.out.lse.data(), B,
+                    H, s.seq, schedule.layout, src, G);
+  }
+  if (do_bwd) {
+    gather_rows(dq, H, run.out.dq);
+    gather_rows(dk, Hkv, run.out.dk);
+    gather_rows(dv, Hkv, run.out.dv);
+  }
+  return run;
+}
+
+double rel_error(const std::vector<float>& x, const std::vector<float>& ref, bool& finite) {
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i]) && std::isfinite(ref[i])) finite = false;
+    if (!std::isfinite(ref[i])) continue;  // fully masked rows: lse = -inf on both sides
+    num = std::max(num, std::fabs(static_cast<double>(x[i]) - ref[i]));
+    den = std::max(den, std::fabs(static_cast<double>(ref[i])));
+  }
+  return den > 0 ? num / den : num;
+}
+
+}  // namespace
+
+TimeStats summarise(std::vector<double> samples) {
+  TimeStats t;
+  t.samples = samples;
+  if (samples.empty()) return t;
+  std::sort(samples.begin(), samples.end());
+  const std::size_t m = samples.size();
+  t.min = samples.front();
+  t.max = samples.back();
+  t.median = m % 2 ? samples[m / 2] : 0.5 * (samples[m / 2 - 1] + samples[m / 2]);
+  t.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(m);
+  double var = 0;
+  for (double x : samples) var += (x - t.mean) * (x - t.mean);
+  t.stdev = m > 1 ? std::sqrt(var / static_cast<double>(m - 1)) : 0.0;
+  return t;
+}
+
+double CheckErrors::max() const { return std::max({o, lse, dq, dk, dv}); }
+
+TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
+  const int G = mpi_world ? mpi_world->size() : spec.world;
+  validate(spec.shape, spec.schedule, G);
+  BURST_REQUIRE(spec.iters >= 1, "--iters must be at least 1");
+  BURST_REQUIRE(spec.warmup >= 0, "--warmup must be >= 0");
+  if (!spec.save_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(spec.save_dir, ec);
+    BURST_REQUIRE(!ec, "--save " + spec.save_dir + ": cannot create the directory: " + ec.message());
+  }
+  const GlobalInputs in = make_inputs(spec);
+  const bool want_outputs = spec.check || !spec.save_dir.empty();
+  const auto deadline = std::chrono::milliseconds(spec.timeout_ms);
+
+  RankRun main_run;
+  if (mpi_world != nullptr) {
+    mpi_world->set_deadline(deadline);
+    main_run = run_rank(*mpi_world, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters);
+  } else {
+    comm::run_local(G, [&](Communicator& c) {
+      RankRun rr = run_rank(c, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters);
+      if (c.rank() == 0) main_run = std::move(rr);
+    }, deadline);
+  }
+
+  TrialResult result;
+  result.world = G;
+  result.comm_backend = mpi_world ? std::string(mpi_world->backend()) : "local";
+  result.fwd = main_run.fwd;
+  result.bwd = main_run.bwd;
+  result.bytes_fwd = main_run.bytes_fwd;
+  result.bytes_bwd = main_run.bytes_bwd;
+  result.expected_bytes_fwd = spec.pass != Pass::bwd ? forward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
+  result.expected_bytes_bwd = spec.pass != Pass::fwd ? backward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
+  if (result.fwd.median > 0) result.gflops_fwd = forward_flops(spec.shape) / result.fwd.median / 1e9;
+  if (result.bwd.median > 0) result.gflops_bwd = backward_flops(spec.shape) / result.bwd.median / 1e9;
+
+  const bool root = mpi_world == nullptr || mpi_world->rank() == 0;
+  if (spec.check && root) {
+    // The reference: the same inputs on one rank (no ring at all).
+    Schedule single;
+    single.tile_q = spec.schedule.tile_q;
+    single.tile_kv = spec.schedule.tile_kv;
+    single.threads = spec.schedule.threads;
+    RankRun ref;
+    comm::run_local(1, [&](Communicator& c) { ref = run_rank(c, spec, single, in, true, 0, 1); });
+    CheckErrors ce;
+    ce.o = rel_error(main_run.out.o, ref.out.o, ce.finite);
+    ce.lse = rel_error(main_run.out.lse, ref.out.lse, ce.finite);
+    if (spec.pass != Pass::fwd) {
+      ce.dq = rel_error(main_run.out.dq, ref.out.dq, ce.finite);
+      ce.dk = rel_error(main_run.out.dk, ref.out.dk, ce.finite);
+      ce.dv = rel_error(main_run.out.dv, ref.out.dv, ce.finite);
+    }
+    result.check = ce;
+  }
+  if (!spec.save_dir.empty() && root) {
+    const auto& s = spec.shape;
+    const std::int64_t Hkv = s.kv_heads_or_heads();
+    const auto dir = std::filesystem::path(spec.save_dir);
+    write_npy((dir / "o.npy").string(), {s.batch, s.seq, s.heads, s.head_dim}, main_run.out.o.data());
+    write_npy((dir / "lse.npy").string(), {s.batch, s.heads, s.seq}, main_run.out.lse.data());
+    if (spec.pass != Pass::fwd) {
+      write_npy((dir / "dq.npy").string(), {s.batch, s.seq, s.heads, s.head_dim}, main_run.out.dq.data());
+      write_npy((dir / "dk.npy").string(), {s.batch, s.seq, Hkv, s.head_dim}, main_run.out.dk.data());
+      write_npy((dir / "dv.npy").string(), {s.batch, s.seq, Hkv, s.head_dim}, main_run.out.dv.data());
+    }
+  }
+  return result;
+}
+
+}  // namespace burst::tuner

@@ -1,0 +1,58 @@
+// One configuration, run and measured: what `burst-tune run` executes and what the tuner's trials
+// are made of. Works the same with ranks as threads (local) and ranks as MPI processes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "burst/attention.hpp"
+#include "burst/communicator.hpp"
+
+namespace burst::tuner {
+
+struct TrialSpec {
+  AttentionShape shape;
+  Schedule schedule;
+  int world = 1;  // ranks as threads (ignored when an MPI world is given)
+  Pass pass = Pass::fwd;
+  int warmup = 1;
+  int iters = 3;
+  std::uint64_t seed = 0;
+  bool check = false;           // compare with a single-rank run
+  std::string q_file, k_file, v_file, do_file;  // .npy global tensors; random when empty
+  std::string save_dir;         // write o/lse/dq/dk/dv .npy in global order
+  int timeout_ms = 120000;      // deadline of every wait
+};
+
+struct TimeStats {
+  std::vector<double> samples;  // seconds, slowest rank per iteration
+  double min = 0, median = 0, mean = 0, max = 0, stdev = 0;
+  double rel_noise() const { return median > 0 ? stdev / median : 0.0; }
+};
+TimeStats summarise(std::vector<double> samples);
+
+struct CheckErrors {
+  // max |x - x_ref| / max |x_ref| per tensor against the single-rank run.
+  double o = 0, lse = 0, dq = 0, dk = 0, dv = 0;
+  bool finite = true;  // no NaN/Inf from finite inputs
+  double max() const;
+};
+
+struct TrialResult {
+  int world = 1;
+  std::string comm_backend;  // "local" or "mpi"
+  TimeStats fwd, bwd;        // per pass (empty when the pass was not run)
+  double gflops_fwd = 0, gflops_bwd = 0;
+  std::uint64_t bytes_fwd = 0, bytes_bwd = 0;                    // measured, per rank per pass (max over ranks)
+  std::uint64_t expected_bytes_fwd = 0, expected_bytes_bwd = 0;  // ALGORITHM.md formulas
+  std::optional<CheckErrors> check;
+};
+
+// Validates everything (shape, schedule, files) before running anything; throws
+// burst::InvalidArgument for bad input. With `mpi_world` the ranks are its processes and only rank
+// 0's result is complete (it gathers); otherwise spec.world threads run in this process.
+TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world = nullptr);
+
+}  // namespace burst::tuner
