@@ -14,6 +14,7 @@
 #include "burst/profile.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/profile_choice.hpp"
 #include "cli/shape_flags.hpp"
 
 namespace burst::cli {
@@ -85,9 +86,7 @@ int run_explain(const Context& ctx, const ExplainFlags& f) {
   if (!f.here.empty()) {
     here = fingerprint_from_file(f.here);
   } else {
-    here = detect_system().fingerprint;
-    // One process driving --world N local ranks (the local communicator) fills one node.
-    if (here.nodes == 1 && here.ranks_per_node == 1 && f.world > 1) here.ranks_per_node = f.world;
+    here = fingerprint_here(f.world, nullptr);
   }
   const ProfileSet set = load_profile_set(f.profile);
   const Selection s = select_profile_entry(set, here, make_workload_query(shape, f.world, pass), policy, backend);

@@ -4,6 +4,8 @@
 
 #include "burst/config.hpp"
 #include "burst/error.hpp"
+#include "burst/log.hpp"
+#include "cli/profile_choice.hpp"
 #include "comm/launch.hpp"
 
 namespace burst::cli {
@@ -30,6 +32,11 @@ void add_run_flags(CLI::App& cmd, RunFlags& f) {
   cmd.add_option("--do", f.dout, "Global dO (B, N, H, d) .npy")->group("Data");
   cmd.add_option("--seed", f.seed, "Seed of the random inputs")->capture_default_str()->group("Data");
   cmd.add_option("--save", f.save, "Write o, lse, dq, dk, dv .npy (float32, global order) to this directory")->group("Data");
+  cmd.add_option("--profile", f.profile,
+                 "Tuned profile (file or search path): its entry for this shape sets every schedule option "
+                 "not given here")->group("Schedule");
+  cmd.add_option("--policy", f.policy, "Use of profile entries from another machine")->capture_default_str()
+      ->check(CLI::IsMember({"strict", "warn", "ignore"}))->group("Schedule");
   cmd.add_flag("--check", f.check, "Compare with a single-rank run and report the largest relative error")->group("Data");
 }
 
@@ -51,12 +58,20 @@ RunEnvironment make_run_environment(const RunFlags& f) {
   return env;
 }
 
-tuner::TrialSpec to_trial_spec(const RunFlags& f, const RunEnvironment& env) {
+tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env) {
   tuner::TrialSpec spec;
   spec.shape = f.shape.to_shape();
   spec.schedule = f.schedule.to_schedule();
   spec.world = env.mpi_world ? env.mpi_world->size() : f.world;
   spec.pass = parse_pass(f.pass);
+  if (!f.profile.empty()) {
+    const ProfileSet set = load_profile_set(f.profile);
+    const Fingerprint here = fingerprint_here(spec.world, env.mpi_world.get());
+    env.profile = select_profile_entry(set, here, make_workload_query(spec.shape, spec.world, spec.pass),
+                                       parse_profile_policy(f.policy), Backend::cpu);
+    for (const std::string& w : env.profile->warnings) log_warning(w);
+    spec.schedule = override_given(env.profile->schedule, f.schedule, *f.cmd);
+  }
   spec.warmup = f.warmup;
   spec.iters = f.iters;
   spec.seed = f.seed;
@@ -133,6 +148,15 @@ nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResul
     }
   }
   if (!spec.save_dir.empty()) j["saved_to"] = spec.save_dir;
+  if (env.profile) {
+    const Selection& p = *env.profile;
+    nlohmann::json applied = nlohmann::json::array();
+    for (const ResolvedParam& rp : p.params)
+      if (rp.origin == ParamOrigin::entry) applied.push_back(rp.name);
+    j["profile"] = {{"file", p.file}, {"source", to_string(p.source)}, {"entry_index", p.entry_index},
+                    {"fingerprint_match", p.fingerprint_match}, {"explanation", p.explanation},
+                    {"parameters_from_profile", applied}};
+  }
   return j;
 }
 
@@ -147,6 +171,7 @@ void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, con
              to_string(sc.layout), to_string(sc.bwd_comm), to_string(sc.overlap), sc.chunks, to_string(sc.topology),
              sc.topology == Topology::double_ring ? fmt::format(" (groups of {})", sc.group_size) : "",
              to_string(sc.accum_dtype), sc.tile_q, sc.tile_kv);
+  if (env.profile) fmt::print("profile   {}\n", env.profile->explanation);
   if (spec.pass != Pass::bwd) print_pass("forward", r.fwd, r.gflops_fwd, r.bytes_fwd, r.expected_bytes_fwd);
   if (spec.pass != Pass::fwd) print_pass("backward", r.bwd, r.gflops_bwd, r.bytes_bwd, r.expected_bytes_bwd);
   if (r.check) {

@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/shape_flags.hpp"
+#include "burst/profile.hpp"
 #include "tuner/trial.hpp"
 
 namespace burst::cli {
@@ -21,6 +23,7 @@ struct RunFlags {
   std::uint64_t seed = 0;
   bool check = false;
   std::string q, k, v, dout, save;
+  std::string profile, policy = "warn";
   CLI::App* cmd = nullptr;
 };
 
@@ -31,11 +34,14 @@ struct RunEnvironment {
   std::unique_ptr<Communicator> mpi_world;
   std::string backend;  // "cpu"
   std::string backend_reason;
+  std::optional<Selection> profile;  // what --profile chose, when given
   bool is_root() const { return mpi_world == nullptr || mpi_world->rank() == 0; }
 };
 RunEnvironment make_run_environment(const RunFlags& f);
 
-tuner::TrialSpec to_trial_spec(const RunFlags& f, const RunEnvironment& env);
+// The trial to run; with --profile, the schedule comes from the profile's selection for this shape
+// (recorded in env.profile) and every schedule flag given on the command line overrides it.
+tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env);
 
 // Largest relative error --check accepts: 1e-5 for fp32, 8 units in the last place of the input
 // dtype for fp16 (8 * 2^-11) and bf16 (8 * 2^-8). See docs/run.md.

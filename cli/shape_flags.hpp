@@ -25,9 +25,5 @@ struct ScheduleFlags {
 void add_shape_flags(CLI::App& cmd, ShapeFlags& f);
 void add_schedule_flags(CLI::App& cmd, ScheduleFlags& f);
 
-// Names of the schedule options on the command line, to tell "given" from "defaulted".
-inline constexpr const char* kScheduleOptionNames[] = {"--layout", "--bwd-comm", "--overlap", "--chunks",
-                                                      "--topology", "--group-size", "--accum-dtype",
-                                                      "--tile-q", "--tile-kv"};
 
 }  // namespace burst::cli

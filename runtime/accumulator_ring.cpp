@@ -4,6 +4,7 @@
 
 #include "burst/error.hpp"
 #include "kernels/dtype.hpp"
+#include "trace/trace.hpp"
 
 namespace burst::runtime {
 
@@ -29,9 +30,12 @@ void AccumulatorRing::begin_step(int step) {
   const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
   Slot& slot = recvs_[dest];
   slot.data.resize(piece_bytes * static_cast<std::size_t>(cfg_.pieces));
-  for (int c = 0; c < cfg_.pieces; ++c)
+  slot.peer = source;
+  for (int c = 0; c < cfg_.pieces; ++c) {
+    BURST_TRACE_RANGE(trace::Phase::recv, {.peer = source, .step = dest, .bytes = piece_bytes, .chunk = c});
     slot.transfers.push_back(engine_->recv(slot.data.data() + static_cast<std::size_t>(c) * piece_bytes, piece_bytes,
                                            source, message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world)));
+  }
 }
 
 void AccumulatorRing::deliver(int step, int c, float* share) {
@@ -43,7 +47,10 @@ void AccumulatorRing::deliver(int step, int c, float* share) {
   const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
   if (step > 0) {
     Slot& in = recvs_.at(step);
-    engine_->wait(in.transfers[cc], what(step));
+    {
+      BURST_TRACE_RANGE(trace::Phase::wait, {.peer = in.peer, .step = step, .chunk = c});
+      engine_->wait(in.transfers[cc], what(step));
+    }
     const std::byte* src = in.data.data() + cc * piece_bytes;
     for (std::size_t i = 0; i < piece_elems_; ++i)
       share[i] += kernels::load_as_float(src, static_cast<std::int64_t>(i), dtype_);
@@ -55,6 +62,8 @@ void AccumulatorRing::deliver(int step, int c, float* share) {
   out.data.resize(piece_bytes * static_cast<std::size_t>(cfg_.pieces));
   std::byte* buf = out.data.data() + cc * piece_bytes;
   kernels::convert_from_float(share, buf, dtype_, static_cast<std::int64_t>(piece_elems_));
+  out.peer = peer;
+  BURST_TRACE_RANGE(trace::Phase::send, {.peer = peer, .step = dest, .bytes = piece_bytes, .chunk = c});
   out.transfers.push_back(
       engine_->send(buf, piece_bytes, peer, message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world)));
   bytes_sent_ += piece_bytes;
@@ -65,6 +74,7 @@ void AccumulatorRing::end_step(int step) {
   if (cfg_.world == 1) return;
   auto out = sends_.find(step);
   if (out != sends_.end()) {
+    BURST_TRACE_RANGE(trace::Phase::wait, {.peer = out->second.peer, .step = step + 1});
     engine_->wait_all(out->second.transfers, what(step + 1));
     sends_.erase(out);
   }
@@ -77,7 +87,10 @@ const std::vector<float>& AccumulatorRing::finish() {
   const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
   for (int c = 0; c < cfg_.pieces; ++c) {
     const std::size_t cc = static_cast<std::size_t>(c);
-    engine_->wait(in.transfers[cc], what(cfg_.world));
+    {
+      BURST_TRACE_RANGE(trace::Phase::wait, {.peer = in.peer, .step = cfg_.world, .chunk = c});
+      engine_->wait(in.transfers[cc], what(cfg_.world));
+    }
     kernels::convert_to_float(in.data.data() + cc * piece_bytes, dtype_, home_.data() + cc * piece_elems_,
                               static_cast<std::int64_t>(piece_elems_));
   }

@@ -36,6 +36,7 @@ class AccumulatorRing {
   struct Slot {
     std::vector<std::byte> data;  // pieces x piece_elems in the accumulator dtype
     std::vector<TransferHandle> transfers;
+    int peer = -1;  // the rank on the other end (for trace ranges)
   };
   std::string what(int step) const;
 

@@ -9,12 +9,16 @@
 #include "runtime/accumulator_ring.hpp"
 #include "runtime/block_ring.hpp"
 #include "runtime/passes.hpp"
+#include "trace/trace.hpp"
 
 namespace burst::runtime {
 
 PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* q, const void* k, const void* v,
                        const void* o, const float* lse, const void* dout, void* dq, void* dk, void* dv) {
   const auto t0 = std::chrono::steady_clock::now();
+  using trace::Phase;
+  trace::set_thread_rank(cfg.rank);
+  BURST_TRACE_RANGE(Phase::pass_backward);
   const auto& s = cfg.shape;
   const std::int64_t B = s.batch, H = s.heads, d = s.head_dim, n = cfg.n, nc = cfg.nc, Hkv = cfg.hkv;
   const std::size_t b = dtype_size(s.dtype);
@@ -33,7 +37,10 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
   dp.o = o;
   dp.delta = delta.data();
   dp.threads = cfg.threads;
-  kernels::cpu_compute_delta(dp);
+  {
+    BURST_TRACE_RANGE(Phase::delta);
+    kernels::cpu_compute_delta(dp);
+  }
 
   const bool q_scheme = cfg.schedule.bwd_comm == BwdComm::q;
   const std::size_t q_piece = static_cast<std::size_t>(B * nc * H * d);    // (B, nc, H, d)
@@ -45,6 +52,7 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
   BlockRing ring(cfg, engine, schedule, MessageKind::backward_block, block_piece_bytes);
   AccumulatorRing accumulators(cfg, engine, schedule, acc_piece);
   for (int c = 0; c < cfg.pieces; ++c) {
+    BURST_TRACE_RANGE(Phase::pack, {.chunk = c});
     std::byte* dst = ring.own() + static_cast<std::size_t>(c) * block_piece_bytes;
     if (q_scheme) {
       pack_rows(q, B, n, H * d, s.dtype, c * nc, nc, dst);
@@ -86,6 +94,7 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
   }
 
   for (int step = 0; step < schedule.steps(); ++step) {
+    BURST_TRACE_RANGE(Phase::ring_step, {.step = step});
     ring.begin_step(step);
     accumulators.begin_step(step);
     const int owner = schedule.block_at(cfg.rank, step);
@@ -100,10 +109,12 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
         const auto* stats = reinterpret_cast<const float*>(p + 2 * q_piece * b);
         ops.delta = StatView{stats, H * nc, nc};
         ops.lse = StatView{stats + stat_piece, H * nc, nc};
+        BURST_TRACE_RANGE(Phase::compute, {.step = step, .chunk = c});
         backward_segments(cfg, ops, travelling, mine);
       } else {
         ops.k = RowsView{p, s.dtype, nc * Hkv * d, Hkv * d};
         ops.v = RowsView{p + kv_piece * b, s.dtype, nc * Hkv * d, Hkv * d};
+        BURST_TRACE_RANGE(Phase::compute, {.step = step, .chunk = c});
         backward_segments(cfg, ops, mine, travelling);
       }
       accumulators.deliver(step, c, share.data());
@@ -113,6 +124,7 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
   }
 
   const std::vector<float>& home = accumulators.finish();
+  BURST_TRACE_RANGE(Phase::unpack);
   for (int c = 0; c < cfg.pieces; ++c) {
     const float* piece = home.data() + static_cast<std::size_t>(c) * acc_piece;
     if (q_scheme) {

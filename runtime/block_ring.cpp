@@ -1,6 +1,7 @@
 #include "runtime/block_ring.hpp"
 
 #include "burst/error.hpp"
+#include "trace/trace.hpp"
 
 namespace burst::runtime {
 
@@ -28,15 +29,21 @@ void BlockRing::post_recvs(int step) {
     BURST_CHECK(h.buffer == nullptr, "block received twice");
     h.buffer = pool_.acquire();
     const int source = schedule_.block_source(cfg_.rank, s.dest_step);
-    for (int c = 0; c < cfg_.pieces; ++c)
+    h.source = source;
+    for (int c = 0; c < cfg_.pieces; ++c) {
+      BURST_TRACE_RANGE(trace::Phase::recv,
+                        {.peer = source, .step = s.dest_step, .bytes = piece_bytes_, .chunk = c});
       h.recvs.push_back(engine_->recv(h.buffer + static_cast<std::size_t>(c) * piece_bytes_, piece_bytes_, source,
                                       message_tag(kind_, s.dest_step, c, cfg_.world)));
+    }
   }
 }
 
 void BlockRing::post_sends(int step, int c) {
   Held& h = held_.at(step);
   for (const BlockSend& s : schedule_.block_sends(cfg_.rank, step)) {
+    h.dest = h.sends.empty() || h.dest == s.peer ? s.peer : -1;
+    BURST_TRACE_RANGE(trace::Phase::send, {.peer = s.peer, .step = s.dest_step, .bytes = piece_bytes_, .chunk = c});
     h.sends.push_back(engine_->send(h.buffer + static_cast<std::size_t>(c) * piece_bytes_, piece_bytes_, s.peer,
                                     message_tag(kind_, s.dest_step, c, cfg_.world)));
     bytes_sent_ += piece_bytes_;
@@ -52,7 +59,10 @@ void BlockRing::begin_step(int step) {
     case Overlap::double_buffer: {
       // Block `step` arrived during the previous step's compute; it must be whole before it moves on.
       const Held& h = held_.at(step);
-      for (const TransferHandle& r : h.recvs) engine_->wait(r, what(step));
+      if (!h.recvs.empty()) {
+        BURST_TRACE_RANGE(trace::Phase::wait, {.peer = h.source, .step = step});
+        for (const TransferHandle& r : h.recvs) engine_->wait(r, what(step));
+      }
       for (int c = 0; c < cfg_.pieces; ++c) post_sends(step, c);
       post_recvs(step);
       return;
@@ -65,7 +75,10 @@ void BlockRing::begin_step(int step) {
 
 const std::byte* BlockRing::piece(int step, int c) {
   Held& h = held_.at(step);
-  if (!h.recvs.empty()) engine_->wait(h.recvs[static_cast<std::size_t>(c)], what(step));
+  if (!h.recvs.empty()) {
+    BURST_TRACE_RANGE(trace::Phase::wait, {.peer = h.source, .step = step, .chunk = c});
+    engine_->wait(h.recvs[static_cast<std::size_t>(c)], what(step));
+  }
   if (cfg_.world > 1 && cfg_.schedule.overlap == Overlap::chunk_pipeline) post_sends(step, c);
   return h.buffer + static_cast<std::size_t>(c) * piece_bytes_;
 }
@@ -77,11 +90,17 @@ void BlockRing::end_step(int step) {
       for (int c = 0; c < cfg_.pieces; ++c) post_sends(step, c);
       post_recvs(step);
     }
-    engine_->wait_all(h.sends, what(step));
+    {
+      BURST_TRACE_RANGE(trace::Phase::wait, {.peer = h.dest, .step = step});
+      engine_->wait_all(h.sends, what(step));
+    }
     if (cfg_.schedule.overlap == Overlap::none) {
       // Transfer, then compute: the next blocks are complete before the next step begins.
-      for (const BlockSend& s : schedule_.block_sends(cfg_.rank, step))
-        for (const TransferHandle& r : held_.at(s.dest_step).recvs) engine_->wait(r, what(s.dest_step));
+      for (const BlockSend& s : schedule_.block_sends(cfg_.rank, step)) {
+        const Held& next = held_.at(s.dest_step);
+        BURST_TRACE_RANGE(trace::Phase::wait, {.peer = next.source, .step = s.dest_step});
+        for (const TransferHandle& r : next.recvs) engine_->wait(r, what(s.dest_step));
+      }
     }
   }
   pool_.release(h.buffer);

@@ -41,6 +41,8 @@ class BlockRing {
     std::byte* buffer = nullptr;
     std::vector<TransferHandle> recvs;  // one per piece (empty for the own block)
     std::vector<TransferHandle> sends;
+    int source = -1;  // the rank the pieces come from (for trace ranges)
+    int dest = -1;    // the rank they go to; -1 when several (for trace ranges)
   };
   void post_recvs(int step);
   void post_sends(int step, int c);

@@ -7,6 +7,7 @@
 #include "kernels/dtype.hpp"
 #include "runtime/block_ring.hpp"
 #include "runtime/passes.hpp"
+#include "trace/trace.hpp"
 
 namespace burst::runtime {
 
@@ -22,6 +23,9 @@ void store_piece_rows(const float* piece, std::int64_t batch, std::int64_t nc, s
 PassStats run_forward(const OpConfig& cfg, TransferEngine* engine, const void* q, const void* k, const void* v,
                       void* o, float* lse) {
   const auto t0 = std::chrono::steady_clock::now();
+  using trace::Phase;
+  trace::set_thread_rank(cfg.rank);
+  BURST_TRACE_RANGE(Phase::pass_forward);
   const auto& s = cfg.shape;
   const std::int64_t B = s.batch, H = s.heads, d = s.head_dim, n = cfg.n, nc = cfg.nc, Hkv = cfg.hkv;
   const std::size_t b = dtype_size(s.dtype);
@@ -30,6 +34,7 @@ PassStats run_forward(const OpConfig& cfg, TransferEngine* engine, const void* q
   BlockRing ring(cfg, engine, schedule, MessageKind::forward_block, 2 * piece_elems * b);
 
   for (int c = 0; c < cfg.pieces; ++c) {
+    BURST_TRACE_RANGE(Phase::pack, {.chunk = c});
     std::byte* dst = ring.own() + static_cast<std::size_t>(c) * ring.piece_bytes();
     pack_rows(k, B, n, Hkv * d, s.dtype, c * nc, nc, dst);
     pack_rows(v, B, n, Hkv * d, s.dtype, c * nc, nc, dst + piece_elems * b);
@@ -47,19 +52,24 @@ PassStats run_forward(const OpConfig& cfg, TransferEngine* engine, const void* q
 
   const std::vector<Segment>& mine = cfg.segments[static_cast<std::size_t>(cfg.rank)];
   for (int step = 0; step < schedule.steps(); ++step) {
+    BURST_TRACE_RANGE(Phase::ring_step, {.step = step});
     ring.begin_step(step);
     const int owner = schedule.block_at(cfg.rank, step);
     for (int c = 0; c < cfg.pieces; ++c) {
       const std::byte* p = ring.piece(step, c);
       ops.k = RowsView{p, s.dtype, nc * Hkv * d, Hkv * d};
       ops.v = RowsView{p + piece_elems * b, s.dtype, nc * Hkv * d, Hkv * d};
+      BURST_TRACE_RANGE(Phase::compute, {.step = step, .chunk = c});
       forward_segments(cfg, ops, mine, slice_segments(cfg.segments[static_cast<std::size_t>(owner)], c * nc, (c + 1) * nc));
     }
     ring.end_step(step);
   }
 
-  kernels::convert_from_float(acc_o.data(), o, s.dtype, B * n * H * d);
-  std::memcpy(lse, acc_lse.data(), acc_lse.size() * sizeof(float));
+  {
+    BURST_TRACE_RANGE(Phase::unpack);
+    kernels::convert_from_float(acc_o.data(), o, s.dtype, B * n * H * d);
+    std::memcpy(lse, acc_lse.data(), acc_lse.size() * sizeof(float));
+  }
   PassStats stats;
   stats.bytes_sent = ring.bytes_sent();
   stats.messages_sent = ring.messages_sent();

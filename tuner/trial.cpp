@@ -11,6 +11,7 @@
 #include "burst/shard.hpp"
 #include "comm/launch.hpp"
 #include "kernels/dtype.hpp"
+#include "trace/host_tracer.hpp"
 #include "tuner/npy.hpp"
 
 namespace burst::tuner {
@@ -84,11 +85,22 @@ struct RankRun {
   TimeStats fwd, bwd;
   std::uint64_t bytes_fwd = 0, bytes_bwd = 0;
   GlobalOutputs out;  // rank 0 only, when wanted
+  std::vector<trace::RankTrace> traces;          // rank 0 only, with spec.trace
+  std::vector<std::vector<double>> rank_samples;  // rank 0 only, with spec.trace
 };
 
+std::vector<double> doubles_of(const std::string& bytes) {
+  std::vector<double> v(bytes.size() / sizeof(double));
+  if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * sizeof(double));
+  return v;
+}
+
 // Everything one rank does; identical for local threads and MPI processes.
+// `tracing`: record the timed iterations. `local_world`: the ranks are threads of this process, so
+// rank 0 alone starts/stops the process-wide HostTracer and splits its events by rank; MPI ranks
+// each trace their own process and gather to rank 0.
 RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedule, const GlobalInputs& in,
-                 bool want_outputs, int warmup, int iters) {
+                 bool want_outputs, int warmup, int iters, bool tracing = false, bool local_world = true) {
   const auto& s = spec.shape;
   const int G = c.size(), r = c.rank();
   const std::int64_t n = s.seq / G, H = s.heads, Hkv = s.kv_heads_or_heads(), d = s.head_dim, B = s.batch;
@@ -105,13 +117,25 @@ RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedul
 
   BurstAttention op(c, s, schedule);
   RankRun run;
-  std::vector<double> tf, tb;
+  std::vector<double> tf, tb, own;
+  auto& tracer = trace::HostTracer::instance();
+  const bool process_leader = !local_world || r == 0;
   if (!do_fwd) op.forward(q.data(), k.data(), v.data(), o.data(), lse.data());  // o, lse for the backward
   for (int it = 0; it < warmup + iters; ++it) {
     const bool timed = it >= warmup;
+    if (tracing && it == warmup) {
+      c.barrier();
+      if (process_leader) {
+        trace::set_enabled(true);
+        tracer.start();
+      }
+      c.barrier();
+    }
+    double own_s = 0;
     if (do_fwd) {
       c.barrier();
       const PassStats st = op.forward(q.data(), k.data(), v.data(), o.data(), lse.data());
+      own_s += st.seconds;
       double vals[2] = {st.seconds, static_cast<double>(st.bytes_sent)};
       c.allreduce_max(vals, 2);
       if (timed) tf.push_back(vals[0]);
@@ -121,11 +145,30 @@ RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedul
       c.barrier();
       const PassStats st = op.backward(q.data(), k.data(), v.data(), o.data(), lse.data(), dout.data(), dq.data(),
                                        dk.data(), dv.data());
+      own_s += st.seconds;
       double vals[2] = {st.seconds, static_cast<double>(st.bytes_sent)};
       c.allreduce_max(vals, 2);
       if (timed) tb.push_back(vals[0]);
       run.bytes_bwd = static_cast<std::uint64_t>(vals[1]);
     }
+    if (timed) own.push_back(own_s);
+  }
+  if (tracing) {
+    c.barrier();  // every rank of this process is done before the tracer stops
+    std::vector<trace::HostEvent> events;
+    if (process_leader) {
+      tracer.stop();
+      trace::set_enabled(false);
+      events = tracer.drain();
+    }
+    if (!local_world) {
+      run.traces = trace::gather_events(c, trace::make_rank_trace(r, std::move(events)), 0);
+    } else if (r == 0) {
+      run.traces = trace::split_by_rank(std::move(events), G);
+    }
+    const auto parts = c.gather(std::string(reinterpret_cast<const char*>(own.data()), own.size() * sizeof(double)), 0);
+    if (r == 0)
+      for (const auto& p : parts) run.rank_samples.push_back(doubles_of(p));
   }
   if (do_fwd) run.fwd = summarise(tf);
   if (do_bwd) run.bwd = summarise(tb);
@@ -204,10 +247,12 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   RankRun main_run;
   if (mpi_world != nullptr) {
     mpi_world->set_deadline(deadline);
-    main_run = run_rank(*mpi_world, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters);
+    main_run = run_rank(*mpi_world, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters, spec.trace,
+                        /*local_world=*/false);
   } else {
     comm::run_local(G, [&](Communicator& c) {
-      RankRun rr = run_rank(c, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters);
+      RankRun rr = run_rank(c, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters, spec.trace,
+                            /*local_world=*/true);
       if (c.rank() == 0) main_run = std::move(rr);
     }, deadline);
   }
@@ -219,6 +264,8 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   result.bwd = main_run.bwd;
   result.bytes_fwd = main_run.bytes_fwd;
   result.bytes_bwd = main_run.bytes_bwd;
+  result.traces = std::move(main_run.traces);
+  result.rank_samples = std::move(main_run.rank_samples);
   result.expected_bytes_fwd = spec.pass != Pass::bwd ? forward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
   result.expected_bytes_bwd = spec.pass != Pass::fwd ? backward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
   if (result.fwd.median > 0) result.gflops_fwd = forward_flops(spec.shape) / result.fwd.median / 1e9;

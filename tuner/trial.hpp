@@ -9,6 +9,7 @@
 
 #include "burst/attention.hpp"
 #include "burst/communicator.hpp"
+#include "trace/host_tracer.hpp"
 
 namespace burst::tuner {
 
@@ -24,6 +25,10 @@ struct TrialSpec {
   std::string q_file, k_file, v_file, do_file;  // .npy global tensors; random when empty
   std::string save_dir;         // write o/lse/dq/dk/dv .npy in global order
   int timeout_ms = 120000;      // deadline of every wait
+  // Record the burst trace ranges (trace/trace.hpp) of every timed iteration (all of them, not the
+  // warmup ones): tracing is enabled and the HostTracer started just before the first timed
+  // iteration and stopped right after the last; rank 0's TrialResult gets every rank's events.
+  bool trace = false;
 };
 
 struct TimeStats {
@@ -48,6 +53,10 @@ struct TrialResult {
   std::uint64_t bytes_fwd = 0, bytes_bwd = 0;                    // measured, per rank per pass (max over ranks)
   std::uint64_t expected_bytes_fwd = 0, expected_bytes_bwd = 0;  // ALGORITHM.md formulas
   std::optional<CheckErrors> check;
+  // With spec.trace, on rank 0: one RankTrace per rank (index = rank), timestamps on rank 0's
+  // clock, and each rank's own seconds per timed iteration (forward + backward of that iteration).
+  std::vector<trace::RankTrace> traces;
+  std::vector<std::vector<double>> rank_samples;
 };
 
 // Validates everything (shape, schedule, files) before running anything; throws

@@ -78,6 +78,39 @@ TEST(ProfileCli, ExplainNamesEntryAndParameters) {
   EXPECT_NE(bad.output.find("--kv-heads"), std::string::npos) << bad.output;
 }
 
+
+// A profile changes what `run` executes (visible in --json); flags given on the command line win,
+// and a strict policy refuses an entry measured elsewhere.
+TEST(ProfileCli, RunTakesItsScheduleFromTheProfile) {
+  const std::string common = "run --json --profile '" + example_profile_path() +
+                             "' --world 4 --seq 1024 --heads 8 --head-dim 64 --causal --iters 1 --warmup 0";
+  Result r = run_tool(common);
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(doc["schedule"]["layout"], "zigzag");
+  EXPECT_EQ(doc["schedule"]["overlap"], "double_buffer");
+  EXPECT_EQ(doc["schedule"]["tile_kv"], 128);
+  EXPECT_EQ(doc["schedule"]["chunks"], 1) << "ring.chunks only applies to chunk_pipeline";
+  EXPECT_EQ(doc["profile"]["entry_index"], 0);
+  EXPECT_EQ(doc["profile"]["source"], "foreign_fingerprint");
+
+  r = run_tool(common + " --layout striped --tile-kv 32");
+  ASSERT_EQ(r.status, 0) << r.output;
+  doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(doc["schedule"]["layout"], "striped");
+  EXPECT_EQ(doc["schedule"]["tile_kv"], 32);
+  EXPECT_EQ(doc["schedule"]["overlap"], "double_buffer");
+
+  r = run_tool(common + " --policy strict");
+  ASSERT_EQ(r.status, 0) << r.output;
+  doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(doc["profile"]["source"], "defaults");
+  EXPECT_EQ(doc["schedule"]["layout"], "contiguous");
+
+  r = run_tool("run --profile /nonexistent/profile.json --seq 64");
+  EXPECT_EQ(r.status, 2) << r.output;
+}
+
 }  // namespace
 }  // namespace burst::test
 #endif

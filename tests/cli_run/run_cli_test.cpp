@@ -1,0 +1,224 @@
+// burst-tune run as a subprocess: --check and byte counts over the schedules, usage errors before
+// anything runs (exit 2, one line naming the problem), --save and .npy inputs.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli/run_cli.hpp"
+#include "tuner/npy.hpp"
+
+namespace burst::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSmall = "run --seq 256 --heads 2 --head-dim 32 --iters 1 --warmup 0 --threads 1";
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("burst_cli_run_" + std::to_string(getpid()) + "_" + name)) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+nlohmann::json run_json(const std::string& args) {
+  const auto r = run_cli(args + " --json");
+  EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.out;
+  return j;
+}
+
+void expect_pass_bytes(const nlohmann::json& j, const char* pass) {
+  ASSERT_TRUE(j.contains(pass)) << j.dump();
+  const auto sent = j[pass]["bytes_sent_per_rank"].get<std::uint64_t>();
+  EXPECT_GT(sent, 0u) << pass;
+  EXPECT_EQ(sent, j[pass]["expected_bytes_per_rank"].get<std::uint64_t>()) << pass;
+}
+
+void expect_checked(const nlohmann::json& j, double tolerance) {
+  ASSERT_TRUE(j.contains("check")) << j.dump();
+  const auto& c = j["check"];
+  EXPECT_TRUE(c["ok"].get<bool>()) << c.dump();
+  EXPECT_TRUE(c["finite"].get<bool>()) << c.dump();
+  EXPECT_DOUBLE_EQ(c["tolerance"].get<double>(), tolerance);
+  EXPECT_LE(c["max"].get<double>(), c["tolerance"].get<double>()) << c.dump();
+  for (const char* t : {"o", "lse", "dq", "dk", "dv"}) {
+    ASSERT_TRUE(c.contains(t)) << t;
+    EXPECT_LE(c[t].get<double>(), c["max"].get<double>()) << t;
+  }
+}
+
+// --- --check and the byte counts over every overlap strategy and both backward schemes ---------
+
+class RunSchedules : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(RunSchedules, World4CausalZigzagChecksAndCountsBytes) {
+  const auto& [overlap, bwd] = GetParam();
+  const std::string args = kSmall + " --world 4 --causal --layout zigzag --pass fwd+bwd --check " + overlap +
+                           " --bwd-comm " + bwd;
+  const auto j = run_json(args);
+  EXPECT_EQ(j["world"].get<int>(), 4);
+  EXPECT_EQ(j["schedule"]["bwd_comm"].get<std::string>(), bwd);
+  EXPECT_EQ(j["schedule"]["layout"].get<std::string>(), "zigzag");
+  EXPECT_TRUE(j["shape"]["causal"].get<bool>());
+  expect_checked(j, 1e-5);
+  expect_pass_bytes(j, "forward");
+  expect_pass_bytes(j, "backward");
+  // forward: (G-1) * 2 * B * n * Hkv * d * b = 3 * 2 * 64 * 2 * 32 * 4
+  EXPECT_EQ(j["forward"]["bytes_sent_per_rank"].get<std::uint64_t>(), 3u * 2 * 64 * 2 * 32 * 4);
+  // backward q : (G-1)*B*n*H*(2*d*b + 8) + G*B*n*H*d*4; kv : (G-1)*B*n*Hkv*2*d*b + G*B*n*Hkv*2*d*4
+  const std::uint64_t expected_bwd =
+      bwd == "q" ? 3u * 64 * 2 * (2 * 32 * 4 + 8) + 4u * 64 * 2 * 32 * 4 : 3u * 64 * 2 * 2 * 32 * 4 + 4u * 64 * 2 * 2 * 32 * 4;
+  EXPECT_EQ(j["backward"]["bytes_sent_per_rank"].get<std::uint64_t>(), expected_bwd);
+}
+
+INSTANTIATE_TEST_SUITE_P(Overlaps, RunSchedules,
+                         ::testing::Combine(::testing::Values("--overlap none", "--overlap double_buffer",
+                                                              "--overlap chunk_pipeline --chunks 2"),
+                                            ::testing::Values("q", "kv")));
+
+TEST(RunCheck, Bf16Passes) {
+  const auto j = run_json(kSmall + " --world 2 --dtype bf16 --causal --layout zigzag --pass fwd+bwd --check");
+  EXPECT_EQ(j["shape"]["dtype"].get<std::string>(), "bf16");
+  expect_checked(j, 8.0 / 256.0);
+  expect_pass_bytes(j, "forward");
+  expect_pass_bytes(j, "backward");
+}
+
+TEST(RunCheck, HumanOutputSaysOk) {
+  const auto r = run_cli(kSmall + " --world 2 --pass fwd --check");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("check"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("expected"), std::string::npos) << "byte count mismatch: " << r.out;
+}
+
+// --- usage errors: exit 2, nothing on stdout, first stderr line names the problem --------------
+
+void expect_usage_error(const std::string& args, const std::vector<std::string>& mentions) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out << r.err;
+  EXPECT_TRUE(r.out.empty()) << args << ": ran anyway: " << r.out;
+  EXPECT_LE(count_lines(r.err), 2) << r.err;
+  const std::string line = first_line(r.err);
+  EXPECT_EQ(line.rfind("burst-tune: error: ", 0), 0u) << line;
+  for (const auto& m : mentions) EXPECT_NE(line.find(m), std::string::npos) << args << " -> " << line << " lacks " << m;
+}
+
+TEST(RunErrors, SeqNotDivisibleByWorld) {
+  expect_usage_error("run --seq 100 --world 3 --heads 2 --head-dim 32", {"100", "3", "divisible"});
+}
+
+TEST(RunErrors, ZigzagNeedsTwiceWorld) {
+  expect_usage_error("run --seq 36 --world 4 --layout zigzag --heads 2 --head-dim 32", {"zigzag", "36"});
+}
+
+TEST(RunErrors, ChunksMustDivideLocalTokens) {
+  expect_usage_error(kSmall + " --world 4 --overlap chunk_pipeline --chunks 3", {"chunk", "3"});
+}
+
+TEST(RunErrors, KvHeadsMustDivideHeads) {
+  expect_usage_error("run --seq 256 --heads 4 --kv-heads 3 --head-dim 32", {"3", "4"});
+}
+
+TEST(RunErrors, UnsupportedHeadDim) {
+  expect_usage_error("run --seq 256 --heads 2 --head-dim 60", {"60"});
+}
+
+TEST(RunErrors, UnknownLayoutRejectedByParser) {
+  expect_usage_error(kSmall + " --layout diagonal", {"--layout", "diagonal"});
+}
+
+TEST(RunErrors, CudaBackendNotInThisBuild) {
+  expect_usage_error(kSmall + " --backend cuda", {"cuda"});
+}
+
+TEST(RunErrors, MalformedQFile) {
+  TempDir dir("malformed");
+  const std::string path = dir.file("q.npy");
+  { std::ofstream(path) << "this is not an npy file"; }
+  expect_usage_error(kSmall + " --q " + path, {path});
+}
+
+TEST(RunErrors, QFileWithWrongShape) {
+  TempDir dir("wrongshape");
+  const std::string path = dir.file("q.npy");
+  std::vector<float> data(1 * 128 * 2 * 32, 0.5f);  // N = 128 but --seq 256
+  tuner::write_npy(path, {1, 128, 2, 32}, data.data());
+  expect_usage_error(kSmall + " --q " + path, {path});
+}
+
+// --- --save and .npy inputs ---------------------------------------------------------------------
+
+const std::string kGqa = "run --seq 128 --heads 4 --kv-heads 2 --head-dim 32 --batch 2 --iters 1 --warmup 0 "
+                         "--threads 1 --world 2 --causal --layout zigzag --pass fwd+bwd";
+
+void expect_shape(const std::string& path, const std::vector<std::int64_t>& shape) {
+  ASSERT_TRUE(fs::exists(path)) << path;
+  const auto a = tuner::read_npy(path);
+  EXPECT_EQ(a.shape, shape) << path;
+  for (float x : a.data) ASSERT_TRUE(std::isfinite(x)) << path;
+}
+
+TEST(RunSave, WritesOutputsWithGlobalShapes) {
+  TempDir dir("save");
+  const auto r = run_cli(kGqa + " --save " + dir.path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_shape(dir.file("o.npy"), {2, 128, 4, 32});
+  expect_shape(dir.file("lse.npy"), {2, 4, 128});
+  expect_shape(dir.file("dq.npy"), {2, 128, 4, 32});
+  expect_shape(dir.file("dk.npy"), {2, 128, 2, 32});
+  expect_shape(dir.file("dv.npy"), {2, 128, 2, 32});
+}
+
+std::vector<float> random_tensor(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+TEST(RunInputs, FilesMakeTheSeedIrrelevant) {
+  TempDir in("inputs"), out1("out1"), out2("out2"), out3("out3");
+  const auto q = random_tensor(2 * 128 * 4 * 32, 1), k = random_tensor(2 * 128 * 2 * 32, 2),
+             v = random_tensor(2 * 128 * 2 * 32, 3), dout = random_tensor(2 * 128 * 4 * 32, 4);
+  tuner::write_npy(in.file("q.npy"), {2, 128, 4, 32}, q.data());
+  tuner::write_npy(in.file("k.npy"), {2, 128, 2, 32}, k.data());
+  tuner::write_npy(in.file("v.npy"), {2, 128, 2, 32}, v.data());
+  tuner::write_npy(in.file("do.npy"), {2, 128, 4, 32}, dout.data());
+  const std::string files = " --q " + in.file("q.npy") + " --k " + in.file("k.npy") + " --v " + in.file("v.npy") +
+                            " --do " + in.file("do.npy");
+  const auto r1 = run_cli(kGqa + files + " --seed 1 --save " + out1.path.string());
+  const auto r2 = run_cli(kGqa + files + " --seed 987654 --save " + out2.path.string());
+  const auto r3 = run_cli(kGqa + " --seed 1 --save " + out3.path.string());  // random inputs
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  ASSERT_EQ(r3.exit_code, 0) << r3.err;
+  for (const char* name : {"o.npy", "lse.npy", "dq.npy", "dk.npy", "dv.npy"}) {
+    const auto a = tuner::read_npy(out1.file(name)), b = tuner::read_npy(out2.file(name)),
+               c = tuner::read_npy(out3.file(name));
+    EXPECT_EQ(a.shape, b.shape) << name;
+    EXPECT_EQ(a.data, b.data) << name << ": the seed changed the result of a run from files";
+    EXPECT_NE(a.data, c.data) << name << ": the input files were ignored";
+  }
+}
+
+}  // namespace
+}  // namespace burst::test

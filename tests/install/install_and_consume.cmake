@@ -1,0 +1,97 @@
+# cmake -P script run by the install_and_consume test (tests/install/CMakeLists.txt). Every step
+# must succeed; the first failure ends the script with FATAL_ERROR (a failed test).
+cmake_minimum_required(VERSION 3.25)
+
+foreach(_var BURST_BINARY_DIR BURST_SOURCE_DIR BURST_WORK_DIR BURST_GENERATOR BURST_CXX_COMPILER)
+  if(NOT DEFINED ${_var} OR "${${_var}}" STREQUAL "")
+    message(FATAL_ERROR "install_and_consume: -D${_var}=... is required")
+  endif()
+endforeach()
+
+# burst_step(<what> COMMAND ...): runs the command, shows its output, fails the test on a non-zero exit.
+function(burst_step what)
+  cmake_parse_arguments(S "" "OUTPUT_VARIABLE" "COMMAND" ${ARGN})
+  message(STATUS "install_and_consume: ${what}")
+  execute_process(COMMAND ${S_COMMAND} RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+  message("${_out}")
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "install_and_consume: ${what} failed (exit ${_rc})")
+  endif()
+  if(S_OUTPUT_VARIABLE)
+    set(${S_OUTPUT_VARIABLE} "${_out}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+set(_prefix ${BURST_WORK_DIR}/prefix)
+set(_consumer_build ${BURST_WORK_DIR}/consumer-build)
+file(REMOVE_RECURSE ${BURST_WORK_DIR})
+file(MAKE_DIRECTORY ${BURST_WORK_DIR})
+
+# 1. Install the build tree into a fresh prefix.
+set(_install_config)
+if(BURST_BUILD_TYPE)
+  set(_install_config --config ${BURST_BUILD_TYPE})
+endif()
+burst_step("cmake --install" COMMAND ${CMAKE_COMMAND} --install ${BURST_BINARY_DIR} --prefix ${_prefix} ${_install_config})
+
+set(_lib lib)
+if(BURST_INSTALL_LIBDIR)
+  set(_lib ${BURST_INSTALL_LIBDIR})  # CMAKE_INSTALL_LIBDIR as the build used it
+endif()
+foreach(_file bin/burst-tune include/burst/attention.hpp include/burst/launch.hpp include/burst/burst.h
+              include/burst/config.hpp ${_lib}/cmake/Burst/BurstConfig.cmake ${_lib}/cmake/Burst/BurstConfigVersion.cmake
+              ${_lib}/cmake/Burst/BurstTargets.cmake ${_lib}/pkgconfig/burst.pc)
+  if(NOT EXISTS ${_prefix}/${_file})
+    message(FATAL_ERROR "install_and_consume: ${_prefix}/${_file} was not installed")
+  endif()
+endforeach()
+file(GLOB _libs ${_prefix}/${_lib}/libburst.*)
+if(NOT _libs)
+  message(FATAL_ERROR "install_and_consume: no ${_prefix}/${_lib}/libburst.* was installed")
+endif()
+
+# 2. The example, a standalone project, against the installed package only.
+set(_configure ${CMAKE_COMMAND} -S ${BURST_SOURCE_DIR}/examples/consumer -B ${_consumer_build}
+               -G ${BURST_GENERATOR} -DCMAKE_PREFIX_PATH=${_prefix} -DCMAKE_CXX_COMPILER=${BURST_CXX_COMPILER}
+               -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+if(BURST_BUILD_TYPE)
+  list(APPEND _configure -DCMAKE_BUILD_TYPE=${BURST_BUILD_TYPE})
+endif()
+if(BURST_CXX_COMPILER_LAUNCHER)
+  list(APPEND _configure -DCMAKE_CXX_COMPILER_LAUNCHER=${BURST_CXX_COMPILER_LAUNCHER})
+endif()
+burst_step("configure examples/consumer" COMMAND ${_configure})
+burst_step("build examples/consumer" COMMAND ${CMAKE_COMMAND} --build ${_consumer_build} ${_install_config})
+
+find_program(_consumer NAMES burst_consumer PATHS ${_consumer_build} ${_consumer_build}/${BURST_BUILD_TYPE}
+             NO_DEFAULT_PATH NO_CACHE)
+if(NOT _consumer)
+  message(FATAL_ERROR "install_and_consume: burst_consumer was not built in ${_consumer_build}")
+endif()
+
+# 3. Run it with the example's profile; it exits non-zero when its results are wrong.
+set(_profile ${BURST_SOURCE_DIR}/examples/consumer/profile.json)
+burst_step("run burst_consumer (BURST_PROFILE=${_profile})"
+           COMMAND ${CMAKE_COMMAND} -E env BURST_PROFILE=${_profile} BURST_PROFILE_POLICY=warn ${_consumer}
+           OUTPUT_VARIABLE _run)
+if(NOT _run MATCHES "profile\\.json entry 0" OR NOT _run MATCHES "PASS")
+  message(FATAL_ERROR "install_and_consume: burst_consumer did not use profile.json entry 0 or did not PASS")
+endif()
+
+# 4. The installed burst-tune accepts the example's profile.
+burst_step("installed burst-tune validate" COMMAND ${_prefix}/bin/burst-tune validate ${_profile})
+
+# 5. burst.pc names the installed tree and -lburst.
+if(BURST_PKG_CONFIG)
+  burst_step("pkg-config --cflags --libs burst"
+             COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${_prefix}/${_lib}/pkgconfig
+                     ${BURST_PKG_CONFIG} --cflags --libs burst
+             OUTPUT_VARIABLE _pc)
+  if(NOT _pc MATCHES "-lburst" OR NOT _pc MATCHES "-I[^ ]*include")
+    message(FATAL_ERROR "install_and_consume: pkg-config output lacks -lburst or -I...include: ${_pc}")
+  endif()
+else()
+  message(FATAL_ERROR "install_and_consume: pkg-config was not found at configure time")
+endif()
+
+message(STATUS "install_and_consume: all steps passed")
