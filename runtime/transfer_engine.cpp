@@ -32,13 +32,7 @@ TransferEngine::~TransferEngine() {
   worker_.join();
 }
 
-TransferHandle TransferEngine::send(const void* buf, std::size_t bytes, int peer, int tag) {
-  auto t = std::make_shared<Transfer>();
-  t->is_send = true;
-  t->send_buf = buf;
-  t->bytes = bytes;
-  t->peer = peer;
-  t->tag = tag;
+TransferHandle TransferEngine::post(std::shared_ptr<Transfer> t) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(t);
@@ -47,18 +41,23 @@ TransferHandle TransferEngine::send(const void* buf, std::size_t bytes, int peer
   return t;
 }
 
+TransferHandle TransferEngine::send(const void* buf, std::size_t bytes, int peer, int tag) {
+  auto t = std::make_shared<Transfer>();
+  t->is_send = true;
+  t->send_buf = buf;
+  t->bytes = bytes;
+  t->peer = peer;
+  t->tag = tag;
+  return post(std::move(t));
+}
+
 TransferHandle TransferEngine::recv(void* buf, std::size_t bytes, int peer, int tag) {
   auto t = std::make_shared<Transfer>();
   t->recv_buf = buf;
   t->bytes = bytes;
   t->peer = peer;
   t->tag = tag;
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(t);
-  }
-  work_cv_.notify_one();
-  return t;
+  return post(std::move(t));
 }
 
 void TransferEngine::run() {

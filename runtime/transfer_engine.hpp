@@ -42,6 +42,7 @@ class TransferEngine {
 
  private:
   void run();
+  TransferHandle post(std::shared_ptr<Transfer> t);
 
   Communicator& comm_;
   std::mutex mutex_;

@@ -57,15 +57,32 @@ NpyArray read_npy(const std::string& path) {
   if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) bad(path, "header has no 'shape'");
   NpyArray out;
   const std::string dims = m[1];
+  if (dims.find('-') != std::string::npos) bad(path, "shape (" + dims + ") has a negative dimension");
+  // The payload must be exactly what the shape needs: compare with the bytes left in the file
+  // before allocating anything (and before the product can overflow).
+  const std::streamoff data_start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::uint64_t available = static_cast<std::uint64_t>(in.tellg() - data_start);
+  in.seekg(data_start);
   const std::regex num(R"(\d+)");
-  std::int64_t count = 1;
+  std::uint64_t count = 1;
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
-    out.shape.push_back(std::stoll(it->str()));
-    count *= out.shape.back();
+    const std::string digits = it->str();
+    if (digits.size() > 15) bad(path, "dimension " + digits + " in shape (" + dims + ") is implausible");
+    out.shape.push_back(std::stoll(digits));
+    const auto d = static_cast<std::uint64_t>(out.shape.back());
+    if (d != 0 && count > available / d) {
+      bad(path, "data is shorter than shape " + shape_text(out.shape) + "... needs (file has " +
+                    std::to_string(available) + " bytes of data)");
+    }
+    count *= d;
   }
   if (out.shape.empty()) bad(path, "scalar arrays are not supported");
+  if (count * elem > available)
+    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" + std::to_string(count * elem) +
+                  " bytes, file has " + std::to_string(available) + ")");
 
-  std::vector<char> raw(static_cast<std::size_t>(count) * elem);
+  std::vector<char> raw(static_cast<std::size_t>(count * elem));
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
     bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" + std::to_string(raw.size()) + " bytes)");
   if (in.peek() != std::char_traits<char>::eof())
@@ -74,7 +91,7 @@ NpyArray read_npy(const std::string& path) {
   if (elem == 4) {
     std::memcpy(out.data.data(), raw.data(), raw.size());
   } else {
-    kernels::convert_to_float(raw.data(), DType::f16, out.data.data(), count);
+    kernels::convert_to_float(raw.data(), DType::f16, out.data.data(), static_cast<std::int64_t>(count));
   }
   return out;
 }

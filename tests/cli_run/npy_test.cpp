@@ -158,6 +158,16 @@ TEST(NpyMalformed, DataShorterThanShape) {
   expect_rejected(write_file("short", npy_bytes("<f4", "False", "(7,)", float_payload(kSix))), "shorter");
 }
 
+TEST(NpyMalformed, HugeOrOverflowingShapeIsRefusedBeforeAllocating) {
+  expect_rejected(write_file("huge", npy_bytes("<f4", "False", "(1000000000000,)", "")), "shorter");
+  expect_rejected(write_file("overflow", npy_bytes("<f4", "False", "(4294967296, 4294967296)", float_payload(kSix))),
+                  "shorter");
+}
+
+TEST(NpyMalformed, NegativeDimension) {
+  expect_rejected(write_file("negative", npy_bytes("<f4", "False", "(-1, 6)", float_payload(kSix))), "negative");
+}
+
 TEST(NpyMalformed, DataLongerThanShape) {
   expect_rejected(write_file("long", npy_bytes("<f4", "False", "(5,)", float_payload(kSix))), "longer");
 }

@@ -111,7 +111,7 @@ TEST(TraceCli, WritesAllRanksWithExactSendBytes) {
 TEST(TraceCli, JsonOutputNamesTheTrial) {
   const std::string db_path = temp_path("json.db");
   std::remove(db_path.c_str());
-  const auto r = run_cli("--json trace --world 2 --seq 64 --heads 1 --head-dim 16 --iters 1 --warmup 0 --db " + db_path);
+  const auto r = run_cli("--json trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 --db " + db_path);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("db"), db_path);
@@ -122,7 +122,7 @@ TEST(TraceCli, JsonOutputNamesTheTrial) {
 }
 
 TEST(TraceCli, BadDbPathIsInvalidArgument) {
-  const auto r = run_cli("trace --world 2 --seq 64 --heads 1 --head-dim 16 --iters 1 --warmup 0 "
+  const auto r = run_cli("trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 "
                          "--db /nonexistent_dir_burst/x.db");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
 }
