@@ -235,12 +235,12 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   validate(spec.shape, spec.schedule, G);
   BURST_REQUIRE(spec.iters >= 1, "--iters must be at least 1");
   BURST_REQUIRE(spec.warmup >= 0, "--warmup must be >= 0");
+  const GlobalInputs in = make_inputs(spec);  // reads and checks every input file first
   if (!spec.save_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(spec.save_dir, ec);
     BURST_REQUIRE(!ec, "--save " + spec.save_dir + ": cannot create the directory: " + ec.message());
   }
-  const GlobalInputs in = make_inputs(spec);
   const bool want_outputs = spec.check || !spec.save_dir.empty();
   const auto deadline = std::chrono::milliseconds(spec.timeout_ms);
 

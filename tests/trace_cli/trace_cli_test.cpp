@@ -127,4 +127,19 @@ TEST(TraceCli, BadDbPathIsInvalidArgument) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
 }
 
+TEST(TraceCli, FailingTrialIsRecordedAsFailed) {
+  const std::string db_path = temp_path("failed.db");
+  std::remove(db_path.c_str());
+  const auto r = run_cli("trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 "
+                         "--q /nonexistent_dir_burst/q.npy --db " + db_path);
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  const auto show = run_cli("--json show --db " + db_path);
+  ASSERT_EQ(show.exit_code, 0) << show.out << show.err;
+  const auto j = nlohmann::json::parse(show.out);
+  ASSERT_EQ(j.at("trials").size(), 1u);
+  EXPECT_EQ(j.at("trials")[0].at("status"), "failed");
+  EXPECT_FALSE(j.at("trials")[0].at("failure_reason").get<std::string>().empty());
+  std::remove(db_path.c_str());
+}
+
 }  // namespace
