@@ -106,17 +106,18 @@ kernels::MaskParams mask_for(const OpConfig& cfg, const Segment& qs, const Segme
   return m;
 }
 
-}  // namespace
-
-void forward_segments(const OpConfig& cfg, const ForwardOperands& ops, const std::vector<Segment>& q_segments,
-                      const std::vector<Segment>& k_segments) {
+// Calls fn(params) for every (query segment, key segment) pair that sees at least one key, with
+// the fields forward and backward parameters share (shape, q/k/v views, mask, tiles) filled in.
+template <typename Params, typename Fn>
+void for_each_visible_pair(const OpConfig& cfg, const RowsView& q, const RowsView& k, const RowsView& v,
+                           const std::vector<Segment>& q_segments, const std::vector<Segment>& k_segments, Fn&& fn) {
   const auto& s = cfg.shape;
   for (const Segment& qs : q_segments) {
     for (const Segment& ks : k_segments) {
       bool skip = false;
       const kernels::MaskParams mask = mask_for(cfg, qs, ks, skip);
       if (skip) continue;
-      kernels::FwdBlockParams p;
+      Params p;
       p.dtype = s.dtype;
       p.batch = s.batch;
       p.nq = qs.len;
@@ -125,71 +126,60 @@ void forward_segments(const OpConfig& cfg, const ForwardOperands& ops, const std
       p.kv_heads = cfg.hkv;
       p.head_dim = s.head_dim;
       p.scale = cfg.scale;
-      p.q = ops.q.row(qs.row);
-      p.q_batch_stride = ops.q.batch_stride;
-      p.q_row_stride = ops.q.row_stride;
-      p.k = ops.k.row(ks.row);
-      p.v = ops.v.row(ks.row);
-      p.kv_batch_stride = ops.k.batch_stride;
-      p.kv_row_stride = ops.k.row_stride;
-      p.o = ops.o + qs.row * s.heads * s.head_dim;
-      p.o_batch_stride = ops.o_batch_stride;
-      p.o_row_stride = s.heads * s.head_dim;
-      p.lse = ops.lse + qs.row;
-      p.lse_batch_stride = ops.lse_batch_stride;
-      p.lse_head_stride = ops.lse_head_stride;
+      p.q = q.row(qs.row);
+      p.q_batch_stride = q.batch_stride;
+      p.q_row_stride = q.row_stride;
+      p.k = k.row(ks.row);
+      p.v = v.row(ks.row);
+      p.kv_batch_stride = k.batch_stride;
+      p.kv_row_stride = k.row_stride;
       p.mask = mask;
       p.tile_q = cfg.schedule.tile_q;
       p.tile_kv = cfg.schedule.tile_kv;
       p.threads = cfg.threads;
-      kernels::cpu_forward_block(p);
+      fn(p, qs, ks);
     }
   }
 }
 
+}  // namespace
+
+void forward_segments(const OpConfig& cfg, const ForwardOperands& ops, const std::vector<Segment>& q_segments,
+                      const std::vector<Segment>& k_segments) {
+  const std::int64_t o_row = cfg.shape.heads * cfg.shape.head_dim;
+  for_each_visible_pair<kernels::FwdBlockParams>(
+      cfg, ops.q, ops.k, ops.v, q_segments, k_segments,
+      [&](kernels::FwdBlockParams& p, const Segment& qs, const Segment&) {
+        p.o = ops.o + qs.row * o_row;
+        p.o_batch_stride = ops.o_batch_stride;
+        p.o_row_stride = o_row;
+        p.lse = ops.lse + qs.row;
+        p.lse_batch_stride = ops.lse_batch_stride;
+        p.lse_head_stride = ops.lse_head_stride;
+        kernels::cpu_forward_block(p);
+      });
+}
+
 void backward_segments(const OpConfig& cfg, const BackwardOperands& ops, const std::vector<Segment>& q_segments,
                        const std::vector<Segment>& k_segments) {
-  const auto& s = cfg.shape;
-  for (const Segment& qs : q_segments) {
-    for (const Segment& ks : k_segments) {
-      bool skip = false;
-      const kernels::MaskParams mask = mask_for(cfg, qs, ks, skip);
-      if (skip) continue;
-      kernels::BwdBlockParams p;
-      p.dtype = s.dtype;
-      p.batch = s.batch;
-      p.nq = qs.len;
-      p.nk = ks.len;
-      p.heads = s.heads;
-      p.kv_heads = cfg.hkv;
-      p.head_dim = s.head_dim;
-      p.scale = cfg.scale;
-      p.q = ops.q.row(qs.row);
-      p.dout = ops.dout.row(qs.row);
-      p.q_batch_stride = ops.q.batch_stride;
-      p.q_row_stride = ops.q.row_stride;
-      p.k = ops.k.row(ks.row);
-      p.v = ops.v.row(ks.row);
-      p.kv_batch_stride = ops.k.batch_stride;
-      p.kv_row_stride = ops.k.row_stride;
-      p.lse = ops.lse.base + qs.row;
-      p.delta = ops.delta.base + qs.row;
-      p.stat_batch_stride = ops.lse.batch_stride;
-      p.stat_head_stride = ops.lse.head_stride;
-      p.dq = ops.dq + qs.row * s.heads * s.head_dim;
-      p.dq_batch_stride = ops.dq_batch_stride;
-      p.dq_row_stride = s.heads * s.head_dim;
-      p.dk = ops.dk + ks.row * cfg.hkv * s.head_dim;
-      p.dv = ops.dv + ks.row * cfg.hkv * s.head_dim;
-      p.dkv_batch_stride = ops.dkv_batch_stride;
-      p.dkv_row_stride = cfg.hkv * s.head_dim;
-      p.mask = mask;
-      p.tile_q = cfg.schedule.tile_q;
-      p.tile_kv = cfg.schedule.tile_kv;
-      p.threads = cfg.threads;
-      kernels::cpu_backward_block(p);
-    }
-  }
+  const std::int64_t q_row = cfg.shape.heads * cfg.shape.head_dim, kv_row = cfg.hkv * cfg.shape.head_dim;
+  for_each_visible_pair<kernels::BwdBlockParams>(
+      cfg, ops.q, ops.k, ops.v, q_segments, k_segments,
+      [&](kernels::BwdBlockParams& p, const Segment& qs, const Segment& ks) {
+        p.dout = ops.dout.row(qs.row);
+        p.lse = ops.lse.base + qs.row;
+        p.delta = ops.delta.base + qs.row;
+        p.stat_batch_stride = ops.lse.batch_stride;
+        p.stat_head_stride = ops.lse.head_stride;
+        p.dq = ops.dq + qs.row * q_row;
+        p.dq_batch_stride = ops.dq_batch_stride;
+        p.dq_row_stride = q_row;
+        p.dk = ops.dk + ks.row * kv_row;
+        p.dv = ops.dv + ks.row * kv_row;
+        p.dkv_batch_stride = ops.dkv_batch_stride;
+        p.dkv_row_stride = kv_row;
+        kernels::cpu_backward_block(p);
+      });
 }
 
 }  // namespace burst::runtime

@@ -6,9 +6,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "common/text_file.hpp"
 
 namespace burst::test {
 
@@ -16,13 +16,6 @@ struct CliResult {
   int exit_code = -1;
   std::string out, err;
 };
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // `args` is appended to the command line as is (the tests only pass plain words).
 inline CliResult run_cli(const std::string& args) {

@@ -2,31 +2,22 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
-#include <sys/wait.h>
-
 #include "profile_test_util.hpp"
 
 #ifdef BURST_TUNE_EXE
+#include "cli/run_cli.hpp"
+
 namespace burst::test {
 namespace {
 
 struct Result {
   int status = -1;
-  std::string output;  // stdout and stderr
+  std::string output;  // stderr, then stdout
 };
 
 Result run_tool(const std::string& args) {
-  const std::string command = std::string("'") + BURST_TUNE_EXE + "' " + args + " 2>&1";
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) r.output.append(buffer.data(), n);
-  const int raw = ::pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  const CliResult r = run_cli(args);
+  return {r.exit_code, r.err + r.out};
 }
 
 TEST(ProfileCli, ValidateGoodAndBrokenFiles) {

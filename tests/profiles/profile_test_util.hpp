@@ -8,16 +8,12 @@
 #include <unistd.h>
 #include <string>
 
+#include "common/text_file.hpp"
 #include "burst/profile.hpp"
 
 namespace burst::test {
 
 inline std::string example_profile_path() { return std::string(BURST_PROFILE_EXAMPLES_DIR) + "/cpu-example.json"; }
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 inline void spit(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);

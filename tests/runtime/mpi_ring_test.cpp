@@ -1,22 +1,21 @@
 // The ring under mpiexec (CTest: runtime_mpi_2, runtime_mpi_4): one process per rank through the
 // `mpi` communicator, every layout, backward scheme and overlap strategy (and the double ring 2x2
 // with 4 ranks), each rank checking its own shards against the float64 reference and the bytes it
-// sent against the formulas. main() agrees on one exit code across ranks.
+// sent against the formulas (main() is tests/common/mpi_main.cpp).
 #include <gtest/gtest.h>
 
 #include <fmt/core.h>
 
-#include "comm/launch.hpp"
+#include "common/mpi_main.hpp"
 #include "ring_harness.hpp"
 
 namespace burst::test {
 namespace {
 
-Communicator* world = nullptr;
 
 void check_case(const RingCase& c) {
-  const RingErrors e = run_ring_case(*world, c);
-  const std::string where = fmt::format("rank {}: {}", world->rank(), c.name());
+  const RingErrors e = run_ring_case(mpi_world(), c);
+  const std::string where = fmt::format("rank {}: {}", mpi_world().rank(), c.name());
   EXPECT_LE(e.o, e.allowed_o) << "o " << where;
   EXPECT_LE(e.lse, e.allowed_lse) << "lse " << where;
   EXPECT_LE(e.dq, e.allowed_dq) << "dq " << where;
@@ -27,8 +26,8 @@ void check_case(const RingCase& c) {
 }
 
 TEST(RingMpi, EveryScheduleAgreesWithFloat64Reference) {
-  ASSERT_EQ(world->backend(), "mpi");
-  const int G = world->size();
+  ASSERT_EQ(mpi_world().backend(), "mpi");
+  const int G = mpi_world().size();
   int cases = 0;
   for (Topology topo : {Topology::flat, Topology::double_ring}) {
     if (topo == Topology::double_ring && G % 2 != 0) continue;
@@ -65,18 +64,3 @@ TEST(RingMpi, EveryScheduleAgreesWithFloat64Reference) {
 
 }  // namespace
 }  // namespace burst::test
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  int status = 1;
-  {
-    auto w = burst::comm::make_mpi_world();
-    w->set_deadline(std::chrono::seconds(120));
-    burst::test::world = w.get();
-    double failed = RUN_ALL_TESTS() != 0 ? 1.0 : 0.0;
-    w->allreduce_max(&failed, 1);
-    status = failed != 0.0 ? 1 : 0;
-    burst::test::world = nullptr;
-  }
-  return status;
-}
