@@ -121,7 +121,10 @@ RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedul
   auto& tracer = trace::HostTracer::instance();
   const bool process_leader = !local_world || r == 0;
   if (!do_fwd) op.forward(q.data(), k.data(), v.data(), o.data(), lse.data());  // o, lse for the backward
-  for (int it = 0; it < warmup + iters; ++it) {
+  std::vector<double> critical;  // per timed iteration: the slowest rank's forward + backward
+  double critical_sum = 0;
+  for (int it = 0;; ++it) {
+    if (!spec.keep_sampling && it >= warmup + iters) break;
     const bool timed = it >= warmup;
     if (tracing && it == warmup) {
       c.barrier();
@@ -151,7 +154,17 @@ RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedul
       if (timed) tb.push_back(vals[0]);
       run.bytes_bwd = static_cast<std::uint64_t>(vals[1]);
     }
-    if (timed) own.push_back(own_s);
+    if (timed) {
+      own.push_back(own_s);
+      critical.push_back((do_fwd ? tf.back() : 0.0) + (do_bwd ? tb.back() : 0.0));
+      critical_sum += critical.back();
+      if (spec.keep_sampling) {
+        std::uint8_t go = 0;
+        if (r == 0) go = spec.keep_sampling(critical, critical_sum) ? 1 : 0;
+        c.broadcast(&go, 1, 0);
+        if (go == 0) break;
+      }
+    }
   }
   if (tracing) {
     c.barrier();  // every rank of this process is done before the tracer stops
@@ -233,7 +246,7 @@ double CheckErrors::max() const { return std::max({o, lse, dq, dk, dv}); }
 TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   const int G = mpi_world ? mpi_world->size() : spec.world;
   validate(spec.shape, spec.schedule, G);
-  BURST_REQUIRE(spec.iters >= 1, "--iters must be at least 1");
+  BURST_REQUIRE(spec.iters >= 1 || spec.keep_sampling, "--iters must be at least 1");
   BURST_REQUIRE(spec.warmup >= 0, "--warmup must be >= 0");
   const GlobalInputs in = make_inputs(spec);  // reads and checks every input file first
   if (!spec.save_dir.empty()) {
@@ -279,7 +292,9 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
     single.tile_kv = spec.schedule.tile_kv;
     single.threads = spec.schedule.threads;
     RankRun ref;
-    comm::run_local(1, [&](Communicator& c) { ref = run_rank(c, spec, single, in, true, 0, 1); });
+    TrialSpec fixed = spec;
+    fixed.keep_sampling = nullptr;
+    comm::run_local(1, [&](Communicator& c) { ref = run_rank(c, fixed, single, in, true, 0, 1); });
     CheckErrors ce;
     ce.o = rel_error(main_run.out.o, ref.out.o, ce.finite);
     ce.lse = rel_error(main_run.out.lse, ref.out.lse, ce.finite);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ struct TrialSpec {
   // warmup ones): tracing is enabled and the HostTracer started just before the first timed
   // iteration and stopped right after the last; rank 0's TrialResult gets every rank's events.
   bool trace = false;
+  // Adaptive sampling (the tuner's measurement protocol, tuner/measure.hpp). When set, `iters` is
+  // ignored: after every timed iteration rank 0 calls keep_sampling(critical-path seconds of every
+  // timed iteration so far, their sum) and broadcasts the answer, so every rank runs the same count.
+  std::function<bool(const std::vector<double>&, double)> keep_sampling;
 };
 
 struct TimeStats {

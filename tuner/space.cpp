@@ -1,0 +1,400 @@
+#include "tuner/space.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "burst/error.hpp"
+#include "kernels/registry.hpp"
+
+namespace burst::tuner {
+namespace {
+
+int as_int(const nlohmann::json& j, std::string_view name) {
+  BURST_REQUIRE(j.is_number_integer(), std::string(name) + ": expected an integer, got " + j.dump());
+  return j.get<int>();
+}
+std::string as_text(const nlohmann::json& j, std::string_view name) {
+  BURST_REQUIRE(j.is_string(), std::string(name) + ": expected a string, got " + j.dump());
+  return j.get<std::string>();
+}
+
+// Parameters of a candidate in canonical order, as (name, text value).
+std::vector<std::pair<std::string_view, std::string>> params_of(const Candidate& c) {
+  const Schedule& s = c.schedule;
+  std::vector<std::pair<std::string_view, std::string>> p = {
+      {param_tile_q, std::to_string(s.tile_q)},
+      {param_tile_kv, std::to_string(s.tile_kv)},
+  };
+  if (c.warps > 0) p.emplace_back(param_warps, std::to_string(c.warps));
+  if (c.stages > 0) p.emplace_back(param_stages, std::to_string(c.stages));
+  p.emplace_back(param_overlap, std::string(to_string(s.overlap)));
+  p.emplace_back(param_chunks, std::to_string(s.chunks));
+  p.emplace_back(param_topology, std::string(to_string(s.topology)));
+  p.emplace_back(param_group_size, std::to_string(s.group_size));
+  p.emplace_back(param_bwd_comm, std::string(to_string(s.bwd_comm)));
+  p.emplace_back(param_layout, std::string(to_string(s.layout)));
+  p.emplace_back(param_accum_dtype, std::string(to_string(s.accum_dtype)));
+  return p;
+}
+
+// Sets one parameter from its text value; throws InvalidArgument for an unknown name or value.
+void set_param(Candidate& c, std::string_view name, const std::string& value) {
+  auto integer = [&](int lo, int hi) {
+    int v = 0;
+    try {
+      std::size_t used = 0;
+      v = std::stoi(value, &used);
+      BURST_REQUIRE(used == value.size(), "");
+    } catch (const std::exception&) {
+      throw InvalidArgument(std::string(name) + "=" + value + ": expected an integer");
+    }
+    BURST_REQUIRE(v >= lo && v <= hi, std::string(name) + "=" + value + ": expected " + std::to_string(lo) + ".." +
+                                          std::to_string(hi));
+    return v;
+  };
+  Schedule& s = c.schedule;
+  if (name == param_tile_q) s.tile_q = integer(1, 1024);
+  else if (name == param_tile_kv) s.tile_kv = integer(1, 1024);
+  else if (name == param_warps) c.warps = integer(0, 32);
+  else if (name == param_stages) c.stages = integer(0, 8);
+  else if (name == param_overlap) s.overlap = parse_overlap(value);
+  else if (name == param_chunks) s.chunks = integer(1, 8);
+  else if (name == param_topology) s.topology = parse_topology(value);
+  else if (name == param_group_size) s.group_size = integer(0, 1 << 20);
+  else if (name == param_bwd_comm) s.bwd_comm = parse_bwd_comm(value);
+  else if (name == param_layout) s.layout = parse_layout(value);
+  else if (name == param_accum_dtype) s.accum_dtype = parse_accum_dtype(value);
+  else
+    throw InvalidArgument("unknown parameter '" + std::string(name) +
+                          "': expected kernel.tile_q, kernel.tile_kv, kernel.warps, kernel.stages, ring.overlap, "
+                          "ring.chunks, ring.topology, ring.group_size, ring.bwd_comm, ring.layout or "
+                          "ring.accum_dtype");
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? std::string(sep) : "") + v[i];
+  return out;
+}
+
+}  // namespace
+
+// ---- Workload ----
+
+nlohmann::json Workload::to_json() const {
+  return {{"name", name},
+          {"batch", shape.batch},
+          {"seq", shape.seq},
+          {"heads", shape.heads},
+          {"kv_heads", shape.kv_heads_or_heads()},
+          {"head_dim", shape.head_dim},
+          {"dtype", std::string(to_string(shape.dtype))},
+          {"causal", shape.causal},
+          {"pass", std::string(to_string(pass))},
+          {"world", world},
+          {"ranks_per_node", ranks_per_node},
+          {"backend", std::string(to_string(backend))}};
+}
+
+Workload Workload::from_json(const nlohmann::json& j) {
+  BURST_REQUIRE(j.is_object(), "workload: expected a JSON object, got " + j.dump());
+  auto need = [&](const char* k) -> const nlohmann::json& {
+    BURST_REQUIRE(j.contains(k), std::string("workload: missing \"") + k + "\"");
+    return j.at(k);
+  };
+  Workload w;
+  w.name = as_text(need("name"), "workload.name");
+  w.shape.batch = need("batch").get<std::int64_t>();
+  w.shape.seq = need("seq").get<std::int64_t>();
+  w.shape.heads = need("heads").get<std::int64_t>();
+  w.shape.kv_heads = need("kv_heads").get<std::int64_t>();
+  w.shape.head_dim = need("head_dim").get<std::int64_t>();
+  w.shape.dtype = parse_dtype(as_text(need("dtype"), "workload.dtype"));
+  BURST_REQUIRE(need("causal").is_boolean(), "workload.causal: expected true or false");
+  w.shape.causal = j.at("causal").get<bool>();
+  w.pass = parse_pass(as_text(need("pass"), "workload.pass"));
+  w.world = as_int(need("world"), "workload.world");
+  w.ranks_per_node = j.contains("ranks_per_node") ? as_int(j.at("ranks_per_node"), "workload.ranks_per_node") : w.world;
+  w.backend = j.contains("backend") ? parse_backend(as_text(j.at("backend"), "workload.backend")) : Backend::cpu;
+  return w;
+}
+
+std::string Workload::label() const {
+  std::string heads = std::to_string(shape.heads);
+  if (shape.kv_heads_or_heads() != shape.heads) heads += "/" + std::to_string(shape.kv_heads_or_heads());
+  return fmt::format("{} N={} B={} H={} d={} {} {}{} world {}", name, shape.seq, shape.batch, heads, shape.head_dim,
+                     to_string(pass), to_string(shape.dtype), shape.causal ? " causal" : "", world);
+}
+
+// ---- Candidate ----
+
+Candidate default_candidate() { return Candidate{}; }
+
+std::string Candidate::key() const {
+  std::vector<std::string> parts;
+  for (const auto& [name, value] : params_of(*this)) parts.push_back(std::string(name) + "=" + value);
+  return join(parts, ",");
+}
+
+nlohmann::json Candidate::to_json() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : params_of(*this)) {
+    const bool numeric = !value.empty() && std::all_of(value.begin(), value.end(), [](char ch) {
+      return ch >= '0' && ch <= '9';
+    });
+    if (numeric) j[std::string(name)] = std::stoi(value);
+    else j[std::string(name)] = value;
+  }
+  return j;
+}
+
+Candidate Candidate::from_json(const nlohmann::json& j) {
+  BURST_REQUIRE(j.is_object(), "candidate: expected a JSON object, got " + j.dump());
+  Candidate c;
+  for (const auto& [name, value] : j.items()) {
+    if (value.is_number_integer()) set_param(c, name, std::to_string(value.get<int>()));
+    else if (value.is_string()) set_param(c, name, value.get<std::string>());
+    else throw InvalidArgument("candidate." + name + ": expected a number or a string, got " + value.dump());
+  }
+  return c;
+}
+
+std::string Candidate::value(std::string_view param) const {
+  for (const auto& [name, value] : params_of(*this))
+    if (name == param) return value;
+  if (param == param_warps) return std::to_string(warps);
+  if (param == param_stages) return std::to_string(stages);
+  return "";
+}
+
+int Candidate::complexity() const {
+  const Candidate d = default_candidate();
+  const auto mine = params_of(*this), base = params_of(d);
+  int differ = 0;
+  for (const auto& [name, value] : mine) {
+    const auto it = std::find_if(base.begin(), base.end(), [&](const auto& p) { return p.first == name; });
+    if (it == base.end() || it->second != value) ++differ;
+  }
+  return differ;
+}
+
+// ---- the space ----
+
+namespace {
+
+struct Constraint {
+  std::string_view name;
+  // nullopt: fine; else the reason the candidate is pruned.
+  std::function<std::optional<std::string>(const Workload&, const Candidate&)> check;
+};
+
+// Bytes one rank holds during a pass (inputs, outputs, ring buffers), for the memory constraint.
+std::uint64_t rank_bytes(const Workload& w, const Candidate& c) {
+  const auto& s = w.shape;
+  const std::uint64_t n = static_cast<std::uint64_t>(s.seq / std::max(1, w.world));
+  const std::uint64_t e = dtype_size(s.dtype);
+  const std::uint64_t row_q = static_cast<std::uint64_t>(s.batch) * n * static_cast<std::uint64_t>(s.heads * s.head_dim);
+  const std::uint64_t row_kv =
+      static_cast<std::uint64_t>(s.batch) * n * static_cast<std::uint64_t>(s.kv_heads_or_heads() * s.head_dim);
+  std::uint64_t bytes = (2 * row_q + 2 * row_kv) * e;  // q, o, k, v
+  bytes += 2 * 2 * row_kv * e;                          // two K/V ring buffers
+  bytes += row_q * 4;                                   // fp32 accumulator of o
+  if (w.pass != Pass::fwd) {
+    bytes += (2 * row_q + 2 * row_kv) * e;  // dout, dq, dk, dv
+    bytes += 2 * (row_q + 2 * row_kv) * (c.schedule.accum_dtype == AccumDType::fp32 ? 4 : e);  // travelling accumulators
+  }
+  return bytes;
+}
+
+std::vector<Constraint> constraints(const kernels::KernelDesc& kernel, std::uint64_t memory_limit) {
+  return {
+      {"runtime",
+       [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
+         try {
+           validate(w.shape, c.schedule, w.world);
+         } catch (const InvalidArgument& e) {
+           return std::string(e.what());
+         }
+         return std::nullopt;
+       }},
+      {"kernel",
+       [&kernel](const Workload& w, const Candidate& c) -> std::optional<std::string> {
+         kernels::KernelProblem p;
+         p.dtype = w.shape.dtype;
+         p.head_dim = w.shape.head_dim;
+         p.heads = w.shape.heads;
+         p.kv_heads = w.shape.kv_heads_or_heads();
+         p.tile_q = c.schedule.tile_q;
+         p.tile_kv = c.schedule.tile_kv;
+         if (auto why = kernels::can_implement(kernel, p)) return std::string(kernel.name) + ": " + *why;
+         return std::nullopt;
+       }},
+      {"tile size",
+       [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
+         const std::int64_t n = w.shape.seq / std::max(1, w.world);
+         // A piece is what one kernel call sees: zigzag halves the block, chunking cuts it further.
+         const std::int64_t piece = n / (c.schedule.layout == Layout::zigzag ? 2 : 1);
+         const std::int64_t kv_piece = piece / std::max(1, c.schedule.chunks);
+         if (c.schedule.tile_q > 16 && c.schedule.tile_q / 2 >= piece)
+           return fmt::format("kernel.tile_q={} is at least twice the {} query rows of a block: same work as a smaller tile",
+                              c.schedule.tile_q, piece);
+         if (c.schedule.tile_kv > 16 && c.schedule.tile_kv / 2 >= kv_piece)
+           return fmt::format("kernel.tile_kv={} is at least twice the {} key rows of a block piece: same work as a smaller tile",
+                              c.schedule.tile_kv, kv_piece);
+         return std::nullopt;
+       }},
+      {"redundant",
+       [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
+         if (!w.shape.causal && c.schedule.layout != Layout::contiguous)
+           return fmt::format("ring.layout={} only balances causal work; without a causal mask it equals contiguous",
+                              to_string(c.schedule.layout));
+         if (c.schedule.overlap == Overlap::chunk_pipeline && c.schedule.chunks == 1)
+           return std::string("ring.overlap=chunk_pipeline with ring.chunks=1 is double_buffer");
+         if (w.world == 1 && (c.schedule.overlap != Overlap::none || c.schedule.topology != Topology::flat))
+           return std::string("one rank: nothing travels, so overlap and topology change nothing");
+         return std::nullopt;
+       }},
+      {"topology",
+       [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
+         if (c.schedule.topology != Topology::double_ring) return std::nullopt;
+         const int L = c.schedule.group_size;
+         if (L >= w.world || w.world / std::max(1, L) < 2)
+           return fmt::format("ring.topology=double needs at least 2 groups; group size {} of world {}", L, w.world);
+         return std::nullopt;
+       }},
+      {"memory",
+       [memory_limit](const Workload& w, const Candidate& c) -> std::optional<std::string> {
+         if (memory_limit == 0) return std::nullopt;
+         const std::uint64_t need = rank_bytes(w, c);
+         if (need > memory_limit)
+           return fmt::format("needs about {:.1f} MiB per rank, more than the {:.1f} MiB available", need / 1048576.0,
+                              memory_limit / 1048576.0);
+         return std::nullopt;
+       }},
+  };
+}
+
+std::vector<Dimension> dimensions(const Workload& w) {
+  std::vector<Dimension> dims;
+  dims.push_back({std::string(param_tile_q), {"32", "64", "128"}});
+  dims.push_back({std::string(param_tile_kv), {"32", "64", "128"}});
+  if (w.world > 1) {
+    dims.push_back({std::string(param_overlap), {"none", "double_buffer", "chunk_pipeline"}});
+    dims.push_back({std::string(param_chunks), {"1", "2", "4", "8"}});
+    // Double ring: groups of the ranks of one node when the world spans nodes; on one node, groups
+    // of half the world (intra x inter on the same links: measured anyway, the model says why).
+    std::vector<std::string> topo = {"flat"};
+    if (w.world >= 4) topo.push_back("double");
+    dims.push_back({std::string(param_topology), topo});
+  }
+  if (w.pass != Pass::fwd && w.world > 1) dims.push_back({std::string(param_bwd_comm), {"q", "kv"}});
+  if (w.shape.causal && w.world > 1) dims.push_back({std::string(param_layout), {"contiguous", "zigzag", "striped"}});
+  return dims;
+}
+
+int double_ring_group(const Workload& w) {
+  if (w.ranks_per_node > 1 && w.ranks_per_node < w.world && w.world % w.ranks_per_node == 0) return w.ranks_per_node;
+  return w.world % 2 == 0 ? w.world / 2 : w.world;
+}
+
+}  // namespace
+
+SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
+  BURST_REQUIRE(workload.backend == Backend::cpu,
+                "tune --backend " + std::string(to_string(workload.backend)) +
+                    ": only the cpu backend can be tuned in this build (CUDA kernels are not wired into the runtime yet)");
+  validate(workload.shape, Schedule{}, workload.world);  // the workload itself must run with the defaults
+
+  SearchSpace space;
+  space.workload = workload;
+  space.dims = dimensions(workload);
+  for (const auto& [name, values] : options.restrict) {
+    auto it = std::find_if(space.dims.begin(), space.dims.end(), [&](const Dimension& d) { return d.name == name; });
+    if (it == space.dims.end()) {
+      // A parameter outside the searched dimensions may still be fixed (e.g. accum dtype).
+      BURST_REQUIRE(!values.empty(), "--space " + name + "=: expected at least one value");
+      for (const auto& v : values) {
+        Candidate probe;
+        set_param(probe, name, v);  // throws InvalidArgument for an unknown name or a bad value
+      }
+      space.dims.push_back({name, values});
+      continue;
+    }
+    for (const auto& v : values) {
+      Candidate probe;
+      set_param(probe, name, v);  // throws InvalidArgument for a bad value
+    }
+    BURST_REQUIRE(!values.empty(), "--space " + name + "=: expected at least one value");
+    it->values = values;
+  }
+  if (options.allow_lossy && workload.pass != Pass::fwd && workload.world > 1 &&
+      std::none_of(space.dims.begin(), space.dims.end(), [](const Dimension& d) { return d.name == param_accum_dtype; }))
+    space.dims.push_back({std::string(param_accum_dtype), {"fp32", "input"}});
+
+  space.raw_size = 1;
+  for (const auto& d : space.dims) space.raw_size *= d.values.size();
+
+  const auto& kernel = kernels::find_cpu_kernel();
+  const auto rules = constraints(kernel, options.memory_limit_bytes);
+  const int group = double_ring_group(workload);
+  const Candidate base = default_candidate();
+
+  std::vector<std::size_t> idx(space.dims.size(), 0);
+  bool default_seen = false;
+  for (std::size_t count = 0; count < space.raw_size; ++count) {
+    Candidate c;
+    for (std::size_t i = 0; i < space.dims.size(); ++i) set_param(c, space.dims[i].name, space.dims[i].values[idx[i]]);
+    if (c.schedule.topology == Topology::double_ring) c.schedule.group_size = group;
+    std::optional<std::string> why;
+    const bool is_base = c.key() == base.key();
+    for (const auto& rule : rules) {
+      // The default is always measured; only a runtime refusal (the workload cannot run) prunes it.
+      if (is_base && rule.name != "runtime") continue;
+      if ((why = rule.check(workload, c))) break;
+    }
+    if (why) {
+      space.pruned.push_back({c, *why});
+    } else if (is_base) {
+      space.candidates.insert(space.candidates.begin(), c);
+      default_seen = true;
+    } else {
+      space.candidates.push_back(c);
+    }
+    for (std::size_t i = space.dims.size(); i-- > 0;) {  // odometer, last dimension fastest
+      if (++idx[i] < space.dims[i].values.size()) break;
+      idx[i] = 0;
+    }
+  }
+  if (!default_seen) space.candidates.insert(space.candidates.begin(), base);  // restricted away: measured anyway
+  return space;
+}
+
+std::optional<std::size_t> choose_winner(const std::vector<Candidate>& candidates,
+                                         const std::vector<Measurement>& measured) {
+  BURST_REQUIRE(candidates.size() == measured.size(), "choose_winner: candidates and measurements differ in count");
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < measured.size(); ++i)
+    if (measured[i].ok && (!best || measured[i].median_s < measured[*best].median_s)) best = i;
+  if (!best) return std::nullopt;
+  const double tb = measured[*best].median_s, nb = measured[*best].noise;
+  std::optional<std::size_t> winner;
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    const auto& m = measured[i];
+    if (!m.ok) continue;
+    const bool tie = std::fabs(m.median_s - tb) <= std::max(nb * tb, m.noise * m.median_s);
+    if (!tie) continue;
+    if (!winner) {
+      winner = i;
+      continue;
+    }
+    const int ci = candidates[i].complexity(), cw = candidates[*winner].complexity();
+    if (ci < cw || (ci == cw && m.median_s < measured[*winner].median_s)) winner = i;
+  }
+  return winner;
+}
+
+}  // namespace burst::tuner
