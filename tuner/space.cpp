@@ -350,14 +350,18 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
     for (std::size_t i = 0; i < space.dims.size(); ++i) set_param(c, space.dims[i].name, space.dims[i].values[idx[i]]);
     if (c.schedule.topology == Topology::double_ring) c.schedule.group_size = group;
     std::optional<std::string> why;
+    std::string_view rule_name;
     const bool is_base = c.key() == base.key();
     for (const auto& rule : rules) {
       // The default is always measured; only a runtime refusal (the workload cannot run) prunes it.
       if (is_base && rule.name != "runtime") continue;
-      if ((why = rule.check(workload, c))) break;
+      if ((why = rule.check(workload, c))) {
+        rule_name = rule.name;
+        break;
+      }
     }
     if (why) {
-      space.pruned.push_back({c, *why});
+      space.pruned.push_back({c, *why, std::string(rule_name)});
     } else if (is_base) {
       space.candidates.insert(space.candidates.begin(), c);
       default_seen = true;

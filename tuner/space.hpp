@@ -70,6 +70,7 @@ struct Dimension {
 struct PrunedCandidate {
   Candidate candidate;
   std::string reason;  // "ring.chunks=8: chunk_pipeline needs n % 8 == 0, n = 12"
+  std::string constraint = "";  // which declared constraint: runtime, kernel, tile size, redundant, topology, memory
 };
 
 struct SpaceOptions {

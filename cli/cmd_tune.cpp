@@ -1,0 +1,308 @@
+// burst-tune tune: search the configuration space of one or several workloads on this machine,
+// record every trial (samples + trace) in --db, write the winners to the profile --out (merged
+// into an existing file), and print the top configurations with their speedup over the default.
+// docs/tune.md documents every flag, the measurement protocol and the output.
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "burst/config.hpp"
+#include "burst/error.hpp"
+#include "burst/log.hpp"
+#include "burst/profile.hpp"
+#include "burst/system.hpp"
+#include "cli/command.hpp"
+#include "cli/profile_choice.hpp"
+#include "cli/version.hpp"
+#include "comm/launch.hpp"
+#include "tuner/presets.hpp"
+#include "tuner/session.hpp"
+#include "cli/tune_output.hpp"
+
+namespace burst::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  if (g_interrupted.exchange(true)) std::_Exit(130);  // a second Ctrl-C: leave now
+}
+
+struct TuneFlags {
+  std::string preset;
+  std::vector<std::string> seq;
+  std::int64_t batch = 1, heads = 0, kv_heads = 0, head_dim = 0;
+  std::string dtype = "fp32", pass = "fwd+bwd", backend = "auto";
+  bool causal = true;
+  int world = 2;
+  std::string strategy = "halving";
+  std::uint64_t seed = 0;
+  int max_trials = 64;
+  double time_limit = 0;
+  std::vector<std::string> space;
+  bool allow_lossy = false;
+  int warmup = 1, min_samples = 5, max_samples = 20;
+  double max_noise = 0.03, max_time = 5.0;
+  std::string db = "burst.db", out = "burst-profile.json";
+  bool no_trace = false, dry_run = false;
+  std::string replay;
+  std::string progress = "auto";
+  CLI::App* cmd = nullptr;
+};
+
+std::string command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string out;
+  for (char ch : raw) out += ch == '\0' ? ' ' : ch;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? std::string("burst-tune tune") : out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, sep))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::vector<tuner::Workload> workloads_of(const TuneFlags& f, int world, int ranks_per_node) {
+  tuner::Workload base;
+  base.name = f.preset.empty() ? "custom" : f.preset;
+  std::int64_t heads = 8, kv = 2, d = 64;  // the "small" preset when nothing is given
+  if (!f.preset.empty()) {
+    const auto p = tuner::find_preset(f.preset);
+    if (!p) {
+      std::string names;
+      for (const auto& m : tuner::model_presets()) names += (names.empty() ? "" : ", ") + std::string(m.name);
+      throw InvalidArgument("--preset " + f.preset + ": unknown model; expected one of " + names);
+    }
+    heads = p->heads;
+    kv = p->kv_heads;
+    d = p->head_dim;
+  } else if (f.heads == 0 && f.head_dim == 0) {
+    base.name = "small";
+  }
+  if (f.heads > 0) heads = f.heads, kv = f.kv_heads > 0 ? f.kv_heads : f.heads;
+  if (f.kv_heads > 0) kv = f.kv_heads;
+  if (f.head_dim > 0) d = f.head_dim;
+  if (f.preset.empty() && (f.heads > 0 || f.head_dim > 0)) base.name = "custom";
+  base.shape.batch = f.batch;
+  base.shape.heads = heads;
+  base.shape.kv_heads = kv;
+  base.shape.head_dim = d;
+  base.shape.dtype = parse_dtype(f.dtype);
+  base.shape.causal = f.causal;
+  base.pass = parse_pass(f.pass);
+  base.world = world;
+  base.ranks_per_node = ranks_per_node;
+  base.backend = Backend::cpu;
+  std::vector<std::string> seqs;
+  for (const auto& item : f.seq)
+    for (const auto& s : split(item, ',')) seqs.push_back(s);
+  if (seqs.empty()) seqs.push_back("1024");
+  std::vector<tuner::Workload> out;
+  for (const auto& s : seqs) {
+    const auto n = tuner::parse_seq_length(s);
+    if (!n) throw InvalidArgument("--seq " + s + ": expected a positive sequence length such as 4096, 32K or 1M");
+    tuner::Workload w = base;
+    w.shape.seq = *n;
+    for (const auto& prev : out)
+      if (prev.shape.seq == w.shape.seq) throw InvalidArgument("--seq " + s + ": given twice");
+    out.push_back(w);
+  }
+  return out;
+}
+
+tuner::SpaceOptions space_options(const TuneFlags& f) {
+  tuner::SpaceOptions o;
+  for (const auto& item : f.space) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InvalidArgument("--space " + item + ": expected NAME=V1,V2 (for example ring.overlap=none,double_buffer)");
+    const auto values = split(item.substr(eq + 1), ',');
+    if (values.empty()) throw InvalidArgument("--space " + item + ": expected at least one value after '='");
+    o.restrict.emplace_back(item.substr(0, eq), values);
+  }
+  o.allow_lossy = f.allow_lossy;
+  return o;
+}
+
+int print_dry_run(const std::vector<tuner::Workload>& workloads, const tuner::SpaceOptions& so, const Context& ctx) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& w : workloads) {
+    const tuner::SearchSpace space = tuner::build_space(w, so);
+    all.push_back(dry_run_json(space));
+    if (!ctx.global.json) fmt::print("{}", dry_run_text(space));
+  }
+  if (ctx.global.json) fmt::print("{}\n", nlohmann::json{{"workloads", all}}.dump(2));
+  return 0;
+}
+
+// The --out path for this rank: "{rank}" in it is replaced by the rank (every rank writes its own
+// copy); without it only rank 0 writes.
+std::string out_path_for(const std::string& out, int rank) {
+  const auto pos = out.find("{rank}");
+  if (pos == std::string::npos) return rank == 0 ? out : std::string();
+  std::string p = out;
+  p.replace(pos, 6, std::to_string(rank));
+  return p;
+}
+
+// Reads an existing profile at `path` (validating it and its fingerprint) before anything runs.
+std::optional<Profile> existing_profile(const std::string& path, const Fingerprint& here) {
+  if (path.empty() || !std::filesystem::exists(path)) return std::nullopt;
+  Profile p = read_profile(path);  // InvalidArgument naming the file and the JSON path
+  if (!(p.fingerprint == here))
+    throw InvalidArgument("--out " + path + ": holds a profile of another system (fingerprint " + p.fingerprint.id() +
+                          ", here " + here.id() + "); give another --out file");
+  return p;
+}
+
+int run_tune_command(const TuneFlags& f, const Context& ctx) {
+  if (f.backend == "cuda")
+    throw InvalidArgument("--backend cuda: the CUDA attention kernels are not wired into the runtime yet; use cpu or auto");
+  if (f.backend != "cpu" && f.backend != "auto")
+    throw InvalidArgument("--backend " + f.backend + ": expected auto, cpu or cuda");
+  std::unique_ptr<Communicator> mpi;
+  if (comm::launched_by_mpi()) {
+    mpi = comm::make_mpi_world();
+    if (f.cmd->count("--world") > 0 && f.world != mpi->size())
+      throw InvalidArgument("--world " + std::to_string(f.world) + " disagrees with the MPI world of " +
+                            std::to_string(mpi->size()) + " ranks (drop --world under mpirun)");
+  }
+  const int world = mpi ? mpi->size() : f.world;
+  if (world < 1) throw InvalidArgument("--world " + std::to_string(world) + ": expected at least 1");
+  const Fingerprint here = fingerprint_here(world, mpi.get());
+  const int rank = mpi ? mpi->rank() : 0;
+
+  tuner::TuneOptions o;
+  o.workloads = workloads_of(f, world, here.ranks_per_node);
+  o.space = space_options(f);
+  if (f.dry_run) return rank == 0 ? print_dry_run(o.workloads, o.space, ctx) : 0;
+  if (!f.replay.empty()) return replay_command(f.replay, f.strategy, f.seed, f.max_trials, f.time_limit, ctx.global.json);
+
+  o.strategy = f.strategy;
+  o.seed = f.seed;
+  o.max_trials = f.max_trials;
+  o.time_limit_s = f.time_limit;
+  o.warmup = f.warmup;
+  o.min_samples = f.min_samples;
+  o.max_samples = f.max_samples;
+  o.max_noise = f.max_noise;
+  o.max_time_s = f.max_time;
+  o.trace = !f.no_trace;
+  o.db_path = f.db;
+  o.command_line = command_line();
+  o.tool_version = BURST_VERSION;
+  o.fingerprint = here;
+  if (o.strategy == "model") o.predict = model_predictor(o.db_path, here, mpi.get());
+
+  const std::string my_out = out_path_for(f.out, rank);
+  if (f.out.empty()) throw InvalidArgument("--out: a file name is required");
+  const std::optional<Profile> before = existing_profile(my_out, here);  // fail before measuring
+  if (!my_out.empty()) {
+    const auto parent = std::filesystem::path(my_out).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent))
+      throw InvalidArgument("--out " + my_out + ": directory " + parent.string() + " does not exist");
+  }
+  if (rank == 0) {
+    const auto parent = std::filesystem::path(f.db).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent))
+      throw InvalidArgument("--db " + f.db + ": directory " + parent.string() + " does not exist");
+  }
+
+  g_interrupted = false;
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+  ProgressPrinter progress(f.progress == "auto" ? (isatty(STDERR_FILENO) ? "bar" : "lines") : f.progress,
+                                  ctx.global.quiet || rank != 0);
+  tuner::TuneOutcome outcome;
+  try {
+    outcome = tuner::run_tune(o, mpi.get(), &g_interrupted, [&](const tuner::TrialEvent& e) { progress.on_trial(e); });
+  } catch (...) {
+    progress.finish();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    throw;
+  }
+  progress.finish();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  MergeStats ms;
+  if (!my_out.empty() && !outcome.profile.entries.empty()) {
+    Profile merged = outcome.profile;
+    if (before) merged = merge_profiles(*before, outcome.profile, &ms);
+    else ms.added = static_cast<int>(outcome.profile.entries.size());
+    write_profile(merged, my_out);
+  }
+  if (rank != 0) return outcome.interrupted ? 130 : 0;
+
+  if (ctx.global.json) {
+    nlohmann::json j = outcome_json(outcome, f.db, my_out);
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("{}", outcome_text(outcome, f.db, my_out, ms.added, ms.replaced, ms.kept));
+  }
+  if (outcome.interrupted) {
+    fmt::print(stderr, "interrupted: finished trials are recorded in {}; run the same command again to resume\n", f.db);
+    return 130;
+  }
+  return 0;
+}
+
+void add_tune_command(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("tune", "Search the fastest configuration of each workload and write a profile");
+  auto f = std::make_shared<TuneFlags>();
+  f->cmd = cmd;
+  cmd->add_option("--preset", f->preset, "Model shape: llama2-7b (32/32/128), llama3-8b (32/8/128), ... or small");
+  cmd->add_option("--seq", f->seq, "Global sequence lengths, comma-separated (4096,32K,1M); one profile bucket each")
+      ->default_str("1024");
+  cmd->add_option("--batch", f->batch, "Batch size")->default_val(1);
+  cmd->add_option("--heads", f->heads, "Query heads (overrides the preset)");
+  cmd->add_option("--kv-heads", f->kv_heads, "Key/value heads (GQA when fewer than --heads)");
+  cmd->add_option("--head-dim", f->head_dim, "Head dimension");
+  cmd->add_option("--dtype", f->dtype, "Input dtype: fp32, fp16, bf16")->default_val("fp32");
+  cmd->add_flag("--causal,!--no-causal", f->causal, "Causal mask (default on)");
+  cmd->add_option("--pass", f->pass, "Pass to tune: fwd, bwd, fwd+bwd")->default_val("fwd+bwd");
+  cmd->add_option("--world", f->world, "Ranks as threads of this process (ignored under mpirun)")->default_val(2);
+  cmd->add_option("--backend", f->backend, "auto, cpu or cuda")->default_val("auto");
+  cmd->add_option("--strategy", f->strategy, "exhaustive, random, halving or model")->default_val("halving");
+  cmd->add_option("--seed", f->seed, "Seed of the random choices of the strategy")->default_val(0);
+  cmd->add_option("--max-trials", f->max_trials, "Evaluations per workload (0: no limit)")->default_val(64);
+  cmd->add_option("--time-limit", f->time_limit, "Seconds of measuring for the whole job (0: no limit)")->default_val(0);
+  cmd->add_option("--space", f->space, "Restrict a parameter: NAME=V1,V2 (repeatable), e.g. ring.overlap=none,double_buffer");
+  cmd->add_flag("--allow-lossy", f->allow_lossy, "Also search ring.accum_dtype=input (changes numerics)");
+  cmd->add_option("--warmup", f->warmup, "Untimed calls before the samples")->default_val(1);
+  cmd->add_option("--min-samples", f->min_samples, "Fewest timed samples of a candidate")->default_val(5);
+  cmd->add_option("--max-samples", f->max_samples, "Most timed samples of a candidate")->default_val(20);
+  cmd->add_option("--max-noise", f->max_noise, "Stop sampling once stdev/median is below this")->default_val(0.03);
+  cmd->add_option("--max-time", f->max_time, "Seconds of samples per candidate at most")->default_val(5.0);
+  cmd->add_option("--db", f->db, "Database of trials, samples and traces (created when missing)")->default_val("burst.db");
+  cmd->add_option("--out", f->out, "Profile to write (merged into an existing one; {rank} for one per rank)")
+      ->default_val("burst-profile.json");
+  cmd->add_flag("--no-trace", f->no_trace, "Do not record the trace of each trial");
+  cmd->add_flag("--dry-run", f->dry_run, "Print the search space before and after pruning, and why; measure nothing");
+  cmd->add_option("--replay", f->replay, "Run the strategy against the measurements recorded in this database");
+  cmd->add_option("--progress", f->progress, "auto, bar, lines or none")->default_val("auto")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
+  cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_tune_command(*f, ctx); }; });
+}
+
+}  // namespace
+
+BURST_CLI_COMMAND(25, add_tune_command);
+
+}  // namespace burst::cli

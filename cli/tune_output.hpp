@@ -1,0 +1,46 @@
+// What `burst-tune tune` prints: the dry-run description of a space, the progress display (a bar
+// on a terminal, plain lines otherwise), the final table; and the replay and model-strategy glue.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "burst/communicator.hpp"
+#include "burst/fingerprint.hpp"
+#include "tuner/session.hpp"
+
+namespace burst::cli {
+
+std::string dry_run_text(const tuner::SearchSpace& space);
+nlohmann::json dry_run_json(const tuner::SearchSpace& space);
+
+class ProgressPrinter {
+ public:
+  // mode: "bar" (redrawn line on stderr), "lines" (one line per trial on stderr), "none".
+  ProgressPrinter(std::string mode, bool silent);
+  void on_trial(const tuner::TrialEvent& e);
+  void finish();  // ends the bar's line
+
+ private:
+  std::string mode_;
+  bool silent_ = false, drawn_ = false;
+};
+
+std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, const std::string& out, int added,
+                         int replaced, int kept);
+nlohmann::json outcome_json(const tuner::TuneOutcome& o, const std::string& db, const std::string& out);
+
+// `tune --replay DB`: the strategy against the recorded measurements; prints what it chose.
+int replay_command(const std::string& db, const std::string& strategy, std::uint64_t seed, int max_trials,
+                   double time_limit_s, bool json);
+
+// The model strategy's predictor: the cost model with the rates calibrated for `here` in the
+// database (calibrating now, briefly, when there are none).
+std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(const std::string& db,
+                                                                                        const Fingerprint& here,
+                                                                                        Communicator* mpi);
+
+}  // namespace burst::cli
