@@ -54,6 +54,8 @@ struct TuneFlags {
   double max_noise = 0.03, max_time = 5.0;
   std::string db = "burst.db", out = "burst-profile.json";
   bool no_trace = false, dry_run = false;
+  int confirm = 3;
+  double early_stop = 2.0;
   std::string replay;
   std::string progress = "auto";
   CLI::App* cmd = nullptr;
@@ -203,6 +205,9 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   o.max_noise = f.max_noise;
   o.max_time_s = f.max_time;
   o.trace = !f.no_trace;
+  if (f.confirm < 0) throw InvalidArgument("--confirm " + std::to_string(f.confirm) + ": expected >= 0");
+  o.confirm_top = f.confirm;
+  o.early_stop = f.early_stop;
   o.db_path = f.db;
   o.command_line = command_line();
   o.tool_version = BURST_VERSION;
@@ -254,7 +259,8 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
     nlohmann::json j = outcome_json(outcome, f.db, my_out);
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("{}", outcome_text(outcome, f.db, my_out, ms.added, ms.replaced, ms.kept));
+    auto shown = [](const std::string& p) { return p.empty() ? p : std::filesystem::absolute(p).lexically_normal().string(); };
+    fmt::print("{}", outcome_text(outcome, shown(f.db), shown(my_out), ms.added, ms.replaced, ms.kept));
   }
   if (outcome.interrupted) {
     fmt::print(stderr, "interrupted: finished trials are recorded in {}; run the same command again to resume\n", f.db);
@@ -293,6 +299,12 @@ void add_tune_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--db", f->db, "Database of trials, samples and traces (created when missing)")->default_val("burst.db");
   cmd->add_option("--out", f->out, "Profile to write (merged into an existing one; {rank} for one per rank)")
       ->default_val("burst-profile.json");
+  cmd->add_option("--confirm", f->confirm,
+                  "Measure the default and this many of the fastest again, back to back, to decide (0: off)")
+      ->default_val(3);
+  cmd->add_option("--early-stop", f->early_stop,
+                  "Abandon a candidate once its median passes this multiple of the best so far (0: never)")
+      ->default_val(2.0);
   cmd->add_flag("--no-trace", f->no_trace, "Do not record the trace of each trial");
   cmd->add_flag("--dry-run", f->dry_run, "Print the search space before and after pruning, and why; measure nothing");
   cmd->add_option("--replay", f->replay, "Run the strategy against the measurements recorded in this database");

@@ -83,7 +83,7 @@ void ProgressPrinter::on_trial(const tuner::TrialEvent& e) {
     drawn_ = true;
   } else {
     fmt::print(stderr, "{}trial {}/{} {}{}: {}{}  (best {} ms, {} elapsed, ~{} left)\n", wl, e.done, e.planned,
-               e.level == 0 ? "[brief] " : "", describe(*e.candidate), what, e.reused ? " [recorded]" : "",
+               e.level == 0 && e.full_level > 0 ? "[brief] " : e.level > e.full_level ? "[confirm] " : "", describe(*e.candidate), what, e.reused ? " [recorded]" : "",
                ms(e.best_s), duration(e.elapsed_s), duration(left));
   }
 }
@@ -112,10 +112,18 @@ std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, con
                        row.m.noise * 100, flops / row.m.median_s / 1e12, sp, describe(row.candidate),
                        chosen ? "  <- chosen" : "");
     }
+    const bool winner_listed = w.winner && std::any_of(w.top.begin(), w.top.end(), [&](const auto& r) {
+      return r.candidate.key() == w.winner->key();
+    });
+    if (w.winner && !winner_listed)
+      s += fmt::format("  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}  <- chosen (ties with the fastest, simpler)\n",
+                       "win", ms(w.winner_m.median_s), w.winner_m.noise * 100, flops / w.winner_m.median_s / 1e12,
+                       w.speedup, describe(*w.winner));
     const bool default_listed = std::any_of(w.top.begin(), w.top.end(), [](const auto& r) { return r.candidate.is_default(); });
     if (!default_listed && w.default_m.median_s > 0)
       s += fmt::format("  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}\n", "def", ms(w.default_m.median_s),
                        w.default_m.noise * 100, flops / w.default_m.median_s / 1e12, 1.0, "(default)");
+    if (w.confirmed) s += "  (times from the confirmation round: the default and the fastest measured again, back to back)\n";
     s += fmt::format("  result: {}\n", w.verdict);
   }
   s += fmt::format("\nrecorded: {} (session {}, job {})\n", db, o.session_id, o.job_id);

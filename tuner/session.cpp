@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS tune_results (job_id INTEGER NOT NULL REFERENCES tune
 
 nlohmann::json protocol_json(const TuneOptions& o) {
   return {{"warmup", o.warmup}, {"min_samples", o.min_samples}, {"max_samples", o.max_samples},
-          {"max_noise", o.max_noise}, {"max_time_s", o.max_time_s}};
+          {"max_noise", o.max_noise}, {"max_time_s", o.max_time_s}, {"early_stop", o.early_stop}};
 }
 
 nlohmann::json options_json(const TuneOptions& o) {
@@ -260,7 +260,8 @@ class LiveEvaluator final : public Evaluator {
 
   Measurement evaluate(const EvalRequest& req) override {
     BURST_REQUIRE(req.candidate != nullptr, "evaluate: no candidate");
-    BURST_REQUIRE(req.level >= 0 && req.level <= full_level(), "evaluate: level out of range");
+    // full_level() + 1 is the confirmation round (same protocol as the full level, measured again).
+    BURST_REQUIRE(req.level >= 0 && req.level <= full_level() + 1, "evaluate: level out of range");
     const Candidate& c = *req.candidate;
     const std::size_t index = index_of(c);
     ++evaluations_;
@@ -269,6 +270,7 @@ class LiveEvaluator final : public Evaluator {
     ev.workloads = o_.workloads.size();
     ev.candidate = &c;
     ev.level = req.level;
+    ev.full_level = full_level();
 
     if (const CachedTrial* hit = rec_->cached(space_.workload, c, req.level)) {
       ev.m = hit->m;
@@ -276,7 +278,7 @@ class LiveEvaluator final : public Evaluator {
       ev.trial_id = hit->trial_id;
       ++reused_;
     } else {
-      const double bar = early_stop_bar(best_s_);
+      const double bar = o_.early_stop > 0 ? early_stop_bar(best_s_, o_.early_stop) : 0.0;
       std::string command = nlohmann::json{{"op", "measure"},
                                            {"workload", wi_},
                                            {"candidate", c.to_json()},
@@ -287,7 +289,8 @@ class LiveEvaluator final : public Evaluator {
       const auto id = rec_->db().begin_trial(
           rec_->session(), rec_->config(wi_, space_.workload, c, req.level, o_.strategy, order_).dump());
       const auto t0 = Clock::now();
-      MeasureResult r = measure_candidate(space_.workload, c, levels_[static_cast<std::size_t>(req.level)], bar,
+      MeasureResult r = measure_candidate(space_.workload, c, levels_[static_cast<std::size_t>(std::min(req.level, full_level()))],
+                                          req.level > full_level() ? 0.0 : bar,
                                           interrupted_, o_.trace, o_.seed + 1, mpi_);
       measuring_s_ += seconds_since(t0);
       record(id, c, r);
@@ -392,6 +395,25 @@ class LiveEvaluator final : public Evaluator {
   std::vector<Done> done_;
 };
 
+// The confirmation round: the default and the `top` fastest full-level candidates measured again,
+// one after the other, so that the winner and its speedup come from measurements taken under the
+// same conditions (a machine whose load drifted during a long search cannot fake a speedup).
+void confirm(const SearchSpace& space, LiveEvaluator& ev, int top) {
+  if (top <= 0) return;
+  const int full = ev.full_level();
+  std::map<std::size_t, Measurement> best;  // last full-level measurement per candidate
+  for (const auto& d : ev.done())
+    if (d.level == full) best[d.candidate] = d.m;
+  std::vector<std::size_t> order;
+  for (const auto& [i, m] : best)
+    if (m.ok && i != 0) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best[a].median_s < best[b].median_s; });
+  if (order.size() > static_cast<std::size_t>(top)) order.resize(static_cast<std::size_t>(top));
+  if (order.empty()) return;  // only the default ran: nothing to compare
+  order.insert(order.begin(), 0);
+  for (std::size_t i : order) ev.evaluate(EvalRequest{&space.candidates[i], full + 1});
+}
+
 WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator& ev, int full_level) {
   WorkloadOutcome out;
   out.workload = space.workload;
@@ -407,6 +429,12 @@ WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator
     if (d.m.status == "stopped_early") ++out.stopped_early;
     if (d.level == full_level) full[d.candidate] = &d;
   }
+  // After a confirmation round, only its measurements (taken back to back) decide.
+  std::map<std::size_t, const LiveEvaluator::Done*> confirmed;
+  for (const auto& d : ev.done())
+    if (d.level == full_level + 1) confirmed[d.candidate] = &d;
+  out.confirmed = !confirmed.empty();
+  if (out.confirmed) full = confirmed;
   std::vector<Candidate> cands;
   std::vector<Measurement> ms;
   std::vector<std::int64_t> ids;
@@ -488,6 +516,8 @@ void check_options(const TuneOptions& o) {
   BURST_REQUIRE(std::find(names.begin(), names.end(), o.strategy) != names.end(),
                 "--strategy " + o.strategy + ": expected exhaustive, random, halving or model");
   BURST_REQUIRE(o.max_trials >= 0, "--max-trials " + std::to_string(o.max_trials) + ": expected >= 0 (0: no limit)");
+  BURST_REQUIRE(o.early_stop == 0 || o.early_stop > 1,
+                "--early-stop " + std::to_string(o.early_stop) + ": expected 0 (off) or a factor above 1");
   BURST_REQUIRE(o.time_limit_s >= 0, "--time-limit: expected >= 0 seconds (0: no limit)");
   BURST_REQUIRE(o.strategy != "model" || static_cast<bool>(o.predict),
                 "--strategy model: no cost model rates (run `burst-tune calibrate` first)");
@@ -576,6 +606,7 @@ TuneOutcome run_tune(const TuneOptions& o, Communicator* mpi, const std::atomic<
       if (o.predict) so.predict = [&o, &space](const Candidate& c) { return o.predict(space.workload, c); };
       LiveEvaluator ev(o, &*rec, mpi, interrupted, space, wi, levels, job_start, measuring_s, order, on_trial);
       run_strategy(o.strategy, space, ev, so);
+      if (!ev.hit_interrupt() && !(interrupted != nullptr && interrupted->load())) confirm(space, ev, o.confirm_top);
       order = ev.order();
       WorkloadOutcome w = summarise_workload(space, ev, ev.full_level());
       if (ev.hit_interrupt() || (interrupted != nullptr && interrupted->load())) out.interrupted = true;

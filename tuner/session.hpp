@@ -7,6 +7,9 @@
 // rank measures the same candidates the same number of times and ends with the same profile.
 // Without one, each trial runs workload.world ranks as threads of this process.
 //
+// Confirmation: after the strategy, the default and the fastest few are measured again back to back
+// (level full + 1) and only those measurements choose the winner and its speedup.
+//
 // Resume: a trial already finished in the database for the same fingerprint, workload, candidate,
 // level and protocol is reused instead of measured; strategies are deterministic given the seed, so
 // running the same command again continues where it stopped. An interrupt (Ctrl-C) finishes the
@@ -39,6 +42,8 @@ struct TuneOptions {
   int warmup = 1, min_samples = 5, max_samples = 20;
   double max_noise = 0.03, max_time_s = 5.0;  // per candidate at the full level
   bool trace = true;                          // record every trial's trace
+  int confirm_top = 3;
+  double early_stop = 2.0;  // abandon a candidate whose median passes this multiple of the best (0: never)  // confirmation round: the default and this many of the fastest, measured again
   std::string db_path = "burst.db";
   std::string command_line;
   std::string tool_version;
@@ -52,6 +57,7 @@ struct TrialEvent {
   std::size_t workload = 0, workloads = 0;
   const Candidate* candidate = nullptr;
   int level = 0;
+  int full_level = 1;      // level > full_level: the confirmation round
   Measurement m;
   bool reused = false;     // taken from the database (resume)
   int done = 0;            // evaluations of this workload so far
@@ -68,6 +74,7 @@ struct WorkloadOutcome {
   std::optional<Candidate> winner;
   Measurement winner_m, default_m;
   std::int64_t winner_trial = 0, default_trial = 0;
+  bool confirmed = false;         // winner and speedup come from the confirmation round
   bool tie_with_default = false;  // the winner is the default because nothing beat it beyond noise
   double speedup = 0;             // default median / winner median
   std::string verdict;            // one sentence

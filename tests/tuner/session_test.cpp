@@ -54,6 +54,7 @@ TuneOptions tiny(const std::string& db, std::vector<std::int64_t> seqs = {256}) 
   o.min_samples = 2;
   o.max_samples = 3;
   o.max_noise = 0.5;
+  o.early_stop = 0;  // every candidate measured in full: counts below are exact
   o.db_path = db;
   o.command_line = "test";
   o.tool_version = "test";
@@ -74,7 +75,12 @@ TEST(Session, RecordsEveryTrialAndBuildsTheProfile) {
   const auto& w = out.workloads[0];
   // Space: tile_q {32, 64} x tile_kv {32}, plus the default (64x64) which restrictions never remove.
   EXPECT_EQ(w.candidates, 3u);
-  EXPECT_EQ(w.evaluations, 3);
+  // 3 by the strategy, then the confirmation round: the default and the 2 others measured again.
+  const std::int64_t confirmations =
+      count(t.path, "SELECT COUNT(*) FROM trials WHERE json_extract(config, '$.level') = 2");
+  EXPECT_EQ(confirmations, 3);
+  EXPECT_EQ(w.evaluations, 3 + confirmations);
+  EXPECT_TRUE(w.confirmed);
   ASSERT_TRUE(w.winner.has_value());
   EXPECT_GT(w.default_m.median_s, 0);
   EXPECT_GT(w.speedup, 0);
@@ -88,27 +94,28 @@ TEST(Session, RecordsEveryTrialAndBuildsTheProfile) {
   EXPECT_EQ(e.provenance.trial_id, w.winner_trial);
   EXPECT_DOUBLE_EQ(e.measured.median_s, w.winner_m.median_s);
 
-  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"), 3);
+  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"), 3 + confirmations);
   EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM tune_results"), 1);
   EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM tune_jobs WHERE status = 'complete'"), 1);
   // Traces (every rank) and per-rank samples of every measured trial.
-  EXPECT_EQ(count(t.path, "SELECT COUNT(DISTINCT trial_id) FROM trial_trace"), 3);
+  EXPECT_EQ(count(t.path, "SELECT COUNT(DISTINCT trial_id) FROM trial_trace"), 3 + confirmations);
   EXPECT_EQ(count(t.path, "SELECT COUNT(DISTINCT rank) FROM samples"), 2);
   EXPECT_GT(count(t.path, "SELECT COUNT(*) FROM NVTX_EVENTS"), 0);
   // The stats carry the critical-path samples replay needs.
   EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early') AND "
                           "json_array_length(json_extract(stats, '$.samples_s')) >= 2"),
-            3);
+            3 + confirmations);
 }
 
 TEST(Session, RunningAgainResumesWithoutMeasuring) {
   TempDb t;
   const TuneOutcome first = run_tune(tiny(t.path), nullptr, nullptr);
+  const std::int64_t measured = count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')");
   const TuneOutcome again = run_tune(tiny(t.path), nullptr, nullptr);
   EXPECT_EQ(again.job_id, first.job_id);
   EXPECT_NE(again.session_id, first.session_id);
   EXPECT_EQ(again.workloads[0].reused, again.workloads[0].evaluations);
-  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"), 3);  // nothing re-measured
+  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"), measured);  // nothing re-measured
   ASSERT_TRUE(again.workloads[0].winner && first.workloads[0].winner);
   EXPECT_EQ(again.workloads[0].winner->key(), first.workloads[0].winner->key());
   // A different protocol is a different measurement: measured anew.
@@ -137,10 +144,23 @@ TEST(Session, BudgetIsRespected) {
   TempDb t;
   TuneOptions o = tiny(t.path);
   o.max_trials = 2;
+  o.confirm_top = 0;  // the confirmation round comes on top of the budget
   const TuneOutcome out = run_tune(o, nullptr, nullptr);
   EXPECT_EQ(out.workloads[0].evaluations, 2);
   EXPECT_TRUE(out.budget_exhausted);
   EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"), 2);
+}
+
+TEST(Session, TimeLimitStopsAfterTheDefault) {
+  TempDb t;
+  TuneOptions o = tiny(t.path);
+  o.time_limit_s = 1e-6;  // spent by the first (default) measurement
+  o.confirm_top = 0;
+  const TuneOutcome out = run_tune(o, nullptr, nullptr);
+  EXPECT_EQ(out.workloads[0].evaluations, 1);
+  EXPECT_TRUE(out.budget_exhausted);
+  ASSERT_TRUE(out.workloads[0].winner.has_value());
+  EXPECT_TRUE(out.workloads[0].winner->is_default());
 }
 
 TEST(Session, SeveralSequenceLengthsBecomeBuckets) {

@@ -99,6 +99,7 @@ TEST(TuneCli, TunesWritesAValidProfileThatRunUses) {
   EXPECT_NE(r.out.find("(default)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("<- chosen"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("trial 3/3"), std::string::npos) << r.err;  // plain progress lines off a terminal
+  EXPECT_NE(r.err.find("[confirm]"), std::string::npos) << r.err;
   ASSERT_TRUE(fs::exists(d / "p.json"));
   EXPECT_EQ(run_cli("validate " + (d / "p.json")).exit_code, 0);
   const auto profile = nlohmann::json::parse(slurp(d / "p.json"));
@@ -186,7 +187,8 @@ TEST(TuneCli, KilledRunLeavesASoundDatabaseAndResumes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_GE(j["workloads"][0]["reused"].get<int>(), finished);
-  EXPECT_EQ(j["workloads"][0]["evaluations"].get<int>(), j["workloads"][0]["size_after"].get<int>());
+  // Every candidate once, plus the confirmation round (the default and the 3 fastest again).
+  EXPECT_EQ(j["workloads"][0]["evaluations"].get<int>(), j["workloads"][0]["size_after"].get<int>() + 4);
   EXPECT_TRUE(fs::exists(d / "p.json"));
 }
 
