@@ -2,10 +2,16 @@
 #include "kernels/registry.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
 
+#include "burst/config.hpp"
 #include "kernels/cpu_attention.hpp"
+#if BURST_HAVE_CUDA
+#include "kernels/cuda/cuda_registry.hpp"
+#endif
 
 namespace burst::kernels {
 namespace {
@@ -30,10 +36,55 @@ std::optional<std::string> check_common(const KernelDesc& desc, const KernelProb
   return std::nullopt;
 }
 
-const std::array<KernelDesc, 1>& table() {
-  static const std::array<KernelDesc, 1> kernels = {KernelDesc{
-      "cpu_tiled", Backend::cpu, {DType::f32, DType::f16, DType::bf16}, 32, 256, 8, 16, 256, 16,
-      &cpu_forward_block, &cpu_backward_block}};
+// Vectorised variants read rows with 16-byte copies: pointers and strides must keep that alignment.
+std::optional<std::string> check_alignment(const KernelDesc& desc, DType dtype, std::initializer_list<const void*> ptrs,
+                                           std::initializer_list<std::int64_t> strides) {
+  if (desc.vector_elems <= 1) return std::nullopt;
+  const auto bytes = static_cast<std::uintptr_t>(desc.vector_elems) * dtype_size(dtype);
+  for (const void* ptr : ptrs)
+    if (reinterpret_cast<std::uintptr_t>(ptr) % bytes != 0)
+      return std::string(desc.name) + " needs input pointers aligned to " + std::to_string(bytes) + " bytes";
+  for (std::int64_t stride : strides)
+    if (stride % desc.vector_elems != 0)
+      return std::string(desc.name) + " needs input row and batch strides that are multiples of " +
+             std::to_string(desc.vector_elems) + " elements";
+  return std::nullopt;
+}
+
+std::optional<std::string> tile_check(const KernelDesc& desc, int tile, int fixed, const char* what) {
+  if (fixed != 0) {
+    if (tile == fixed) return std::nullopt;
+    std::string text(what);
+    text.append(" ").append(std::to_string(tile)).append(" is not this variant's ").append(std::to_string(fixed));
+    return text;
+  }
+  if (!in_range(tile, desc.min_tile, desc.max_tile, desc.tile_multiple))
+    return range_text(tile, what, desc.min_tile, desc.max_tile, desc.tile_multiple);
+  return std::nullopt;
+}
+
+std::vector<KernelDesc> make_table() {
+  std::vector<KernelDesc> kernels;
+  kernels.push_back(KernelDesc{.name = "cpu_tiled",
+                               .backend = Backend::cpu,
+                               .dtypes = {DType::f32, DType::f16, DType::bf16},
+                               .min_head_dim = 32,
+                               .max_head_dim = 256,
+                               .head_dim_multiple = 8,
+                               .min_tile = 16,
+                               .max_tile = 256,
+                               .tile_multiple = 16,
+                               .forward = &cpu_forward_block,
+                               .backward = &cpu_backward_block,
+                               .description = "forward and backward, CPU tiles, fp32 arithmetic"});
+#if BURST_HAVE_CUDA
+  for (const KernelDesc& k : cuda::cuda_kernel_descs()) kernels.push_back(k);
+#endif
+  return kernels;
+}
+
+const std::vector<KernelDesc>& table() {
+  static const std::vector<KernelDesc> kernels = make_table();
   return kernels;
 }
 
@@ -44,10 +95,8 @@ std::optional<std::string> can_implement(const KernelDesc& desc, const KernelPro
     return std::string(desc.name) + " does not support dtype " + std::string(to_string(problem.dtype));
   if (!in_range(problem.head_dim, desc.min_head_dim, desc.max_head_dim, desc.head_dim_multiple))
     return range_text(problem.head_dim, "head_dim", desc.min_head_dim, desc.max_head_dim, desc.head_dim_multiple);
-  if (!in_range(problem.tile_q, desc.min_tile, desc.max_tile, desc.tile_multiple))
-    return range_text(problem.tile_q, "tile_q", desc.min_tile, desc.max_tile, desc.tile_multiple);
-  if (!in_range(problem.tile_kv, desc.min_tile, desc.max_tile, desc.tile_multiple))
-    return range_text(problem.tile_kv, "tile_kv", desc.min_tile, desc.max_tile, desc.tile_multiple);
+  if (auto reason = tile_check(desc, problem.tile_q, desc.tile_q, "tile_q")) return reason;
+  if (auto reason = tile_check(desc, problem.tile_kv, desc.tile_kv, "tile_kv")) return reason;
   if (problem.heads <= 0 || problem.kv_heads <= 0 || problem.heads % problem.kv_heads != 0)
     return "heads " + std::to_string(problem.heads) + " must be a positive multiple of kv_heads " +
            std::to_string(problem.kv_heads);
@@ -56,21 +105,53 @@ std::optional<std::string> can_implement(const KernelDesc& desc, const KernelPro
 
 std::optional<std::string> can_implement(const KernelDesc& desc, const FwdBlockParams& p) {
   const KernelProblem problem{p.dtype, p.head_dim, p.heads, p.kv_heads, p.tile_q, p.tile_kv};
+  if (desc.forward == nullptr && desc.launch_forward == nullptr) return std::string(desc.name) + " has no forward pass";
   if (auto reason = check_common(desc, problem, p.batch, p.nq, p.nk, p.scale, p.mask)) return reason;
   if (p.q_row_stride < p.heads * p.head_dim || p.o_row_stride < p.heads * p.head_dim ||
       p.kv_row_stride < p.kv_heads * p.head_dim || p.lse_head_stride < p.nq)
     return std::string("a row or head stride is smaller than the row it must hold");
+  if (auto reason = check_alignment(desc, p.dtype, {p.q, p.k, p.v},
+                                    {p.q_batch_stride, p.q_row_stride, p.kv_batch_stride, p.kv_row_stride}))
+    return reason;
+  // Vectorised variants also update o two floats at a time.
+  if (desc.vector_elems > 1 && (p.o_batch_stride % 2 != 0 || p.o_row_stride % 2 != 0 ||
+                                reinterpret_cast<std::uintptr_t>(p.o) % (2 * sizeof(float)) != 0))
+    return std::string(desc.name) + " needs o 8-byte aligned with even row and batch strides";
   return std::nullopt;
 }
 
 std::optional<std::string> can_implement(const KernelDesc& desc, const BwdBlockParams& p) {
   const KernelProblem problem{p.dtype, p.head_dim, p.heads, p.kv_heads, p.tile_q, p.tile_kv};
+  if (desc.backward == nullptr && desc.launch_backward == nullptr) return std::string(desc.name) + " has no backward pass";
   if (auto reason = check_common(desc, problem, p.batch, p.nq, p.nk, p.scale, p.mask)) return reason;
   if (p.q_row_stride < p.heads * p.head_dim || p.dq_row_stride < p.heads * p.head_dim ||
       p.kv_row_stride < p.kv_heads * p.head_dim || p.dkv_row_stride < p.kv_heads * p.head_dim ||
       p.stat_head_stride < p.nq)
     return std::string("a row or head stride is smaller than the row it must hold");
+  return check_alignment(desc, p.dtype, {p.q, p.dout, p.k, p.v},
+                         {p.q_batch_stride, p.q_row_stride, p.kv_batch_stride, p.kv_row_stride});
+}
+
+std::optional<std::string> can_run_on(const KernelDesc& desc, const DeviceLimits& device) {
+  if (desc.backend != Backend::cuda) return std::nullopt;
+  if ((desc.min_arch != 0 && device.arch < desc.min_arch) || (desc.max_arch != 0 && device.arch > desc.max_arch)) {
+    std::string text(desc.name);
+    text.append(" runs on sm_").append(std::to_string(desc.min_arch)).append("..");
+    text.append(desc.max_arch != 0 ? "sm_" + std::to_string(desc.max_arch) : std::string("")).append("; the device is sm_");
+    return text.append(std::to_string(device.arch));
+  }
+  if (desc.smem_bytes > device.smem_per_block_optin) {
+    std::string text(desc.name);
+    text.append(" needs ").append(std::to_string(desc.smem_bytes)).append(" bytes of shared memory per block; the device allows ");
+    return text.append(std::to_string(device.smem_per_block_optin));
+  }
   return std::nullopt;
+}
+
+std::optional<std::string> can_implement(const KernelDesc& desc, const KernelProblem& problem,
+                                         const DeviceLimits& device) {
+  if (auto reason = can_implement(desc, problem)) return reason;
+  return can_run_on(desc, device);
 }
 
 std::span<const KernelDesc> kernel_registry() { return table(); }
