@@ -3,6 +3,7 @@
 // strategy's composition rule (docs/cost-model.md derives every term).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,9 +42,55 @@ struct Prediction {
   double compute_s = 0;         // critical-path compute
   double comm_s = 0;            // critical-path transfer time if nothing overlapped
   double exposed_comm_s = 0;    // what the overlap strategy leaves exposed
+  double overhead_s = 0;        // step overheads (total_s = compute_s + exposed_comm_s + overhead_s)
+  nlohmann::json to_json() const;
 };
 
 Prediction predict(const Workload& workload, const Candidate& candidate, const MachineRates& rates);
+
+// ---- The terms predict() is made of (docs/cost-model.md), exposed for plan and the tests. ----
+
+// Rate key of a kernel variant: "64x128" (tile_q x tile_kv).
+std::string variant_key(int tile_q, int tile_kv);
+// The compute rate the model uses for this schedule's tiles (the variant's, else the default);
+// throws InvalidArgument when it is not positive.
+double compute_rate(const MachineRates& rates, const Schedule& schedule, bool backward);
+
+// Fraction of a full (n x n) block pair the critical-path rank computes at ring step `step`:
+// 1 without a mask; causal contiguous 1/2 at step 0 (the diagonal block) and 1 after (rank G-1);
+// causal zigzag and striped 1/2 at every step (balanced).
+double block_fraction(const AttentionShape& shape, Layout layout, int step);
+
+// FLOPs of one full block pair of n tokens per rank: forward 4*B*n^2*H*d, backward 2.5x that.
+double block_flops(const AttentionShape& shape, std::int64_t n, bool backward);
+
+// Bytes of one hop: the travelling block (forward K,V; backward q: Q,dO,D,lse; kv: K,V) and, in
+// the backward pass, the travelling accumulator (q: dQ; kv: dK,dV) in the accumulator dtype.
+struct HopBytes {
+  double block = 0;
+  double accumulator = 0;
+};
+HopBytes hop_bytes(const AttentionShape& shape, const Schedule& schedule, std::int64_t n, bool backward);
+
+// bytes / bandwidth + messages * latency.
+double transfer_time(const LinkRate& link, double bytes, int messages);
+
+// One pass, the terms summed along the critical path.
+struct PassPrediction {
+  double time_s = 0;
+  double compute_s = 0;
+  double comm_s = 0;      // every transfer on the critical path, as if nothing overlapped
+  double exposed_s = 0;   // time_s - compute_s - overhead_s (never negative)
+  double overhead_s = 0;  // step_overhead_s per step (per piece with chunk_pipeline)
+  int steps = 0;
+};
+PassPrediction predict_pass(const Workload& workload, const Candidate& candidate, const MachineRates& rates,
+                            bool backward);
+
+// The link class of the ring's hops: flat rings run at the slowest link they cross (inter when
+// the world spans nodes, world > ranks_per_node), double rings use intra links inside a group (when
+// the group fits in a node) and inter links between groups.
+const LinkRate& flat_link(const Workload& workload, const MachineRates& rates);
 
 // The calibration table (created when missing) keyed by fingerprint id; latest row wins.
 void store_calibration(db::Database& db, const std::string& fingerprint_id, const MachineRates& rates);
