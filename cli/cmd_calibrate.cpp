@@ -15,6 +15,7 @@
 #include "burst/error.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/profile_choice.hpp"
 #include "comm/launch.hpp"
 #include "db/database.hpp"
 #include "tuner/calibrate.hpp"
@@ -77,9 +78,10 @@ int run_calibrate(const CalibrateFlags& f, const Context& ctx) {
     o.progress = [](const std::string& line) { fmt::print("{}\n", line); };
 
   // Collective under MPI.
-  const SystemInfo system = detect_system(mpi.get());
+  // The same fingerprint `tune` records for this world (profile_choice.hpp), so tune and replay
+  // find these rates.
+  const std::string fingerprint = fingerprint_here(mpi ? mpi->size() : f.world, mpi.get()).id();
   tuner::CalibrationResult r = tuner::calibrate(o, mpi.get());
-  const std::string fingerprint = system.fingerprint.id();
   r.rates.source = fmt::format("calibrated {} world {} ({} threads per rank, {})", fingerprint, r.world,
                                r.threads_per_rank, r.comm_backend);
   if (!root) return 0;

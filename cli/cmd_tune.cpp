@@ -173,6 +173,10 @@ std::optional<Profile> existing_profile(const std::string& path, const Fingerpri
 }
 
 int run_tune_command(const TuneFlags& f, const Context& ctx) {
+  if (!f.replay.empty()) {
+    if (f.dry_run) throw InvalidArgument("--replay and --dry-run: give one of them");
+    return replay_command(f.replay, f.strategy, f.seed, f.max_trials, f.time_limit, ctx.global.json);
+  }
   if (f.backend == "cuda")
     throw InvalidArgument("--backend cuda: the CUDA attention kernels are not wired into the runtime yet; use cpu or auto");
   if (f.backend != "cpu" && f.backend != "auto")
@@ -193,7 +197,6 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   o.workloads = workloads_of(f, world, here.ranks_per_node);
   o.space = space_options(f);
   if (f.dry_run) return rank == 0 ? print_dry_run(o.workloads, o.space, ctx) : 0;
-  if (!f.replay.empty()) return replay_command(f.replay, f.strategy, f.seed, f.max_trials, f.time_limit, ctx.global.json);
 
   o.strategy = f.strategy;
   o.seed = f.seed;
@@ -212,7 +215,10 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   o.command_line = command_line();
   o.tool_version = BURST_VERSION;
   o.fingerprint = here;
-  if (o.strategy == "model") o.predict = model_predictor(o.db_path, here, mpi.get());
+  // model ranks with the cost model; halving uses it to shortlist its first rung when the budget
+  // cannot cover the space. Rates: calibrated for this fingerprint in --db (a quick calibration now
+  // when there are none).
+  if (o.strategy == "model" || o.strategy == "halving") o.predict = model_predictor(o.db_path, here, mpi.get());
 
   const std::string my_out = out_path_for(f.out, rank);
   if (f.out.empty()) throw InvalidArgument("--out: a file name is required");
