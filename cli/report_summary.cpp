@@ -1,0 +1,112 @@
+// Headline and comparison helpers of `burst-tune report` (see report_summary.hpp).
+#include "cli/report_summary.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace burst::cli {
+
+std::string exposure_verdict(double f) {
+  if (f < 0.10) return "hidden";
+  if (f < 0.30) return "partly hidden";
+  return "not hidden";
+}
+
+double comparison_noise(const db::WorkloadReport& w) {
+  double n = 0;
+  if (const auto* b = w.best()) n = std::max(n, b->noise);
+  if (const auto* d = w.default_trial()) n = std::max(n, d->noise);
+  return n;
+}
+
+namespace {
+std::vector<std::pair<std::string, std::string>> diff(const db::ReportTrial* base, const db::ReportTrial& t) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, value] : t.params) {
+    bool same = false;
+    if (base) {
+      for (const auto& [n, v] : base->params) same = same || (n == name && v == value);
+    }
+    if (!same) out.emplace_back(name, value);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string headline_exposure(const db::Report& r) {
+  double worst = -1;
+  for (const auto& w : r.workloads)
+    if (w.timeline) worst = std::max(worst, w.timeline->exposed_fraction);
+  if (worst < 0) return "";
+  const char* whose =
+      r.tuning ? (r.workloads.size() > 1 ? "the best trials" : "the best trial") : "the trial";
+  return fmt::format("Communication is {}: {}{:.1f}% of the pass time of {} is exposed communication.",
+                     exposure_verdict(worst), r.workloads.size() > 1 ? "at most " : "", worst * 100, whose);
+}
+
+std::vector<std::pair<std::string, std::string>> winner_changes(const db::WorkloadReport& w) {
+  const auto* b = w.best();
+  if (!b) return {};
+  return diff(w.default_trial(), *b);
+}
+
+std::string changes_text(const std::vector<std::pair<std::string, std::string>>& changes) {
+  std::string s;
+  for (const auto& [n, v] : changes) s += (s.empty() ? "" : ", ") + n + "=" + v;
+  return s;
+}
+
+std::string candidate_text(const db::WorkloadReport& w, const db::ReportTrial& t) {
+  if (t.params.empty()) return t.key;
+  if (t.is_default) return "default";
+  const auto d = diff(w.default_trial(), t);
+  return d.empty() ? "default" : changes_text(d);
+}
+
+std::string report_headline(const db::Report& r) {
+  const std::string exposure = headline_exposure(r);
+  return headline_result(r) + (exposure.empty() ? "" : " " + exposure);
+}
+
+std::string headline_result(const db::Report& r) {
+  if (!r.tuning) {
+    const auto& w = r.workloads.front();
+    const auto* t = w.best();
+    std::string s = fmt::format("One traced trial on {} (not a tuning session): {}", r.hardware, w.label);
+    if (t)
+      s += fmt::format(" took {:.3f} ms ({:.3g} TFLOP/s, noise {:.1f}%).", t->median_s * 1e3, t->tflops,
+                       t->noise * 100);
+    else
+      s += " has no measured time.";
+    return s;
+  }
+  const std::size_t n = r.workloads.size();
+  double lo = 0, hi = 0, noise = 0;
+  int compared = 0;
+  for (const auto& w : r.workloads) {
+    if (w.speedup <= 0) continue;
+    lo = compared ? std::min(lo, w.speedup) : w.speedup;
+    hi = compared ? std::max(hi, w.speedup) : w.speedup;
+    noise = std::max(noise, comparison_noise(w));
+    ++compared;
+  }
+  std::string s = fmt::format("Tuned {} workload{} on {}: ", n, n == 1 ? "" : "s", r.hardware);
+  if (compared == 0) {
+    s += "no configuration was measured against the default.";
+  } else if (hi <= 1.0 + noise) {
+    s += fmt::format("the default configuration is already the best (within the noise of {:.1f}%).",
+                     noise * 100);
+  } else if (compared == 1) {
+    s += fmt::format("the best configuration is {:.2f}x faster than the default (noise {:.1f}%).", hi,
+                     noise * 100);
+  } else {
+    s += fmt::format(
+        "the best configurations are {:.2f}x to {:.2f}x faster than the defaults (noise up to {:.1f}%).", lo,
+        hi, noise * 100);
+  }
+  return s;
+}
+
+}  // namespace burst::cli

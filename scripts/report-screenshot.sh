@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Screenshot of a `burst-tune report -o FILE.html` page with headless Chromium (Debian's `chromium`,
+# installed by scripts/install-deps.sh --browser). Used for docs/images/report.png:
+#   burst-tune tune --world 2 --seq 2048 --heads 4 --head-dim 64 --strategy halving --max-trials 16 \
+#       --max-samples 10 --max-time 1 --db demo.db --out demo.json
+#   burst-tune report --db demo.db -o demo.html
+#   scripts/report-screenshot.sh demo.html docs/images/report.png 1280x2700
+set -euo pipefail
+if [[ $# -lt 2 ]]; then
+  echo "usage: $0 REPORT.html OUT.png [WIDTHxHEIGHT (default 1280x2400)]" >&2
+  exit 2
+fi
+html=$(realpath "$1")
+out=$2
+size=${3:-1280x2400}
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [[ -z "$browser" ]]; then
+  echo "report-screenshot: chromium not found (scripts/install-deps.sh --browser installs it)" >&2
+  exit 1
+fi
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
+  --window-size="${size/x/,}" --screenshot="$(realpath -m "$out")" "file://$html" >/dev/null 2>&1
+echo "wrote $out ($size)"

@@ -1,0 +1,197 @@
+// burst-tune report end to end: the real binary on a fixture tuning database (docs/tuning-records.md),
+// on a database written by `burst-tune trace`, and on bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/run_cli.hpp"
+#include "report/report_checks.hpp"
+#include "report/report_fixtures.hpp"
+
+namespace {
+
+using burst::test::run_cli;
+using burst::test::slurp;
+
+TEST(ReportCli, TextShowsWinnerDefaultCountsAndExposure) {
+  burst::test::TempDir dir;
+  burst::test::make_tuning_db(dir.file("t.db"));
+  const auto r = run_cli("report --db " + dir.file("t.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(
+      r.out.find("Tuned 2 workloads on Test CPU 9000 (2 cores): the best configurations are 1.11x to 1.33x "
+                 "faster than the defaults (noise up to 1.0%)."),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("session 2 (tuning, strategy grid)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 ok, 1 failed, 1 pruned, 1 stopped early"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("speedup 1.33x over the default"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pruned  1 x ring.chunks=8: chunk_pipeline needs n % 8 == 0"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("failed  trial 8 (ring.chunks=2, ring.overlap=chunk_pipeline): out of memory"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("winner  ring.chunks=2, ring.overlap=double_buffer (others as default)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("exposed communication 20.0% of the pass time on rank 0 (critical)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1.5000"), std::string::npos) << r.out;  // winner median ms
+  EXPECT_NE(r.out.find("2.0000"), std::string::npos) << r.out;  // default median ms
+}
+
+TEST(ReportCli, JsonCarriesTheNumbers) {
+  burst::test::TempDir dir;
+  const auto f = burst::test::make_tuning_db(dir.file("t.db"));
+  const auto r = run_cli("--json report --db " + dir.file("t.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["session_id"], f.tune_session);
+  EXPECT_TRUE(j["tuning"].get<bool>());
+  EXPECT_EQ(j["fingerprint"]["cpu_model"], "Test CPU 9000");
+  ASSERT_EQ(j["workloads"].size(), 2u);
+  const auto& a = j["workloads"][0];
+  EXPECT_EQ(a["workload"]["seq"], 512);
+  EXPECT_NEAR(a["speedup"].get<double>(), 2.0 / 1.5, 1e-9);
+  EXPECT_EQ(a["best"]["trial_id"], f.winner_a);
+  EXPECT_NEAR(a["best"]["median_s"].get<double>(), 0.0015, 1e-12);
+  EXPECT_EQ(a["default"]["trial_id"], f.default_a);
+  EXPECT_EQ(a["best"]["changes"], "ring.chunks=2, ring.overlap=double_buffer");
+  EXPECT_EQ(a["trials"]["ok"], 4);
+  EXPECT_EQ(a["trials"]["pruned"], 1);
+  EXPECT_NEAR(a["exposed_communication"]["fraction"].get<double>(), 0.2, 1e-12);
+  EXPECT_EQ(a["exposed_communication"]["verdict"], "partly hidden");
+  ASSERT_EQ(a["failures"].size(), 2u);  // stopped early, failed
+  EXPECT_EQ(a["failures"][1]["reason"], "out of memory: <scratch> & more");
+  ASSERT_EQ(a["pruned"].size(), 1u);
+  EXPECT_EQ(a["pruned"][0]["candidates"], 1);
+  EXPECT_EQ(a["pruned"][0]["reason"], "ring.chunks=8: chunk_pipeline needs n % 8 == 0");
+  EXPECT_EQ(a["history"].size(), 7u);
+  EXPECT_TRUE(j["workloads"][1]["exposed_communication"].is_null());
+}
+
+TEST(ReportCli, HtmlIsWellFormedSelfContainedAndEveryPlotIsLabelled) {
+  burst::test::TempDir dir;
+  burst::test::make_tuning_db(dir.file("t.db"));
+  const std::string out = dir.file("report.html");
+  const auto r = run_cli("report --db " + dir.file("t.db") + " -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("wrote " + out + " (session 2, 2 workloads)"), std::string::npos) << r.out;
+  const std::string html = slurp(out);
+  // A: ring.chunks, ring.overlap, history, timeline; B: ring.overlap, history (no trace).
+  EXPECT_EQ(burst::test::check_report_page(html), 6);
+  for (const char* want : {"data-plot=\"param-0-0\"", "data-plot=\"param-0-1\"", "data-plot=\"history-0\"",
+                           "data-plot=\"timeline-0\"", "data-plot=\"param-1-0\"", "data-plot=\"history-1\"",
+                           "out of memory: &lt;scratch&gt; &amp; more", "ring.chunks=8: chunk_pipeline needs",
+                           "Test CPU 9000", "exposed communication", ">rank 1<", "best time (ms)"}) {
+    EXPECT_NE(html.find(want), std::string::npos) << want;
+  }
+}
+
+TEST(ReportCli, ReportsATraceDatabaseAsNotATuningSession) {
+  burst::test::TempDir dir;
+  const std::string db = dir.file("trace.db"), out = dir.file("trace.html");
+  const auto t = run_cli(
+      "trace --world 2 --seq 256 --heads 2 --head-dim 32 --pass fwd+bwd --iters 2 --warmup 0 --db " + db);
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  const auto text = run_cli("report --db " + db);
+  ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("(not a tuning session)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("One traced trial on "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("N=256 H=2 d=32 fp32 fwd+bwd world 2"), std::string::npos) << text.out;
+
+  const auto json = run_cli("--json report --db " + db + " -o " + out);
+  ASSERT_EQ(json.exit_code, 0) << json.out << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_FALSE(j["tuning"].get<bool>());
+  ASSERT_EQ(j["workloads"].size(), 1u);
+  const auto& w = j["workloads"][0];
+  EXPECT_GT(w["best"]["median_s"].get<double>(), 0);
+  EXPECT_GT(w["best"]["tflops"].get<double>(), 0);
+  const double f = w["exposed_communication"]["fraction"].get<double>();
+  EXPECT_GE(f, 0.0);
+  EXPECT_LE(f, 1.0);
+  EXPECT_EQ(w["exposed_communication"]["ranks"].size(), 2u);
+
+  const std::string html = slurp(out);
+  EXPECT_EQ(burst::test::check_report_page(html), 1);  // the timeline only
+  EXPECT_NE(html.find("Not a tuning session"), std::string::npos);
+  EXPECT_NE(html.find("data-plot=\"timeline-0\""), std::string::npos);
+}
+
+TEST(ReportCli, ReportsWhatTuneRecorded) {
+  burst::test::TempDir dir;
+  const std::string db = dir.file("tune.db"), out = dir.file("tune.html");
+  const auto t =
+      run_cli("tune --world 2 --seq 512 --heads 2 --head-dim 32 --strategy random --max-trials 4 --db " + db +
+              " --out " + dir.file("profile.json") + " --progress none");
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  const auto r = run_cli("--json report --db " + db + " -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["tuning"].get<bool>());
+  EXPECT_EQ(j["strategy"], "random");
+  ASSERT_EQ(j["workloads"].size(), 1u);
+  const auto& w = j["workloads"][0];
+  EXPECT_EQ(w["workload"]["seq"], 512);
+
+  std::int64_t winner = 0, def = 0, total = 0;
+  {
+    burst::db::Database d(db, false);
+    auto q = d.prepare("SELECT winner_trial_id, default_trial_id FROM tune_results");
+    ASSERT_TRUE(q.step());
+    winner = q.int64(0);
+    def = q.int64(1);
+    auto n = d.prepare("SELECT count(*) FROM trials");
+    ASSERT_TRUE(n.step());
+    total = n.int64(0);
+  }
+  EXPECT_EQ(w["best"]["trial_id"], winner);
+  EXPECT_EQ(w["default"]["trial_id"], def);
+  EXPECT_NEAR(w["speedup"].get<double>(),
+              w["default"]["median_s"].get<double>() / w["best"]["median_s"].get<double>(), 1e-9);
+  const auto& c = w["trials"];
+  EXPECT_EQ(c["ok"].get<int>() + c["failed"].get<int>() + c["pruned"].get<int>() +
+                c["stopped_early"].get<int>() + c["other"].get<int>(),
+            total);
+  EXPECT_EQ(w["history"].size(), static_cast<std::size_t>(total));
+  ASSERT_FALSE(w["exposed_communication"].is_null());  // tune traces every measured trial
+  EXPECT_EQ(w["exposed_communication"]["trial_id"], winner);
+  EXPECT_GE(w["exposed_communication"]["fraction"].get<double>(), 0.0);
+  EXPECT_LE(w["exposed_communication"]["fraction"].get<double>(), 1.0);
+  EXPECT_NE(j["headline"].get<std::string>().find("Tuned 1 workload on "), std::string::npos)
+      << j["headline"];
+
+  const std::string html = slurp(out);
+  EXPECT_GE(burst::test::check_report_page(html), 3);  // parameters, history, timeline
+  EXPECT_NE(html.find("data-plot=\"history-0\""), std::string::npos);
+  EXPECT_NE(html.find("data-plot=\"timeline-0\""), std::string::npos);
+  EXPECT_NE(html.find("data-plot=\"param-0-0\""), std::string::npos);
+}
+
+TEST(ReportCli, BadInputIsOneLineNamingItAndExitTwo) {
+  burst::test::TempDir dir;
+  burst::test::make_tuning_db(dir.file("t.db"));
+  { std::ofstream(dir.file("notes.txt")) << "not a database\n"; }
+  struct Case {
+    std::string args, must_name;
+  } cases[] = {
+      {"report --db " + dir.file("missing.db"), dir.file("missing.db")},
+      {"report --db " + dir.file("notes.txt"), dir.file("notes.txt")},
+      {"report --db " + dir.file("t.db") + " --session 99", "session 99"},
+      {"report --db " + dir.file("t.db") + " -o " + dir.file("no/such/dir/r.html"),
+       dir.file("no/such/dir/r.html")},
+      {"report", "--db"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const auto r = run_cli(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(c.must_name), std::string::npos) << r.err;
+    EXPECT_LE(burst::test::count_lines(r.err), 2) << r.err;  // the error (and at most a usage hint)
+  }
+}
+
+}  // namespace
