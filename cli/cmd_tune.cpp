@@ -215,10 +215,7 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   o.command_line = command_line();
   o.tool_version = BURST_VERSION;
   o.fingerprint = here;
-  // model ranks with the cost model; halving uses it to shortlist its first rung when the budget
-  // cannot cover the space. Rates: calibrated for this fingerprint in --db (a quick calibration now
-  // when there are none).
-  if (o.strategy == "model" || o.strategy == "halving") o.predict = model_predictor(o.db_path, here, mpi.get());
+  tuner::validate_tune_options(o);  // every bad flag is refused before anything is written
 
   const std::string my_out = out_path_for(f.out, rank);
   if (f.out.empty()) throw InvalidArgument("--out: a file name is required");
@@ -233,6 +230,11 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
     if (!parent.empty() && !std::filesystem::is_directory(parent))
       throw InvalidArgument("--db " + f.db + ": directory " + parent.string() + " does not exist");
   }
+
+  // model ranks with the cost model; halving uses it to shortlist its first rung when the budget
+  // cannot cover the space. Rates: calibrated for this fingerprint in --db (a quick calibration now
+  // when there are none; collective under MPI).
+  if (o.strategy == "model" || o.strategy == "halving") o.predict = model_predictor(o.db_path, here, mpi.get());
 
   g_interrupted = false;
   std::signal(SIGINT, on_sigint);

@@ -510,7 +510,7 @@ ProfileEntry make_entry(const TuneOptions& o, const WorkloadOutcome& w, std::siz
   return e;
 }
 
-void check_options(const TuneOptions& o) {
+void check_options(const TuneOptions& o, bool need_predict) {
   BURST_REQUIRE(!o.workloads.empty(), "tune: no workload (give --seq or --preset)");
   const auto names = strategy_names();
   BURST_REQUIRE(std::find(names.begin(), names.end(), o.strategy) != names.end(),
@@ -519,11 +519,17 @@ void check_options(const TuneOptions& o) {
   BURST_REQUIRE(o.early_stop == 0 || o.early_stop > 1,
                 "--early-stop " + std::to_string(o.early_stop) + ": expected 0 (off) or a factor above 1");
   BURST_REQUIRE(o.time_limit_s >= 0, "--time-limit: expected >= 0 seconds (0: no limit)");
-  BURST_REQUIRE(o.strategy != "model" || static_cast<bool>(o.predict),
+  BURST_REQUIRE(!need_predict || o.strategy != "model" || static_cast<bool>(o.predict),
                 "--strategy model: no cost model rates (run `burst-tune calibrate` first)");
 }
 
 }  // namespace
+
+void validate_tune_options(const TuneOptions& o) {
+  check_options(o, false);
+  (void)measure_levels(o.warmup, o.min_samples, o.max_samples, o.max_noise, o.max_time_s);
+  for (const auto& w : o.workloads) (void)build_space(w, o.space);
+}
 
 WorkloadKey bucket_key(const std::vector<Workload>& workloads, std::size_t i) {
   const Workload& w = workloads.at(i);
@@ -550,7 +556,7 @@ WorkloadKey bucket_key(const std::vector<Workload>& workloads, std::size_t i) {
 
 TuneOutcome run_tune(const TuneOptions& o, Communicator* mpi, const std::atomic<bool>* interrupted,
                      const std::function<void(const TrialEvent&)>& on_trial) {
-  check_options(o);
+  check_options(o, true);
   const auto levels = measure_levels(o.warmup, o.min_samples, o.max_samples, o.max_noise, o.max_time_s);
   std::vector<SearchSpace> spaces;
   for (const auto& w : o.workloads) spaces.push_back(build_space(w, o.space));  // throws before measuring
@@ -570,7 +576,9 @@ TuneOutcome run_tune(const TuneOptions& o, Communicator* mpi, const std::atomic<
       }
       const auto wi = j.at("workload").get<std::size_t>();
       const Candidate c = Candidate::from_json(j.at("candidate"));
-      (void)measure_candidate(spaces.at(wi).workload, c, levels.at(j.at("level").get<std::size_t>()),
+      // Level full + 1 (the confirmation round) measures with the full level's protocol.
+      const std::size_t level = std::min(j.at("level").get<std::size_t>(), levels.size() - 1);
+      (void)measure_candidate(spaces.at(wi).workload, c, levels[level],
                               j.at("bar").get<double>(), interrupted, o.trace, o.seed + 1, mpi);
     }
   }

@@ -101,6 +101,10 @@ struct TuneOutcome {
 TuneOutcome run_tune(const TuneOptions& options, Communicator* mpi_world, const std::atomic<bool>* interrupted,
                      const std::function<void(const TrialEvent&)>& on_trial = {});
 
+// Every check run_tune makes before measuring (strategy, budgets, protocol, each workload's space),
+// except that a model strategy may still lack its predictor: throws InvalidArgument.
+void validate_tune_options(const TuneOptions& options);
+
 // The profile entry key of workload i of a --seq list: buckets meet at geometric midpoints.
 WorkloadKey bucket_key(const std::vector<Workload>& workloads, std::size_t i);
 
