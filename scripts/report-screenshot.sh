@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Screenshot of a `burst-tune report -o FILE.html` page with headless Chromium (Debian's `chromium`,
-# installed by scripts/install-deps.sh --browser). Used for docs/images/report.png:
-#   burst-tune tune --world 2 --seq 2048 --heads 4 --head-dim 64 --strategy halving --max-trials 16 \
-#       --max-samples 10 --max-time 1 --db demo.db --out demo.json
-#   burst-tune report --db demo.db -o demo.html
-#   scripts/report-screenshot.sh demo.html docs/images/report.png 1280x2700
+# installed by scripts/install-deps.sh --browser). Used for docs/images/report.png (the README's
+# command 1, `burst-tune tune` with its defaults, then):
+#   burst-tune report --db burst.db -o report.html
+#   scripts/report-screenshot.sh report.html docs/images/report.png 1280x2760
 set -euo pipefail
 if [[ $# -lt 2 ]]; then
   echo "usage: $0 REPORT.html OUT.png [WIDTHxHEIGHT (default 1280x2400)]" >&2
