@@ -119,6 +119,29 @@ TEST(TuneCli, TunesWritesAValidProfileThatRunUses) {
   EXPECT_EQ(sql_text(d / "t.db", "PRAGMA integrity_check"), "ok");
 }
 
+TEST(TuneCli, ReplayIsDeterministicAndExecutesNothing) {
+  TempDir d;
+  const auto r = run_cli("tune" + tiny + " --db " + (d / "r.db") + " --out " + (d / "p.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string trials = sql_text(d / "r.db", "SELECT COUNT(*) FROM trials");
+  const auto a = run_cli("--json tune --replay " + (d / "r.db") + " --strategy random --seed 7");
+  const auto b = run_cli("--json tune --replay " + (d / "r.db") + " --strategy random --seed 7");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  const auto j = nlohmann::json::parse(a.out);
+  ASSERT_EQ(j["workloads"].size(), 1u);
+  EXPECT_EQ(j["workloads"][0]["evaluations"], 3);
+  // The default is evaluated first.
+  EXPECT_EQ(j["workloads"][0]["steps"][0]["key"].get<std::string>().find("kernel.tile_q=64,kernel.tile_kv=64"), 0u);
+  EXPECT_TRUE(j["workloads"][0].contains("winner"));
+  EXPECT_EQ(sql_text(d / "r.db", "SELECT COUNT(*) FROM trials"), trials);  // nothing was added
+  // Bad input: a missing database, and the model strategy without calibrated rates.
+  EXPECT_EQ(run_cli("tune --replay " + (d / "missing.db")).exit_code, 2);
+  const auto m = run_cli("tune --replay " + (d / "r.db") + " --strategy model");
+  EXPECT_EQ(m.exit_code, 2);
+  EXPECT_NE(m.err.find("calibrate"), std::string::npos) << m.err;
+}
+
 TEST(TuneCli, DryRunShowsSizesAndReasons) {
   const auto r = run_cli("tune --dry-run --world 4 --seq 256 --heads 4 --kv-heads 1 --head-dim 32");
   ASSERT_EQ(r.exit_code, 0) << r.err;
