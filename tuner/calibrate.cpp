@@ -292,9 +292,27 @@ CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_w
     const std::string key = variant_key(tq, tkv);
     rates.fwd_flops_per_s[key] = fwd_flops / t.fwd_s;
     rates.bwd_flops_per_s[key] = bwd_flops / t.bwd_s;
+    if (options.row_cost && !options.quick) {
+      // A quarter-size block too: t = flops / rate + row_s * rows separates the O(n^2) products from
+      // the O(n) row work, so the model predicts blocks of other sizes (fit_block_cost).
+      AttentionShape small_shape = shape;
+      small_shape.seq = std::max<std::int64_t>(64, shape.seq / 4);
+      const ComputeTimes ts = time_compute(small_shape, sched, world, iters, mpi_world);
+      const double rows = static_cast<double>(shape.batch * shape.seq * shape.heads);
+      const double small_rows = static_cast<double>(small_shape.batch * small_shape.seq * small_shape.heads);
+      const BlockCostFit f = fit_block_cost(fwd_flops, rows, t.fwd_s, forward_flops(small_shape), small_rows, ts.fwd_s);
+      const BlockCostFit b =
+          fit_block_cost(bwd_flops, rows, t.bwd_s, backward_flops(small_shape), small_rows, ts.bwd_s);
+      rates.fwd_flops_per_s[key] = f.flops_per_s;
+      rates.bwd_flops_per_s[key] = b.flops_per_s;
+      rates.fwd_row_s[key] = f.row_s;
+      rates.bwd_row_s[key] = b.row_s;
+    }
     say(fmt::format(
-        "compute {:>7}: forward {:.2f} GFLOP/s, backward {:.2f} GFLOP/s per rank ({} ranks x {} threads)",
-        key, rates.fwd_flops_per_s[key] / 1e9, rates.bwd_flops_per_s[key] / 1e9, world, threads));
+        "compute {:>7}: forward {:.2f} GFLOP/s + {:.2f} us/row, backward {:.2f} GFLOP/s + {:.2f} us/row per rank "
+        "({} ranks x {} threads)",
+        key, rates.fwd_flops_per_s[key] / 1e9, rates.fwd_row_s[key] * 1e6, rates.bwd_flops_per_s[key] / 1e9,
+        rates.bwd_row_s[key] * 1e6, world, threads));
   }
   const std::string default_key = variant_key(Schedule{}.tile_q, Schedule{}.tile_kv);
   if (rates.fwd_flops_per_s.count(default_key) != 0) {

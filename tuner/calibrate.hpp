@@ -35,6 +35,7 @@ struct CalibrateOptions {
   int samples = 0;                         // timed samples per pass and variant; 0: 3 (quick: 2)
   bool measure_link = true;                // false: compute rates only (links and step overhead left at 0)
   bool measure_overhead = true;            // false: step_overhead_s left at 0
+  bool row_cost = true;  // also time a quarter-size block to fit the per-row cost (not with quick)
   std::function<void(const std::string&)> progress;  // one line per finished measurement (may be empty)
 };
 

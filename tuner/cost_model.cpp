@@ -71,6 +71,8 @@ nlohmann::json MachineRates::to_json() const {
   j["default_bwd_flops_per_s"] = default_bwd_flops_per_s;
   j["fwd_flops_per_s"] = fwd_flops_per_s;
   j["bwd_flops_per_s"] = bwd_flops_per_s;
+  if (!fwd_row_s.empty()) j["fwd_row_s"] = fwd_row_s;
+  if (!bwd_row_s.empty()) j["bwd_row_s"] = bwd_row_s;
   j["intra"] = {{"bandwidth_Bps", intra.bandwidth_Bps}, {"latency_s", intra.latency_s}};
   j["inter"] = {{"bandwidth_Bps", inter.bandwidth_Bps}, {"latency_s", inter.latency_s}};
   j["step_overhead_s"] = step_overhead_s;
@@ -88,6 +90,8 @@ MachineRates MachineRates::from_json(const nlohmann::json& j) {
       r.fwd_flops_per_s = j["fwd_flops_per_s"].get<std::map<std::string, double>>();
     if (j.contains("bwd_flops_per_s"))
       r.bwd_flops_per_s = j["bwd_flops_per_s"].get<std::map<std::string, double>>();
+    if (j.contains("fwd_row_s")) r.fwd_row_s = j["fwd_row_s"].get<std::map<std::string, double>>();
+    if (j.contains("bwd_row_s")) r.bwd_row_s = j["bwd_row_s"].get<std::map<std::string, double>>();
     r.intra = link_from_json(j, "intra");
     r.inter = link_from_json(j, "inter");
     r.step_overhead_s = j.value("step_overhead_s", 0.0);
@@ -99,6 +103,8 @@ MachineRates MachineRates::from_json(const nlohmann::json& j) {
   require_link(r.intra, "intra");
   require_link(r.inter, "inter");
   BURST_REQUIRE(r.step_overhead_s >= 0, "rates: step_overhead_s must be >= 0");
+  for (const auto* m : {&r.fwd_row_s, &r.bwd_row_s})
+    for (const auto& [k, v] : *m) BURST_REQUIRE(v >= 0, "rates: row cost of " + k + " must be >= 0");
   return r;
 }
 
@@ -106,6 +112,27 @@ nlohmann::json Prediction::to_json() const {
   return {{"fwd_s", fwd_s},          {"bwd_s", bwd_s},   {"total_s", total_s},
           {"compute_s", compute_s},  {"comm_s", comm_s}, {"exposed_comm_s", exposed_comm_s},
           {"overhead_s", overhead_s}};
+}
+
+BlockCostFit fit_block_cost(double flops1, double rows1, double t1, double flops2, double rows2, double t2) {
+  BURST_REQUIRE(flops1 > 0 && flops2 > 0 && rows1 > 0 && rows2 > 0 && t1 > 0 && t2 > 0,
+                "fit_block_cost: flops, rows and times must be positive");
+  BlockCostFit fit;
+  const double det = flops1 * rows2 - flops2 * rows1;  // 0 when the two blocks have the same size
+  double c = 0, e = 0;                                 // seconds per FLOP, seconds per row
+  if (det != 0) {
+    c = (t1 * rows2 - t2 * rows1) / det;
+    e = (flops1 * t2 - flops2 * t1) / det;
+  }
+  if (det == 0 || e < 0 || c <= 0) {  // no usable per-row term: one rate from the larger block
+    const bool first = flops1 >= flops2;
+    fit.flops_per_s = first ? flops1 / t1 : flops2 / t2;
+    fit.row_s = 0;
+    return fit;
+  }
+  fit.flops_per_s = 1.0 / c;
+  fit.row_s = e;
+  return fit;
 }
 
 std::string variant_key(int tile_q, int tile_kv) {
@@ -173,7 +200,12 @@ PassPrediction predict_pass(const Workload& workload, const Candidate& candidate
   const int C = s.overlap == Overlap::chunk_pipeline ? std::max(1, s.chunks) : 1;
 
   const double rate = compute_rate(rates, s, backward);
-  const double full_block_s = block_flops(shape, n, backward) / rate;
+  const std::string variant = variant_key(s.tile_q, s.tile_kv);
+  const auto& rows = backward ? rates.bwd_row_s : rates.fwd_row_s;
+  const auto row_it = rows.find(variant);
+  const double row_s = row_it != rows.end() ? row_it->second : 0.0;
+  const double full_block_s = block_flops(shape, n, backward) / rate +
+                              row_s * static_cast<double>(shape.batch * n * shape.heads);
   const HopBytes bytes = hop_bytes(shape, s, n, backward);
 
   const RingShape ring = ring_shape(workload, s);

@@ -29,6 +29,11 @@ struct MachineRates {
   // variant "TQxTKV" ("64x64"); default_* when a variant is missing.
   double default_fwd_flops_per_s = 0, default_bwd_flops_per_s = 0;
   std::map<std::string, double> fwd_flops_per_s, bwd_flops_per_s;
+  // Per-row cost of a block pair, seconds per query row and head (batch x rows x heads), per variant:
+  // the O(n) work beside the O(n^2) matrix products (loading and rescaling rows, softmax
+  // statistics, stores). A block pair of n rows takes flops / rate + row_s * B * n * H; 0 (or
+  // absent) when not calibrated. Fitted from two calibration block sizes (docs/cost-model.md).
+  std::map<std::string, double> fwd_row_s, bwd_row_s;
   LinkRate intra;  // between ranks of one node/group
   LinkRate inter;  // between nodes/groups
   double step_overhead_s = 0;  // fixed cost per ring step (synchronisation, launch)
@@ -47,6 +52,13 @@ struct Prediction {
 };
 
 Prediction predict(const Workload& workload, const Candidate& candidate, const MachineRates& rates);
+
+// Fits t = flops / rate + row_s * rows to two timings of the same variant at different block sizes
+// (rows = batch x n x heads). row_s is clamped at 0 (then the rate comes from the larger block).
+struct BlockCostFit {
+  double flops_per_s = 0, row_s = 0;
+};
+BlockCostFit fit_block_cost(double flops1, double rows1, double t1, double flops2, double rows2, double t2);
 
 // ---- The terms predict() is made of (docs/cost-model.md), exposed for plan and the tests. ----
 

@@ -96,6 +96,31 @@ TEST(CostModelTerms, VariantRateAndDefault) {
 }
 
 // Forward, G = 2, no mask: step 0 computes 1 s and sends 2.5 s; step 1 computes 1 s.
+TEST(CostModelTerms, RowCostFitAndPrediction) {
+  // t = flops / F + rho * rows with F = 10 FLOP/s and rho = 0.5 s per row: two block sizes give both.
+  const BlockCostFit fit = fit_block_cost(100, 4, 100.0 / 10 + 0.5 * 4, 400, 8, 400.0 / 10 + 0.5 * 8);
+  EXPECT_NEAR(fit.flops_per_s, 10.0, 1e-9);
+  EXPECT_NEAR(fit.row_s, 0.5, 1e-12);
+  // Noise that would make the row cost negative: no row term, the larger block's plain rate.
+  const BlockCostFit noisy = fit_block_cost(100, 4, 5.0, 400, 8, 40.0);
+  EXPECT_EQ(noisy.row_s, 0.0);
+  EXPECT_DOUBLE_EQ(noisy.flops_per_s, 10.0);
+  EXPECT_THROW(fit_block_cost(0, 4, 1, 400, 8, 1), InvalidArgument);
+
+  // In a prediction: one rank (no transfers), a row cost adds rho * B * n * H to the block time.
+  MachineRates r = tiny_rates();
+  const Workload w = tiny(1);
+  const double plain = predict(w, Candidate{}, r).fwd_s;
+  r.fwd_row_s["64x64"] = 0.25;
+  const double with_rows = predict(w, Candidate{}, r).fwd_s;
+  EXPECT_NEAR(with_rows - plain, 0.25 * static_cast<double>(w.shape.batch * w.shape.seq * w.shape.heads), 1e-9);
+  // Round trip through JSON, and a negative row cost is refused.
+  EXPECT_EQ(MachineRates::from_json(r.to_json()).fwd_row_s.at("64x64"), 0.25);
+  auto j = r.to_json();
+  j["fwd_row_s"]["64x64"] = -1.0;
+  EXPECT_THROW(MachineRates::from_json(j), InvalidArgument);
+}
+
 TEST(CostModelForward, OverlapCompositionByHand) {
   const Workload w = tiny(2);
   MachineRates r = tiny_rates();
