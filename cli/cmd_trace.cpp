@@ -7,7 +7,6 @@
 
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 #include "burst/error.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/process_text.hpp"
 #include "cli/run_flags.hpp"
 #include "db/database.hpp"
 
@@ -24,16 +24,6 @@ namespace {
 struct TraceOptions {
   std::string db_path;
 };
-
-// This process's command line, joined by spaces (Linux: /proc/self/cmdline).
-std::string command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string out;
-  for (char ch : raw) out += ch == '\0' ? ' ' : ch;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out.empty() ? std::string("burst-tune trace") : out;
-}
 
 std::size_t event_count(const std::vector<trace::RankTrace>& ranks) {
   std::size_t n = 0;
@@ -56,7 +46,7 @@ int run_trace(const RunFlags& flags, const TraceOptions& opt, const Context& ctx
     BURST_REQUIRE(parent.empty() || std::filesystem::is_directory(parent),
                   "--db " + opt.db_path + ": directory " + parent.string() + " does not exist");
     database.emplace(opt.db_path, /*create_if_missing=*/true);  // InvalidArgument on a bad file
-    session_id = database->begin_session(command_line(), system.fingerprint.to_json());
+    session_id = database->begin_session(process_command_line("burst-tune trace"), system.fingerprint.to_json());
     tuner::TrialResult planned;
     planned.world = env.mpi_world ? env.mpi_world->size() : spec.world;
     planned.comm_backend = env.mpi_world ? std::string(env.mpi_world->backend()) : "local";

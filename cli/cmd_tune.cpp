@@ -21,6 +21,7 @@
 #include "burst/profile.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/process_text.hpp"
 #include "cli/profile_choice.hpp"
 #include "cli/version.hpp"
 #include "comm/launch.hpp"
@@ -61,14 +62,6 @@ struct TuneFlags {
   CLI::App* cmd = nullptr;
 };
 
-std::string command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string out;
-  for (char ch : raw) out += ch == '\0' ? ' ' : ch;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out.empty() ? std::string("burst-tune tune") : out;
-}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -212,7 +205,7 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   o.confirm_top = f.confirm;
   o.early_stop = f.early_stop;
   o.db_path = f.db;
-  o.command_line = command_line();
+  o.command_line = process_command_line("burst-tune tune");
   o.tool_version = BURST_VERSION;
   o.fingerprint = here;
   tuner::validate_tune_options(o);  // every bad flag is refused before anything is written

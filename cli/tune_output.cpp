@@ -100,8 +100,7 @@ std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, con
     s += fmt::format("\n{}\n", w.workload.label());
     s += fmt::format("  space {} -> {} after pruning; {} evaluations ({} from earlier runs), {} failed, {} stopped early\n",
                      w.raw_size, w.candidates, w.evaluations, w.reused, w.failed, w.stopped_early);
-    const double flops = (w.workload.pass != Pass::bwd ? forward_flops(w.workload.shape) : 0.0) +
-                         (w.workload.pass != Pass::fwd ? backward_flops(w.workload.shape) : 0.0);
+    const double flops = w.workload.flops();
     s += fmt::format("  {:>3}  {:>10}  {:>7}  {:>8}  {:>8}  {}\n", "#", "time (ms)", "noise", "TFLOP/s", "speedup",
                      "configuration (differences from the default)");
     int k = 0;

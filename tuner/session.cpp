@@ -183,9 +183,7 @@ class Recorder {
                               {"pruned", o.pruned},
                               {"raw_size", o.raw_size}};
     if (o.winner) summary["winner"] = o.winner->to_json();
-    const double flops = o.workload.pass == Pass::fwd   ? forward_flops(o.workload.shape)
-                         : o.workload.pass == Pass::bwd ? backward_flops(o.workload.shape)
-                                                        : forward_flops(o.workload.shape) + backward_flops(o.workload.shape);
+    const double flops = o.workload.flops();
     summary["tflops"] = o.winner_m.median_s > 0 ? flops / o.winner_m.median_s / 1e12 : 0.0;
     auto del = db_.prepare("DELETE FROM tune_results WHERE job_id = ? AND workload = ?");
     del.bind(1, job_).bind(2, o.workload.to_json().dump());
@@ -343,9 +341,8 @@ class LiveEvaluator final : public Evaluator {
       db.finish_trial(id, "failed", r.m.failure, "{}");
       return;
     }
-    const auto& s = space_.workload.shape;
     const Pass pass = space_.workload.pass;
-    const double flops = (pass != Pass::bwd ? forward_flops(s) : 0.0) + (pass != Pass::fwd ? backward_flops(s) : 0.0);
+    const double flops = space_.workload.flops();
     const TimeStats t = summarise(r.samples);
     nlohmann::json stats = {{"median_s", r.m.median_s},
                             {"noise", r.m.noise},
@@ -495,9 +492,7 @@ ProfileEntry make_entry(const TuneOptions& o, const WorkloadOutcome& w, std::siz
   e.params.accum_dtype = s.accum_dtype;
   if (w.winner->warps > 0) e.params.warps = w.winner->warps;
   if (w.winner->stages > 0) e.params.stages = w.winner->stages;
-  const auto& sh = w.workload.shape;
-  const double flops = (w.workload.pass != Pass::bwd ? forward_flops(sh) : 0.0) +
-                       (w.workload.pass != Pass::fwd ? backward_flops(sh) : 0.0);
+  const double flops = w.workload.flops();
   e.measured.median_s = w.winner_m.median_s;
   e.measured.noise = w.winner_m.noise;
   e.measured.tflops = flops / w.winner_m.median_s / 1e12;

@@ -130,6 +130,10 @@ std::string Workload::label() const {
                      to_string(pass), to_string(shape.dtype), shape.causal ? " causal" : "", world);
 }
 
+double Workload::flops() const {
+  return (pass != Pass::bwd ? forward_flops(shape) : 0.0) + (pass != Pass::fwd ? backward_flops(shape) : 0.0);
+}
+
 // ---- Candidate ----
 
 Candidate default_candidate() { return Candidate{}; }
