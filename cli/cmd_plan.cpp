@@ -137,15 +137,10 @@ tuner::Workload make_workload(const PlanFlags& f) {
   s.kv_heads = f.kv_heads;
   s.head_dim = f.head_dim;
   if (!f.preset.empty()) {
-    const auto p = tuner::find_preset(f.preset);
-    if (!p) {
-      std::string names;
-      for (const auto& m : tuner::model_presets()) names += (names.empty() ? "" : ", ") + std::string(m.name);
-      throw InvalidArgument("--preset: unknown model '" + f.preset + "', expected one of " + names);
-    }
-    if (f.cmd->count("--heads") == 0) s.heads = p->heads;
-    if (f.cmd->count("--kv-heads") == 0) s.kv_heads = p->kv_heads;
-    if (f.cmd->count("--head-dim") == 0) s.head_dim = p->head_dim;
+    const tuner::ModelPreset p = tuner::require_preset(f.preset);
+    if (f.cmd->count("--heads") == 0) s.heads = p.heads;
+    if (f.cmd->count("--kv-heads") == 0) s.kv_heads = p.kv_heads;
+    if (f.cmd->count("--head-dim") == 0) s.head_dim = p.head_dim;
   }
   const auto seq = tuner::parse_seq_length(f.seq);
   BURST_REQUIRE(seq.has_value(),

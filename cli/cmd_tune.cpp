@@ -72,26 +72,14 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 std::vector<tuner::Workload> workloads_of(const TuneFlags& f, int world, int ranks_per_node) {
-  tuner::Workload base;
-  base.name = f.preset.empty() ? "custom" : f.preset;
-  std::int64_t heads = 8, kv = 2, d = 64;  // the "small" preset when nothing is given
-  if (!f.preset.empty()) {
-    const auto p = tuner::find_preset(f.preset);
-    if (!p) {
-      std::string names;
-      for (const auto& m : tuner::model_presets()) names += (names.empty() ? "" : ", ") + std::string(m.name);
-      throw InvalidArgument("--preset " + f.preset + ": unknown model; expected one of " + names);
-    }
-    heads = p->heads;
-    kv = p->kv_heads;
-    d = p->head_dim;
-  } else if (f.heads == 0 && f.head_dim == 0) {
-    base.name = "small";
-  }
-  if (f.heads > 0) heads = f.heads, kv = f.kv_heads > 0 ? f.kv_heads : f.heads;
+  // The preset (the "small" one when none is given), with --heads/--kv-heads/--head-dim on top.
+  const tuner::ModelPreset p = tuner::require_preset(f.preset.empty() ? "small" : f.preset);
+  std::int64_t heads = p.heads, kv = p.kv_heads, d = p.head_dim;
+  if (f.heads > 0) heads = kv = f.heads;  // multi-head unless --kv-heads says otherwise
   if (f.kv_heads > 0) kv = f.kv_heads;
   if (f.head_dim > 0) d = f.head_dim;
-  if (f.preset.empty() && (f.heads > 0 || f.head_dim > 0)) base.name = "custom";
+  tuner::Workload base;
+  base.name = !f.preset.empty() ? f.preset : (f.heads > 0 || f.head_dim > 0) ? "custom" : "small";
   base.shape.batch = f.batch;
   base.shape.heads = heads;
   base.shape.kv_heads = kv;

@@ -12,6 +12,7 @@
 #include "tuner/calibrate.hpp"
 #include "tuner/cost_model.hpp"
 #include "tuner/replay.hpp"
+#include "tuner/trial.hpp"
 
 namespace burst::cli {
 namespace {
@@ -33,10 +34,7 @@ double recorded_best(const tuner::RecordedWorkload& w, int full_level) {
   for (const auto& c : w.candidates) {
     const auto it = c.at_level.find(full_level);
     if (it == c.at_level.end() || it->second.status != "ok" || it->second.samples_s.empty()) continue;
-    std::vector<double> s = it->second.samples_s;
-    std::sort(s.begin(), s.end());
-    const std::size_t m = s.size();
-    best = std::min(best, m % 2 ? s[m / 2] : 0.5 * (s[m / 2 - 1] + s[m / 2]));
+    best = std::min(best, tuner::summarise(it->second.samples_s).median);
   }
   return best;
 }

@@ -28,12 +28,7 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
+double median(const std::vector<double>& v) { return summarise(v).median; }
 
 // Starts the instances of one sample together and takes the slowest one's time.
 class Sync {
@@ -311,8 +306,9 @@ CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_w
     say(fmt::format(
         "compute {:>7}: forward {:.2f} GFLOP/s + {:.2f} us/row, backward {:.2f} GFLOP/s + {:.2f} us/row per rank "
         "({} ranks x {} threads)",
-        key, rates.fwd_flops_per_s[key] / 1e9, rates.fwd_row_s[key] * 1e6, rates.bwd_flops_per_s[key] / 1e9,
-        rates.bwd_row_s[key] * 1e6, world, threads));
+        key, rates.fwd_flops_per_s[key] / 1e9, rates.fwd_row_s.count(key) ? rates.fwd_row_s[key] * 1e6 : 0.0,
+        rates.bwd_flops_per_s[key] / 1e9, rates.bwd_row_s.count(key) ? rates.bwd_row_s[key] * 1e6 : 0.0, world,
+        threads));
   }
   const std::string default_key = variant_key(Schedule{}.tile_q, Schedule{}.tile_kv);
   if (rates.fwd_flops_per_s.count(default_key) != 0) {

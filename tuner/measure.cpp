@@ -35,32 +35,13 @@ std::string_view to_string(StopReason r) noexcept {
   return "unknown";
 }
 
-namespace {
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size();
-  return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-}
-}  // namespace
-
-double relative_noise(const std::vector<double>& samples) {
-  if (samples.size() < 2) return 0;
-  const double med = median_of(samples);
-  double mean = 0;
-  for (double x : samples) mean += x;
-  mean /= static_cast<double>(samples.size());
-  double var = 0;
-  for (double x : samples) var += (x - mean) * (x - mean);
-  const double stdev = std::sqrt(var / static_cast<double>(samples.size() - 1));
-  return med > 0 ? stdev / med : 0;
-}
+double relative_noise(const std::vector<double>& samples) { return summarise(samples).rel_noise(); }
 
 StopReason should_stop(const MeasureLevel& level, const std::vector<double>& samples, double elapsed_s,
                        double abandon_above_s, bool interrupted) {
   const int n = static_cast<int>(samples.size());
   if (interrupted && n >= 1) return StopReason::interrupt;
-  if (abandon_above_s > 0 && n >= std::min(3, level.min_samples) && median_of(samples) > abandon_above_s)
+  if (abandon_above_s > 0 && n >= std::min(3, level.min_samples) && summarise(samples).median > abandon_above_s)
     return StopReason::early_stop;
   if (n >= level.max_samples) return StopReason::max_samples;
   if (n >= level.min_samples && relative_noise(samples) <= level.max_noise) return StopReason::noise;

@@ -2,8 +2,18 @@
 
 #include <cctype>
 #include <limits>
+#include <string>
+
+#include "burst/error.hpp"
 
 namespace burst::tuner {
+
+ModelPreset require_preset(std::string_view name) {
+  if (auto p = find_preset(name)) return *p;
+  std::string names;
+  for (const auto& m : model_presets()) names += (names.empty() ? "" : ", ") + std::string(m.name);
+  throw InvalidArgument("--preset " + std::string(name) + ": unknown model; expected one of " + names);
+}
 
 std::optional<std::int64_t> parse_seq_length(std::string_view text) {
   if (text.empty()) return std::nullopt;

@@ -34,6 +34,9 @@ inline std::optional<ModelPreset> find_preset(std::string_view name) {
   return std::nullopt;
 }
 
+// find_preset, or burst::InvalidArgument "--preset NAME: unknown model; expected one of ...".
+ModelPreset require_preset(std::string_view name);
+
 // "4096", "128K", "1M" (K = 1024, M = 1024^2); nullopt when not a positive length.
 std::optional<std::int64_t> parse_seq_length(std::string_view text);
 

@@ -369,10 +369,8 @@ class LiveEvaluator final : public Evaluator {
     for (std::size_t rank = 0; rank < r.trial.rank_samples.size(); ++rank)
       db.add_samples(id, static_cast<int>(rank), r.trial.rank_samples[rank]);
     if (!r.trial.traces.empty()) db.write_trace(id, r.trial.traces);
-    const std::string status = r.stop == StopReason::interrupt ? "interrupted" : r.m.status;
-    db.finish_trial(id, status, r.m.ok || status == "interrupted" ? (status == "interrupted" ? "interrupted (Ctrl-C)" : "")
-                                                                   : r.m.failure,
-                    stats.dump());
+    if (r.stop == StopReason::interrupt) db.finish_trial(id, "interrupted", "interrupted (Ctrl-C)", stats.dump());
+    else db.finish_trial(id, r.m.status, r.m.ok ? "" : r.m.failure, stats.dump());
   }
 
   const TuneOptions& o_;
@@ -565,6 +563,7 @@ TuneOutcome run_tune(const TuneOptions& o, Communicator* mpi, const std::atomic<
       broadcast_string(*mpi, command);
       const auto j = nlohmann::json::parse(command);
       if (j.at("op") == "done") {
+        if (j.contains("error")) throw InvalidArgument(j.at("error").get<std::string>());  // rank 0 failed too
         out.profile = parse_profile(j.at("profile").get<std::string>(), "profile from rank 0");
         out.interrupted = j.value("interrupted", false);
         return out;
@@ -587,7 +586,7 @@ TuneOutcome run_tune(const TuneOptions& o, Communicator* mpi, const std::atomic<
   }
   if (!rec) {
     if (mpi != nullptr) {  // release the followers before failing
-      std::string done = nlohmann::json{{"op", "done"}, {"profile", ""}, {"error", failure}}.dump();
+      std::string done = nlohmann::json{{"op", "done"}, {"error", failure}}.dump();
       broadcast_string(*mpi, done);
     }
     throw InvalidArgument(failure);
@@ -622,10 +621,10 @@ TuneOutcome run_tune(const TuneOptions& o, Communicator* mpi, const std::atomic<
       out.workloads.push_back(std::move(w));
       if (out.interrupted) break;
     }
-  } catch (...) {
+  } catch (const std::exception& e) {
     rec->finish_job("interrupted", results);
-    if (mpi != nullptr) {
-      std::string done = nlohmann::json{{"op", "done"}, {"profile", profile_to_json_text(out.profile)}}.dump();
+    if (mpi != nullptr) {  // release the followers with the same error
+      std::string done = nlohmann::json{{"op", "done"}, {"error", std::string(e.what())}}.dump();
       broadcast_string(*mpi, done);
     }
     throw;

@@ -11,6 +11,7 @@
 
 #include "burst/error.hpp"
 #include "tuner/strategy.hpp"
+#include "tuner/trial.hpp"
 
 namespace burst::tuner {
 
@@ -98,9 +99,7 @@ void ModelRefit::fit() {
     }
   }
   if (!anchored) {
-    std::sort(ys.begin(), ys.end());
-    const std::size_t k = ys.size();
-    offset_ = k % 2 ? ys[k / 2] : 0.5 * (ys[k / 2 - 1] + ys[k / 2]);
+    offset_ = summarise(ys).median;
   }
   // Normal equations (X^T X + lambda I) w = X^T (y - y0) over 0/1 features.
   const std::size_t m = columns_;

@@ -91,6 +91,21 @@ bool wait_for_trials(const std::string& db, int n, std::chrono::seconds timeout)
   return false;
 }
 
+// Starts `args`, sends `sig` once `trials` trials are finished in `db`, and waits for the process.
+struct Signalled {
+  bool reached = false;  // the trials were finished before the signal
+  int status = 0;        // waitpid status
+};
+Signalled run_then_signal(const std::string& args, const TempDir& dir, const std::string& db, int trials, int sig) {
+  Signalled out;
+  const pid_t pid = spawn(args, dir);
+  if (pid <= 0) return out;
+  out.reached = wait_for_trials(db, trials, std::chrono::seconds(120));
+  kill(pid, sig);
+  waitpid(pid, &out.status, 0);
+  return out;
+}
+
 TEST(TuneCli, TunesWritesAValidProfileThatRunUses) {
   TempDir d;
   const auto r = run_cli("tune" + tiny + " --db " + (d / "t.db") + " --out " + (d / "p.json"));
@@ -197,13 +212,8 @@ TEST(TuneCli, BadInputIsOneLineExitTwoAndLosesNothing) {
 TEST(TuneCli, KilledRunLeavesASoundDatabaseAndResumes) {
   TempDir d;
   const std::string args = "tune" + longer + " --db " + (d / "k.db") + " --out " + (d / "p.json");
-  const pid_t pid = spawn(args, d);
-  ASSERT_GT(pid, 0);
-  const bool some = wait_for_trials(d / "k.db", 3, std::chrono::seconds(120));
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(some) << slurp(d / "spawn.err");
+  const Signalled run = run_then_signal(args, d, d / "k.db", 3, SIGKILL);
+  ASSERT_TRUE(run.reached) << slurp(d / "spawn.err");
   EXPECT_EQ(sql_text(d / "k.db", "PRAGMA integrity_check"), "ok");
   const int finished = std::stoi(sql_text(d / "k.db", "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"));
   const auto r = run_cli("--json " + args);
@@ -218,15 +228,10 @@ TEST(TuneCli, KilledRunLeavesASoundDatabaseAndResumes) {
 TEST(TuneCli, CtrlCFinishesTheSampleWritesAndHintsResume) {
   TempDir d;
   const std::string args = "tune" + longer + " --db " + (d / "c.db") + " --out " + (d / "p.json");
-  const pid_t pid = spawn(args, d);
-  ASSERT_GT(pid, 0);
-  const bool some = wait_for_trials(d / "c.db", 2, std::chrono::seconds(120));
-  kill(pid, SIGINT);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(some);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping cleanly";
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const Signalled run = run_then_signal(args, d, d / "c.db", 2, SIGINT);
+  ASSERT_TRUE(run.reached) << slurp(d / "spawn.err");
+  ASSERT_TRUE(WIFEXITED(run.status)) << "killed by the signal instead of stopping cleanly";
+  EXPECT_EQ(WEXITSTATUS(run.status), 130);
   const std::string err = slurp(d / "spawn.err");
   EXPECT_NE(err.find("run the same command again to resume"), std::string::npos) << err;
   EXPECT_EQ(sql_text(d / "c.db", "SELECT status FROM tune_jobs"), "interrupted");
