@@ -11,6 +11,7 @@
 #include <string>
 
 #include "burst/error.hpp"
+#include "burst/attention.hpp"
 #include "burst/profile.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
@@ -98,6 +99,13 @@ int run_explain(const Context& ctx, const ExplainFlags& f) {
     fmt::print("{}", describe_selection(s));
   }
   std::fflush(stdout);
+  // The schedule the selection gives must run here (a profile entry the registry refuses is named).
+  if (s.backend == Backend::cpu) {
+    const std::string source =
+        s.entry ? "profile entry " + std::to_string(s.entry_index) + " of " + s.file : std::string("defaults");
+    if (auto problem = check_runnable(shape, s.schedule, f.world, s.backend, pass))
+      throw InvalidArgument(source + " cannot run: " + problem->message);
+  }
   return 0;
 }
 

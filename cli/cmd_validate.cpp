@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "burst/attention.hpp"
 #include "burst/profile.hpp"
 #include "cli/command.hpp"
 
@@ -27,7 +28,11 @@ int run_validate(const Context& ctx, const std::vector<std::string>& files) {
   bool any_errors = false;
   nlohmann::json report = nlohmann::json::array();
   for (const auto& file : files) {
-    const auto problems = validate_profile(file);
+    Profile parsed;
+    auto problems = validate_profile(file, &parsed);
+    // What the schema allows must also run: every entry against the kernel registry.
+    if (!has_errors(problems))
+      for (auto& p : check_profile_runnable(parsed, file)) problems.push_back(std::move(p));
     const bool errors = has_errors(problems);
     any_errors = any_errors || errors;
     const std::size_t entries = errors ? 0 : count_entries(file);

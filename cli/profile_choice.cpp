@@ -16,16 +16,9 @@ Fingerprint fingerprint_here(int world, Communicator* mpi_world) {
 
 Schedule override_given(Schedule base, const ScheduleFlags& flags, const CLI::App& cmd) {
   const Schedule given = flags.to_schedule();
+  for (const ParamDesc& p : schedule_params())
+    if (cmd.count(std::string(p.flag)) > 0) p.set(base, p.get(given));
   auto has = [&](const char* name) { return cmd.count(name) > 0; };
-  if (has("--layout")) base.layout = given.layout;
-  if (has("--bwd-comm")) base.bwd_comm = given.bwd_comm;
-  if (has("--overlap")) base.overlap = given.overlap;
-  if (has("--chunks")) base.chunks = given.chunks;
-  if (has("--topology")) base.topology = given.topology;
-  if (has("--group-size")) base.group_size = given.group_size;
-  if (has("--accum-dtype")) base.accum_dtype = given.accum_dtype;
-  if (has("--tile-q")) base.tile_q = given.tile_q;
-  if (has("--tile-kv")) base.tile_kv = given.tile_kv;
   base.threads = given.threads;  // an execution setting, never from a profile
   if (base.overlap != Overlap::chunk_pipeline && base.chunks != 1 && !has("--chunks")) {
     log_warning("profile sets ring.chunks " + std::to_string(base.chunks) + " with ring.overlap " +

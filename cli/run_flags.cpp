@@ -72,6 +72,11 @@ tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env) {
     for (const std::string& w : env.profile->warnings) log_warning(w);
     spec.schedule = override_given(env.profile->schedule, f.schedule, *f.cmd);
   }
+  // Refused here, before any input is read or any rank starts, naming the flag or profile entry.
+  const std::string source = env.profile && env.profile->entry
+                                 ? "profile entry " + std::to_string(env.profile->entry_index) + " of " + env.profile->file
+                                 : std::string();
+  require_runnable(spec.shape, spec.schedule, spec.world, Backend::cpu, spec.pass, f.cmd, source);
   spec.warmup = f.warmup;
   spec.iters = f.iters;
   spec.seed = f.seed;

@@ -1,5 +1,7 @@
 #include "cli/shape_flags.hpp"
 
+#include "burst/error.hpp"
+
 namespace burst::cli {
 
 AttentionShape ShapeFlags::to_shape() const {
@@ -16,15 +18,7 @@ AttentionShape ShapeFlags::to_shape() const {
 
 Schedule ScheduleFlags::to_schedule() const {
   Schedule s;
-  s.layout = parse_layout(layout);
-  s.bwd_comm = parse_bwd_comm(bwd_comm);
-  s.overlap = parse_overlap(overlap);
-  s.chunks = chunks;
-  s.topology = parse_topology(topology);
-  s.group_size = group_size;
-  s.accum_dtype = parse_accum_dtype(accum_dtype);
-  s.tile_q = tile_q;
-  s.tile_kv = tile_kv;
+  for (const auto& [name, text] : values) set_param(s, name, text);
   s.threads = threads;
   return s;
 }
@@ -41,22 +35,39 @@ void add_shape_flags(CLI::App& cmd, ShapeFlags& f) {
 }
 
 void add_schedule_flags(CLI::App& cmd, ScheduleFlags& f) {
-  cmd.add_option("--layout", f.layout, "Token layout")->capture_default_str()
-      ->check(CLI::IsMember({"contiguous", "zigzag", "striped"}))->group("Schedule");
-  cmd.add_option("--bwd-comm", f.bwd_comm, "Backward scheme: q (BurstAttention) or kv (RingAttention)")
-      ->capture_default_str()->check(CLI::IsMember({"q", "kv"}))->group("Schedule");
-  cmd.add_option("--overlap", f.overlap, "Comm/compute overlap")->capture_default_str()
-      ->check(CLI::IsMember({"none", "double_buffer", "chunk_pipeline"}))->group("Schedule");
-  cmd.add_option("--chunks", f.chunks, "Pieces per block for chunk_pipeline")->capture_default_str()
-      ->check(CLI::Range(1, 8))->group("Schedule");
-  cmd.add_option("--topology", f.topology, "Ring topology")->capture_default_str()
-      ->check(CLI::IsMember({"flat", "double"}))->group("Schedule");
-  cmd.add_option("--group-size", f.group_size, "Ranks per group L for --topology double")->capture_default_str()
-      ->check(CLI::NonNegativeNumber)->group("Schedule");
-  cmd.add_option("--accum-dtype", f.accum_dtype, "Dtype of travelling gradient accumulators")->capture_default_str()
-      ->check(CLI::IsMember({"fp32", "input"}))->group("Schedule");
-  cmd.add_option("--tile-q", f.tile_q, "Kernel query tile")->capture_default_str()->check(CLI::PositiveNumber)->group("Schedule");
-  cmd.add_option("--tile-kv", f.tile_kv, "Kernel key/value tile")->capture_default_str()->check(CLI::PositiveNumber)->group("Schedule");
+  for (const ParamDesc& p : schedule_params()) {
+    std::string& value = f.values[std::string(p.name)];
+    value = p.default_text();
+    const CLI::Validator allowed(
+        [&p](std::string& v) {
+          const auto why = p.check(v);
+          return why ? v + " is not allowed: " + *why : std::string();
+        },
+        p.allowed());
+    cmd.add_option(std::string(p.flag), value, std::string(p.help) + " [" + std::string(p.name) + "]")
+        ->capture_default_str()
+        ->check(allowed)
+        ->group("Schedule");
+  }
+}
+
+std::string param_origin(const ParamDesc& param, const CLI::App* cmd) {
+  if (cmd != nullptr && cmd->count(std::string(param.flag)) > 0) return std::string(param.flag);
+  return std::string(param.name);
+}
+
+void require_runnable(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend, Pass pass,
+                      const CLI::App* cmd, const std::string& source) {
+  const auto problem = check_runnable(shape, schedule, world, backend, pass);
+  if (!problem) return;
+  std::string message = problem->message;
+  if (problem->param != nullptr) {
+    const std::string name(problem->param->name);
+    const std::string origin = param_origin(*problem->param, cmd);
+    if (origin != name && message.rfind(name, 0) == 0) message = origin + message.substr(name.size());
+    else if (origin == name && !source.empty()) message = source + ": " + message;
+  }
+  throw InvalidArgument(message);
 }
 
 }  // namespace burst::cli

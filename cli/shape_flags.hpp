@@ -3,6 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "burst/attention.hpp"
@@ -16,14 +19,24 @@ struct ShapeFlags {
   AttentionShape to_shape() const;  // throws burst::InvalidArgument
 };
 
+// One flag per parameter of the parameter table (burst/params.hpp), checked by the table at parse
+// time, so a value that is never allowed is refused naming the flag before anything runs.
 struct ScheduleFlags {
-  std::string layout = "contiguous", bwd_comm = "q", overlap = "none", topology = "flat", accum_dtype = "fp32";
-  int chunks = 1, group_size = 0, tile_q = 64, tile_kv = 64, threads = 0;
-  Schedule to_schedule() const;  // throws burst::InvalidArgument
+  std::map<std::string, std::string, std::less<>> values;  // parameter name -> text (defaults first)
+  int threads = 0;                                          // execution setting, not a parameter
+  Schedule to_schedule() const;                             // throws burst::InvalidArgument
 };
 
 void add_shape_flags(CLI::App& cmd, ShapeFlags& f);
 void add_schedule_flags(CLI::App& cmd, ScheduleFlags& f);
+
+// The flag or the origin of a parameter value, for messages: "--tile-q" when given on the command
+// line of `cmd`, else the parameter's name.
+std::string param_origin(const ParamDesc& param, const CLI::App* cmd);
+// check_runnable, with a refused parameter named by its flag when the command line set it; throws
+// burst::InvalidArgument "--tile-kv 96: ..." or the runtime's message otherwise.
+void require_runnable(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend, Pass pass,
+                      const CLI::App* cmd, const std::string& source = "");
 
 
 }  // namespace burst::cli

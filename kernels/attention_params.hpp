@@ -27,40 +27,35 @@ struct MaskParams {
   std::int64_t k_pos0 = 0, k_pos_stride = 1;
 };
 
-struct FwdBlockParams {
-  DType dtype = DType::f32;  // of q, k, v
+// What forward and backward calls share (flash-attention's Qkv_params): the problem, the q/k/v
+// views, the mask and the tile shape.
+struct QkvParams {
+  DType dtype = DType::f32;  // of q, k, v (and dout)
   std::int64_t batch = 0, nq = 0, nk = 0, heads = 0, kv_heads = 0, head_dim = 0;
   float scale = 0.0f;
 
   const void* q = nullptr;
-  std::int64_t q_batch_stride = 0, q_row_stride = 0;
+  std::int64_t q_batch_stride = 0, q_row_stride = 0;  // shared by q and dout (and o/dq rows: see below)
   const void* k = nullptr;
   const void* v = nullptr;
   std::int64_t kv_batch_stride = 0, kv_row_stride = 0;  // shared by k and v
-
-  // Running state, folded in place (LAO + GAO, ALGORITHM.md): o is the normalised fp32 output so
-  // far, lse its log-sum-exp; initial state o = 0, lse = -inf.
-  float* o = nullptr;
-  std::int64_t o_batch_stride = 0, o_row_stride = 0;
-  float* lse = nullptr;
-  std::int64_t lse_batch_stride = 0, lse_head_stride = 0;
 
   MaskParams mask;
   int tile_q = 64, tile_kv = 64;
   int threads = 1;
 };
 
-struct BwdBlockParams {
-  DType dtype = DType::f32;  // of q, k, v, dout
-  std::int64_t batch = 0, nq = 0, nk = 0, heads = 0, kv_heads = 0, head_dim = 0;
-  float scale = 0.0f;
+struct FwdBlockParams : QkvParams {
+  // Running state, folded in place (LAO + GAO, docs/algorithm.md): o is the normalised fp32 output
+  // so far, lse its log-sum-exp; initial state o = 0, lse = -inf.
+  float* o = nullptr;
+  std::int64_t o_batch_stride = 0, o_row_stride = 0;
+  float* lse = nullptr;
+  std::int64_t lse_batch_stride = 0, lse_head_stride = 0;
+};
 
-  const void* q = nullptr;
-  const void* dout = nullptr;
-  std::int64_t q_batch_stride = 0, q_row_stride = 0;  // shared by q and dout
-  const void* k = nullptr;
-  const void* v = nullptr;
-  std::int64_t kv_batch_stride = 0, kv_row_stride = 0;
+struct BwdBlockParams : QkvParams {
+  const void* dout = nullptr;  // strides: q_batch_stride, q_row_stride
 
   const float* lse = nullptr;    // saved forward statistics
   const float* delta = nullptr;  // D = rowsum(dout * o)

@@ -63,6 +63,13 @@ std::optional<std::string> tile_check(const KernelDesc& desc, int tile, int fixe
   return std::nullopt;
 }
 
+// A launch-shape request (0: any) against a variant's fixed value (0: the variant has none).
+std::optional<std::string> shape_check(int asked, int fixed, const char* what) {
+  if (asked == 0 || fixed == 0 || asked == fixed) return std::nullopt;
+  std::string text(what);
+  return text.append(" ").append(std::to_string(asked)).append(" is not this variant's ").append(std::to_string(fixed));
+}
+
 std::vector<KernelDesc> make_table() {
   std::vector<KernelDesc> kernels;
   kernels.push_back(KernelDesc{.name = "cpu_tiled",
@@ -90,17 +97,51 @@ const std::vector<KernelDesc>& table() {
 
 }  // namespace
 
-std::optional<std::string> can_implement(const KernelDesc& desc, const KernelProblem& problem) {
+std::optional<Refusal> refusal(const KernelDesc& desc, const KernelProblem& problem) {
   if (std::find(desc.dtypes.begin(), desc.dtypes.end(), problem.dtype) == desc.dtypes.end())
-    return std::string(desc.name) + " does not support dtype " + std::string(to_string(problem.dtype));
+    return Refusal{"dtype", std::string(desc.name) + " does not support dtype " + std::string(to_string(problem.dtype))};
   if (!in_range(problem.head_dim, desc.min_head_dim, desc.max_head_dim, desc.head_dim_multiple))
-    return range_text(problem.head_dim, "head_dim", desc.min_head_dim, desc.max_head_dim, desc.head_dim_multiple);
-  if (auto reason = tile_check(desc, problem.tile_q, desc.tile_q, "tile_q")) return reason;
-  if (auto reason = tile_check(desc, problem.tile_kv, desc.tile_kv, "tile_kv")) return reason;
+    return Refusal{"head_dim", range_text(problem.head_dim, "head_dim", desc.min_head_dim, desc.max_head_dim,
+                                          desc.head_dim_multiple)};
+  if (auto reason = tile_check(desc, problem.tile_q, desc.tile_q, "tile_q")) return Refusal{"kernel.tile_q", *reason};
+  if (auto reason = tile_check(desc, problem.tile_kv, desc.tile_kv, "tile_kv"))
+    return Refusal{"kernel.tile_kv", *reason};
+  if (auto reason = shape_check(problem.warps, desc.warps, "warps")) return Refusal{"kernel.warps", *reason};
+  if (auto reason = shape_check(problem.stages, desc.stages, "stages")) return Refusal{"kernel.stages", *reason};
   if (problem.heads <= 0 || problem.kv_heads <= 0 || problem.heads % problem.kv_heads != 0)
-    return "heads " + std::to_string(problem.heads) + " must be a positive multiple of kv_heads " +
-           std::to_string(problem.kv_heads);
+    return Refusal{"heads", "heads " + std::to_string(problem.heads) + " must be a positive multiple of kv_heads " +
+                                std::to_string(problem.kv_heads)};
   return std::nullopt;
+}
+
+std::optional<std::string> can_implement(const KernelDesc& desc, const KernelProblem& problem) {
+  if (auto r = refusal(desc, problem)) return std::move(r->message);
+  return std::nullopt;
+}
+
+KernelChoice choose_kernel(Backend backend, bool forward, const KernelProblem& problem, const DeviceLimits* device) {
+  KernelChoice choice;
+  const char* pass = forward ? "forward" : "backward";
+  for (const KernelDesc& desc : table()) {
+    if (desc.backend != backend) continue;
+    const bool has_entry = forward ? (desc.forward != nullptr || desc.launch_forward != nullptr)
+                                   : (desc.backward != nullptr || desc.launch_backward != nullptr);
+    if (!has_entry) continue;
+    std::optional<Refusal> why = refusal(desc, problem);
+    if (!why && device != nullptr) {
+      if (auto dev = can_run_on(desc, *device)) why = Refusal{"device", *dev};
+    }
+    if (!why) {
+      choice.kernel = &desc;
+      choice.why_not.reset();
+      return choice;
+    }
+    choice.why_not = std::move(why);
+  }
+  if (!choice.why_not)
+    choice.why_not = Refusal{"pass", std::string("no ") + std::string(to_string(backend)) + " kernel variant of this build has a " +
+                                         pass + " pass"};
+  return choice;
 }
 
 std::optional<std::string> can_implement(const KernelDesc& desc, const FwdBlockParams& p) {

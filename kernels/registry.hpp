@@ -25,44 +25,9 @@
 #include <vector>
 
 #include "burst/types.hpp"
-#include "kernels/attention_params.hpp"
+#include "kernels/kernel_desc.hpp"
 
 namespace burst::kernels {
-
-struct KernelDesc {
-  std::string_view name;
-  Backend backend = Backend::cpu;
-  std::vector<DType> dtypes;
-  int min_head_dim = 0, max_head_dim = 0, head_dim_multiple = 1;
-  int min_tile = 0, max_tile = 0, tile_multiple = 1;  // for tile_q and tile_kv alike
-  void (*forward)(const FwdBlockParams&) = nullptr;
-  void (*backward)(const BwdBlockParams&) = nullptr;
-
-  // Compiled CUDA variants (zero/null for the CPU kernel).
-  std::string_view description;    // "forward, mma.sync m16n8k16 bf16, d=128, 128x64, 4 warps, 2 stages"
-  int tile_q = 0, tile_kv = 0;     // the fixed tile shape; 0: any in min_tile..max_tile
-  int warps = 0, stages = 0;       // CTA size in warps, shared-memory pipeline depth
-  std::size_t smem_bytes = 0;      // dynamic shared memory per CTA
-  int min_arch = 0, max_arch = 0;  // SM version 10*major+minor (80 = sm_80); 0: no bound
-  int vector_elems = 1;            // q/k/v pointers, row and batch strides: multiples of this many elements
-  void (*launch_forward)(const FwdBlockParams&, void* stream) = nullptr;   // device pointers, async
-  void (*launch_backward)(const BwdBlockParams&, void* stream) = nullptr;  // device pointers, async
-};
-
-// What a device offers a kernel (cudaDevAttr*): arch 10*major+minor, the per-block shared memory a
-// kernel may opt in to (227 KiB on sm_90, 163 KiB on sm_80; 48 KiB without opting in), grid limits.
-struct DeviceLimits {
-  int arch = 0;
-  std::size_t smem_per_block_optin = 48 * 1024;
-  std::int64_t max_grid_y = 65535, max_grid_z = 65535;
-};
-
-// What a candidate must handle, independent of pointers and sequence lengths.
-struct KernelProblem {
-  DType dtype = DType::f32;
-  std::int64_t head_dim = 0, heads = 0, kv_heads = 0;
-  int tile_q = 64, tile_kv = 64;
-};
 
 // nullopt when `desc` can run `problem`, else the reason (e.g. "head_dim 20 not in 32..256").
 std::optional<std::string> can_implement(const KernelDesc& desc, const KernelProblem& problem);
@@ -74,6 +39,26 @@ std::optional<std::string> can_run_on(const KernelDesc& desc, const DeviceLimits
 // Both: the problem's constraints, then the device's.
 std::optional<std::string> can_implement(const KernelDesc& desc, const KernelProblem& problem,
                                          const DeviceLimits& device);
+
+// A refusal with the field it is about: "dtype", "head_dim", "heads", "kernel.tile_q",
+// "kernel.tile_kv", "kernel.warps", "kernel.stages", "pass" (no entry point), "device".
+struct Refusal {
+  std::string_view field;
+  std::string message;
+};
+// can_implement(desc, problem) with the field named.
+std::optional<Refusal> refusal(const KernelDesc& desc, const KernelProblem& problem);
+
+// The first variant of `backend` in preference order that has an entry point for the pass
+// (forward when `forward`, else backward) and can implement `problem`; otherwise the refusal of
+// the variant closest to the problem (the one that refused last in check order), named with its
+// variant. `device` is consulted for CUDA variants only.
+struct KernelChoice {
+  const KernelDesc* kernel = nullptr;
+  std::optional<Refusal> why_not;  // set when kernel is nullptr
+};
+KernelChoice choose_kernel(Backend backend, bool forward, const KernelProblem& problem,
+                           const DeviceLimits* device = nullptr);
 
 // All compiled variants, in preference order.
 std::span<const KernelDesc> kernel_registry();

@@ -71,24 +71,15 @@ std::vector<std::string_view> enum_names(std::initializer_list<E> values) {
 Profile profile_from_json(const json& doc, JsonChecker& check);
 json profile_to_json(const Profile& profile);
 
-// The parameter table: JSON name, whether it is CUDA-only, and how it reads, writes and applies.
-struct ParamSpec {
-  std::string_view name;
-  bool cuda_only;
-  bool kernel;  // a kernel.* parameter (measured for one backend's kernels)
-};
-const std::vector<ParamSpec>& param_specs();
-// Reads params[name] into `params` (recording problems); the value must already exist.
-void read_param(const ParamSpec& spec, const json& value, const std::string& path, JsonChecker& check,
+// Parameters go through the parameter table (burst/params.hpp).
+// Reads params[name] into `params` (recording problems with their JSON path).
+void read_param(const ParamDesc& param, const json& value, const std::string& path, JsonChecker& check,
                 ProfileParams& params);
-// The parameter as JSON, or null when missing.
-json param_json(const ParamSpec& spec, const ProfileParams& params);
-// Clears the parameter in `params`.
-void clear_param(const ParamSpec& spec, ProfileParams& params);
-// Writes the parameter into `schedule` (CUDA-only ones go to warps/stages); no-op when missing.
-void apply_param(const ParamSpec& spec, const ProfileParams& params, Schedule& schedule,
-                 std::optional<int>& warps, std::optional<int>& stages);
-// The default value's text ("64", "none"; "-" for warps/stages, which have no backend-free default).
-std::string default_param_text(const ParamSpec& spec);
+// The parameter as JSON (a number or a string as the table types it), or null when missing.
+json param_json(const ParamDesc& param, const ProfileParams& params);
+// Writes the parameter into `schedule`; no-op when missing.
+void apply_param(const ParamDesc& param, const ProfileParams& params, Schedule& schedule);
+// The default value's text ("64", "none"; "-" for CUDA-only ones, which have no backend-free default).
+std::string default_param_text(const ParamDesc& param);
 
 }  // namespace burst::profiles

@@ -65,12 +65,12 @@ std::vector<ProfileProblem> validate_profile_text(std::string_view text, const s
   return check_text(text, file, nullptr);
 }
 
-std::vector<ProfileProblem> validate_profile(const std::string& path) {
+std::vector<ProfileProblem> validate_profile(const std::string& path, Profile* parsed) {
   bool ok = true;
   std::string why;
   std::string text = read_file_text(path, ok, why);
   if (!ok) return {{Severity::error, path, "$", why}};
-  return validate_profile_text(text, path);
+  return check_text(text, path, parsed);
 }
 
 Profile parse_profile(std::string_view text, const std::string& file) {

@@ -104,10 +104,9 @@ void check_params(const json& e, const std::string& ep, JsonChecker& check, Prof
   if (!obj || !check.expect_object(*obj, p)) return;
   for (const auto& item : obj->items()) {
     const std::string path = child_path(p, item.key());
-    const ParamSpec* spec = nullptr;
-    for (const auto& s : param_specs()) spec = s.name == item.key() ? &s : spec;
-    if (spec) {
-      read_param(*spec, item.value(), path, check, params);
+    const ParamDesc* param = find_param(item.key());
+    if (param != nullptr && param->name == item.key()) {
+      read_param(*param, item.value(), path, check, params);
     } else {
       check.warning(path, "unknown parameter (ignored)");
     }
@@ -180,9 +179,9 @@ json profile_to_json(const Profile& profile) {
   json entries = json::array();
   for (const auto& e : profile.entries) {
     json params = json::object();
-    for (const auto& spec : param_specs()) {
-      json v = param_json(spec, e.params);
-      if (!v.is_null()) params[std::string(spec.name)] = v;
+    for (const auto& param : schedule_params()) {
+      json v = param_json(param, e.params);
+      if (!v.is_null()) params[std::string(param.name)] = v;
     }
     json prov = {{"tool_version", e.provenance.tool_version}, {"date", e.provenance.date}};
     if (!e.provenance.db.empty()) prov["db"] = e.provenance.db;

@@ -56,22 +56,21 @@ void resolve_params(Selection& s, const std::string& entry_backend) {
   const std::string here_backend(to_string(s.backend));
   std::vector<std::string> missing;
   if (s.entry) s.applied = s.entry->params;
-  for (const auto& spec : profiles::param_specs()) {
+  for (const auto& spec : schedule_params()) {
     ResolvedParam r{std::string(spec.name), profiles::default_param_text(spec), ParamOrigin::default_value};
-    const bool present = s.entry && !profiles::param_json(spec, s.entry->params).is_null();
+    const bool present = s.entry && s.entry->params.has(spec.name);
     if (present && spec.cuda_only && cpu) {
       r.origin = ParamOrigin::ignored;
-      profiles::clear_param(spec, s.applied);
+      s.applied.clear(spec.name);
       s.warnings.push_back(r.name + " applies only to the CUDA backend; ignored on cpu");
     } else if (present && spec.kernel && entry_backend != here_backend) {
       r.origin = ParamOrigin::ignored;
-      profiles::clear_param(spec, s.applied);
+      s.applied.clear(spec.name);
       s.warnings.push_back(r.name + " was tuned for the " + entry_backend + " backend's kernels; ignored on " +
                            here_backend);
     } else if (present) {
-      profiles::apply_param(spec, s.entry->params, s.schedule, s.warps, s.stages);
-      auto v = profiles::param_json(spec, s.entry->params);
-      r.value = v.is_string() ? v.get<std::string>() : v.dump();
+      profiles::apply_param(spec, s.entry->params, s.schedule);
+      r.value = *s.entry->params.get(spec.name);
       r.origin = ParamOrigin::entry;
     } else if (s.entry && !(spec.cuda_only && cpu)) {
       missing.push_back(r.name);

@@ -18,7 +18,7 @@ namespace burst::runtime {
 class AccumulatorRing {
  public:
   // piece_elems: elements of one piece of the accumulator (all its tensors).
-  AccumulatorRing(const OpConfig& cfg, TransferEngine* engine, const RingSchedule& schedule,
+  AccumulatorRing(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const RingSchedule& schedule,
                   std::size_t piece_elems);
 
   void begin_step(int step);
@@ -26,15 +26,16 @@ class AccumulatorRing {
   // sends the sum on. `share` is modified.
   void deliver(int step, int c, float* share);
   void end_step(int step);
-  // This rank's own accumulator, complete, piece-major fp32 (pieces x piece_elems).
-  const std::vector<float>& finish();
+  // This rank's own accumulator, complete, piece-major fp32 (pieces x piece_elems), in the
+  // backend's memory.
+  const float* finish();
 
   std::uint64_t bytes_sent() const { return bytes_sent_; }
   std::uint64_t messages_sent() const { return messages_sent_; }
 
  private:
   struct Slot {
-    std::vector<std::byte> data;  // pieces x piece_elems in the accumulator dtype
+    std::byte* data = nullptr;  // pieces x piece_elems in the accumulator dtype, from pool_
     std::vector<TransferHandle> transfers;
     int peer = -1;  // the rank on the other end (for trace ranges)
   };
@@ -45,9 +46,10 @@ class AccumulatorRing {
   const RingSchedule& schedule_;
   std::size_t piece_elems_;
   DType dtype_;
+  BufferPool pool_;
   std::map<int, Slot> recvs_;  // by destination step (world = "home")
   std::map<int, Slot> sends_;  // by step
-  std::vector<float> home_;
+  float* home_ = nullptr;
   std::uint64_t bytes_sent_ = 0, messages_sent_ = 0;
 };
 

@@ -1,11 +1,10 @@
 #include "runtime/attention_impl.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <thread>
 
 #include "burst/error.hpp"
-#include "kernels/cpu_attention.hpp"
+#include "kernels/registry.hpp"
 
 namespace burst::runtime {
 
@@ -17,8 +16,8 @@ int message_tag(MessageKind kind, int dest_step, int piece, int world) {
 
 std::byte* BufferPool::acquire() {
   if (free_.empty()) {
-    all_.push_back(std::make_unique<std::byte[]>(bytes_));
-    return all_.back().get();
+    all_.push_back(backend_.allocate(bytes_));
+    return all_.back().data();
   }
   std::byte* p = free_.back();
   free_.pop_back();
@@ -29,9 +28,21 @@ void BufferPool::release(std::byte* p) {
   if (p != nullptr) free_.push_back(p);
 }
 
-OpConfig make_config(const Communicator& comm, const AttentionShape& shape, const Schedule& schedule) {
-  validate(shape, schedule, comm.size());
+std::byte* Workspace::get(int role, std::size_t bytes) {
+  const auto r = static_cast<std::size_t>(role);
+  if (buffers_.size() <= r) buffers_.resize(r + 1);
+  if (buffers_[r].bytes() < bytes || buffers_[r].data() == nullptr) buffers_[r] = backend_.allocate(bytes);
+  return buffers_[r].data();
+}
+
+OpConfig make_config(const Communicator& comm, const AttentionShape& shape, const Schedule& schedule,
+                     ComputeBackend& backend) {
+  const KernelPlan plan = plan_kernels(shape, schedule, comm.size(), backend.kind());
   OpConfig cfg;
+  cfg.backend = &backend;
+  cfg.fwd_kernel = kernels::find_kernel(plan.forward);
+  cfg.bwd_kernel = kernels::find_kernel(plan.backward);
+  BURST_CHECK(cfg.fwd_kernel != nullptr && cfg.bwd_kernel != nullptr, "the registry lost a planned kernel");
   cfg.shape = shape;
   cfg.schedule = schedule;
   cfg.rank = comm.rank();
@@ -51,36 +62,6 @@ OpConfig make_config(const Communicator& comm, const AttentionShape& shape, cons
   cfg.segments.reserve(static_cast<std::size_t>(cfg.world));
   for (int r = 0; r < cfg.world; ++r) cfg.segments.push_back(layout_segments(schedule.layout, r, cfg.world, cfg.n));
   return cfg;
-}
-
-void pack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
-               std::int64_t row_begin, std::int64_t rows, void* dst) {
-  const std::size_t e = dtype_size(t);
-  const auto* s = static_cast<const std::byte*>(src);
-  auto* d = static_cast<std::byte*>(dst);
-  const std::size_t row_bytes = static_cast<std::size_t>(row_elems) * e;
-  for (std::int64_t b = 0; b < batch; ++b)
-    std::memcpy(d + static_cast<std::size_t>(b * rows) * row_bytes,
-                s + static_cast<std::size_t>(b * n + row_begin) * row_bytes, static_cast<std::size_t>(rows) * row_bytes);
-}
-
-void unpack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
-                 std::int64_t row_begin, std::int64_t rows, void* dst) {
-  const std::size_t e = dtype_size(t);
-  const auto* s = static_cast<const std::byte*>(src);
-  auto* d = static_cast<std::byte*>(dst);
-  const std::size_t row_bytes = static_cast<std::size_t>(row_elems) * e;
-  for (std::int64_t b = 0; b < batch; ++b)
-    std::memcpy(d + static_cast<std::size_t>(b * n + row_begin) * row_bytes,
-                s + static_cast<std::size_t>(b * rows) * row_bytes, static_cast<std::size_t>(rows) * row_bytes);
-}
-
-void pack_stats(const float* src, std::int64_t batch, std::int64_t heads, std::int64_t n, std::int64_t col_begin,
-                std::int64_t cols, float* dst) {
-  for (std::int64_t b = 0; b < batch; ++b)
-    for (std::int64_t h = 0; h < heads; ++h)
-      std::memcpy(dst + (b * heads + h) * cols, src + (b * heads + h) * n + col_begin,
-                  static_cast<std::size_t>(cols) * sizeof(float));
 }
 
 namespace {
@@ -156,7 +137,7 @@ void forward_segments(const OpConfig& cfg, const ForwardOperands& ops, const std
         p.lse = ops.lse + qs.row;
         p.lse_batch_stride = ops.lse_batch_stride;
         p.lse_head_stride = ops.lse_head_stride;
-        kernels::cpu_forward_block(p);
+        cfg.be().forward(*cfg.fwd_kernel, p);
       });
 }
 
@@ -178,7 +159,7 @@ void backward_segments(const OpConfig& cfg, const BackwardOperands& ops, const s
         p.dv = ops.dv + ks.row * kv_row;
         p.dkv_batch_stride = ops.dkv_batch_stride;
         p.dkv_row_stride = kv_row;
-        kernels::cpu_backward_block(p);
+        cfg.be().backward(*cfg.bwd_kernel, p);
       });
 }
 

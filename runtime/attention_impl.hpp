@@ -15,6 +15,7 @@
 
 #include "burst/attention.hpp"
 #include "kernels/attention_params.hpp"
+#include "runtime/backend.hpp"
 #include "runtime/layout.hpp"
 #include "runtime/ring_schedule.hpp"
 #include "runtime/transfer_engine.hpp"
@@ -42,17 +43,34 @@ struct StatView {
   std::int64_t batch_stride = 0, head_stride = 0;
 };
 
-// Reusable byte buffers for blocks in flight.
+// Reusable buffers for blocks in flight, in the backend's memory. Buffers are allocated on first
+// use and kept for the op's lifetime, so later passes allocate nothing.
 class BufferPool {
  public:
-  explicit BufferPool(std::size_t bytes) : bytes_(bytes) {}
+  BufferPool(ComputeBackend& backend, std::size_t bytes) : backend_(backend), bytes_(bytes) {}
   std::byte* acquire();
   void release(std::byte* p);
 
  private:
+  ComputeBackend& backend_;
   std::size_t bytes_;
-  std::vector<std::unique_ptr<std::byte[]>> all_;
+  std::vector<DeviceBuffer> all_;
   std::vector<std::byte*> free_;
+};
+
+// Buffers an op keeps between passes (the fp32 running state, accumulators, statistics), by role:
+// a pass asks for the same roles with the same sizes every time and gets the same memory back.
+enum WorkspaceRole : int { ws_o = 0, ws_lse, ws_delta, ws_local_grad, ws_share, ws_accum_home };
+
+class Workspace {
+ public:
+  explicit Workspace(ComputeBackend& backend) : backend_(backend) {}
+  std::byte* get(int role, std::size_t bytes);
+  float* f32(int role, std::size_t count) { return reinterpret_cast<float*>(get(role, count * sizeof(float))); }
+
+ private:
+  ComputeBackend& backend_;
+  std::vector<DeviceBuffer> buffers_;  // by role
 };
 
 struct OpConfig {
@@ -66,19 +84,16 @@ struct OpConfig {
   float scale = 0.0f;
   int threads = 1;
   std::vector<std::vector<Segment>> segments;  // per rank, local row order
+  ComputeBackend* backend = nullptr;              // where memory, kernels and ordering go
+  const kernels::KernelDesc* fwd_kernel = nullptr;  // the registry's choice for each pass
+  const kernels::KernelDesc* bwd_kernel = nullptr;
+  ComputeBackend& be() const { return *backend; }
 };
 
-OpConfig make_config(const Communicator& comm, const AttentionShape& shape, const Schedule& schedule);
-
-// Copies rows [c*nc, (c+1)*nc) of a (B, n, heads, d) tensor into piece-major storage at `dst`
-// ((B, nc, heads, d)), and back.
-void pack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
-               std::int64_t row_begin, std::int64_t rows, void* dst);
-void unpack_rows(const void* src, std::int64_t batch, std::int64_t n, std::int64_t row_elems, DType t,
-                 std::int64_t row_begin, std::int64_t rows, void* dst);
-// Same for (B, heads, n) float32 statistics.
-void pack_stats(const float* src, std::int64_t batch, std::int64_t heads, std::int64_t n, std::int64_t col_begin,
-                std::int64_t cols, float* dst);
+// Validates (burst::plan_kernels: parameter table, ring, registry) and fills the configuration;
+// `backend` must outlive it.
+OpConfig make_config(const Communicator& comm, const AttentionShape& shape, const Schedule& schedule,
+                     ComputeBackend& backend);
 
 // Attends queries (q rows in q_segments) to keys (k rows in k_segments) and folds the result into
 // the fp32 running state (o, lse), one kernel call per visible segment pair.

@@ -4,8 +4,6 @@
 #include <chrono>
 #include <vector>
 
-#include "kernels/cpu_attention.hpp"
-#include "kernels/dtype.hpp"
 #include "runtime/accumulator_ring.hpp"
 #include "runtime/block_ring.hpp"
 #include "runtime/passes.hpp"
@@ -13,8 +11,9 @@
 
 namespace burst::runtime {
 
-PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* q, const void* k, const void* v,
-                       const void* o, const float* lse, const void* dout, void* dq, void* dk, void* dv) {
+PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q, const void* k,
+                       const void* v, const void* o, const float* lse, const void* dout, void* dq, void* dk,
+                       void* dv) {
   const auto t0 = std::chrono::steady_clock::now();
   using trace::Phase;
   trace::set_thread_rank(cfg.rank);
@@ -24,9 +23,10 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
   const std::size_t b = dtype_size(s.dtype);
   const RingSchedule schedule(cfg.schedule.topology, cfg.world, cfg.schedule.group_size);
   const std::vector<Segment>& mine = cfg.segments[static_cast<std::size_t>(cfg.rank)];
+  ComputeBackend& be = cfg.be();
 
   // D = rowsum(dO * O), (B, H, n) fp32.
-  std::vector<float> delta(static_cast<std::size_t>(B * H * n));
+  float* delta = ws.f32(ws_delta, static_cast<std::size_t>(B * H * n));
   kernels::DeltaParams dp;
   dp.dtype = s.dtype;
   dp.batch = B;
@@ -35,11 +35,11 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
   dp.head_dim = d;
   dp.dout = dout;
   dp.o = o;
-  dp.delta = delta.data();
+  dp.delta = delta;
   dp.threads = cfg.threads;
   {
     BURST_TRACE_RANGE(Phase::delta);
-    kernels::cpu_compute_delta(dp);
+    be.delta(dp);
   }
 
   const bool q_scheme = cfg.schedule.bwd_comm == BwdComm::q;
@@ -50,46 +50,49 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
   const std::size_t acc_piece = q_scheme ? q_piece : 2 * kv_piece;
 
   BlockRing ring(cfg, engine, schedule, MessageKind::backward_block, block_piece_bytes);
-  AccumulatorRing accumulators(cfg, engine, schedule, acc_piece);
+  AccumulatorRing accumulators(cfg, ws, engine, schedule, acc_piece);
   for (int c = 0; c < cfg.pieces; ++c) {
     BURST_TRACE_RANGE(Phase::pack, {.chunk = c});
     std::byte* dst = ring.own() + static_cast<std::size_t>(c) * block_piece_bytes;
     if (q_scheme) {
-      pack_rows(q, B, n, H * d, s.dtype, c * nc, nc, dst);
-      pack_rows(dout, B, n, H * d, s.dtype, c * nc, nc, dst + q_piece * b);
+      const RowsCopy rows{s.dtype, B, n, H * d, c * nc, nc};
+      be.pack_rows(rows, q, dst);
+      be.pack_rows(rows, dout, dst + q_piece * b);
       auto* stats = reinterpret_cast<float*>(dst + 2 * q_piece * b);
-      pack_stats(delta.data(), B, H, n, c * nc, nc, stats);
-      pack_stats(lse, B, H, n, c * nc, nc, stats + stat_piece);
+      be.pack_stats(delta, B, H, n, c * nc, nc, stats);
+      be.pack_stats(lse, B, H, n, c * nc, nc, stats + stat_piece);
     } else {
-      pack_rows(k, B, n, Hkv * d, s.dtype, c * nc, nc, dst);
-      pack_rows(v, B, n, Hkv * d, s.dtype, c * nc, nc, dst + kv_piece * b);
+      const RowsCopy rows{s.dtype, B, n, Hkv * d, c * nc, nc};
+      be.pack_rows(rows, k, dst);
+      be.pack_rows(rows, v, dst + kv_piece * b);
     }
   }
 
   // The gradients that stay on this rank, fp32.
-  std::vector<float> local_grad(q_scheme ? 2 * static_cast<std::size_t>(B * n * Hkv * d)
-                                         : static_cast<std::size_t>(B * n * H * d),
-                                0.0f);
-  std::vector<float> share(acc_piece);
+  const std::size_t local_elems = q_scheme ? 2 * static_cast<std::size_t>(B * n * Hkv * d)
+                                           : static_cast<std::size_t>(B * n * H * d);
+  float* local_grad = ws.f32(ws_local_grad, local_elems);
+  be.fill(local_grad, 0.0f, local_elems);
+  float* share = ws.f32(ws_share, acc_piece);  // this rank's share of the travelling accumulator piece
 
   BackwardOperands ops;
   if (q_scheme) {
     ops.k = RowsView{k, s.dtype, n * Hkv * d, Hkv * d};
     ops.v = RowsView{v, s.dtype, n * Hkv * d, Hkv * d};
-    ops.dk = local_grad.data();
-    ops.dv = local_grad.data() + B * n * Hkv * d;
+    ops.dk = local_grad;
+    ops.dv = local_grad + B * n * Hkv * d;
     ops.dkv_batch_stride = n * Hkv * d;
-    ops.dq = share.data();
+    ops.dq = share;
     ops.dq_batch_stride = nc * H * d;
   } else {
     ops.q = RowsView{q, s.dtype, n * H * d, H * d};
     ops.dout = RowsView{dout, s.dtype, n * H * d, H * d};
     ops.lse = StatView{lse, H * n, n};
-    ops.delta = StatView{delta.data(), H * n, n};
-    ops.dq = local_grad.data();
+    ops.delta = StatView{delta, H * n, n};
+    ops.dq = local_grad;
     ops.dq_batch_stride = n * H * d;
-    ops.dk = share.data();
-    ops.dv = share.data() + kv_piece;
+    ops.dk = share;
+    ops.dv = share + kv_piece;
     ops.dkv_batch_stride = nc * Hkv * d;
   }
 
@@ -101,7 +104,7 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
     const auto& theirs = cfg.segments[static_cast<std::size_t>(owner)];
     for (int c = 0; c < cfg.pieces; ++c) {
       const std::byte* p = ring.piece(step, c);
-      std::fill(share.begin(), share.end(), 0.0f);
+      be.fill(share, 0.0f, acc_piece);
       const auto travelling = slice_segments(theirs, c * nc, (c + 1) * nc);
       if (q_scheme) {
         ops.q = RowsView{p, s.dtype, nc * H * d, H * d};
@@ -117,29 +120,31 @@ PassStats run_backward(const OpConfig& cfg, TransferEngine* engine, const void* 
         BURST_TRACE_RANGE(Phase::compute, {.step = step, .chunk = c});
         backward_segments(cfg, ops, mine, travelling);
       }
-      accumulators.deliver(step, c, share.data());
+      accumulators.deliver(step, c, share);
     }
     accumulators.end_step(step);
     ring.end_step(step);
   }
 
-  const std::vector<float>& home = accumulators.finish();
+  const float* home = accumulators.finish();
   BURST_TRACE_RANGE(Phase::unpack);
   for (int c = 0; c < cfg.pieces; ++c) {
-    const float* piece = home.data() + static_cast<std::size_t>(c) * acc_piece;
+    const float* piece = home + static_cast<std::size_t>(c) * acc_piece;
     if (q_scheme) {
-      store_piece_rows(piece, B, nc, H * d, c * nc, n, dq, s.dtype);
+      store_piece_rows(be, piece, B, nc, H * d, c * nc, n, dq, s.dtype);
     } else {
-      store_piece_rows(piece, B, nc, Hkv * d, c * nc, n, dk, s.dtype);
-      store_piece_rows(piece + kv_piece, B, nc, Hkv * d, c * nc, n, dv, s.dtype);
+      store_piece_rows(be, piece, B, nc, Hkv * d, c * nc, n, dk, s.dtype);
+      store_piece_rows(be, piece + kv_piece, B, nc, Hkv * d, c * nc, n, dv, s.dtype);
     }
   }
+  const auto kv_elems = static_cast<std::size_t>(B * n * Hkv * d);
   if (q_scheme) {
-    kernels::convert_from_float(local_grad.data(), dk, s.dtype, B * n * Hkv * d);
-    kernels::convert_from_float(local_grad.data() + B * n * Hkv * d, dv, s.dtype, B * n * Hkv * d);
+    be.convert(local_grad, DType::f32, dk, s.dtype, kv_elems);
+    be.convert(local_grad + kv_elems, DType::f32, dv, s.dtype, kv_elems);
   } else {
-    kernels::convert_from_float(local_grad.data(), dq, s.dtype, B * n * H * d);
+    be.convert(local_grad, DType::f32, dq, s.dtype, static_cast<std::size_t>(B * n * H * d));
   }
+  be.synchronize();
 
   PassStats stats;
   stats.bytes_sent = ring.bytes_sent() + accumulators.bytes_sent();

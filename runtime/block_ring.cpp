@@ -12,7 +12,7 @@ BlockRing::BlockRing(const OpConfig& cfg, TransferEngine* engine, const RingSche
       schedule_(schedule),
       kind_(kind),
       piece_bytes_(piece_bytes),
-      pool_(piece_bytes * static_cast<std::size_t>(cfg.pieces)) {
+      pool_(cfg.be(), piece_bytes * static_cast<std::size_t>(cfg.pieces)) {
   held_[0].buffer = pool_.acquire();
   BURST_CHECK(cfg.world == 1 || engine != nullptr, "a ring of several ranks needs a transfer engine");
 }
@@ -44,8 +44,9 @@ void BlockRing::post_sends(int step, int c) {
   for (const BlockSend& s : schedule_.block_sends(cfg_.rank, step)) {
     h.dest = h.sends.empty() || h.dest == s.peer ? s.peer : -1;
     BURST_TRACE_RANGE(trace::Phase::send, {.peer = s.peer, .step = s.dest_step, .bytes = piece_bytes_, .chunk = c});
+    // Posted once the compute queue has reached this point (the piece was packed or received).
     h.sends.push_back(engine_->send(h.buffer + static_cast<std::size_t>(c) * piece_bytes_, piece_bytes_, s.peer,
-                                    message_tag(kind_, s.dest_step, c, cfg_.world)));
+                                    message_tag(kind_, s.dest_step, c, cfg_.world), cfg_.be().record()));
     bytes_sent_ += piece_bytes_;
     ++messages_sent_;
   }
@@ -61,7 +62,7 @@ void BlockRing::begin_step(int step) {
       const Held& h = held_.at(step);
       if (!h.recvs.empty()) {
         BURST_TRACE_RANGE(trace::Phase::wait, {.peer = h.source, .step = step});
-        for (const TransferHandle& r : h.recvs) engine_->wait(r, what(step));
+        for (const TransferHandle& r : h.recvs) cfg_.be().wait(r, what(step));
       }
       for (int c = 0; c < cfg_.pieces; ++c) post_sends(step, c);
       post_recvs(step);
@@ -77,7 +78,7 @@ const std::byte* BlockRing::piece(int step, int c) {
   Held& h = held_.at(step);
   if (!h.recvs.empty()) {
     BURST_TRACE_RANGE(trace::Phase::wait, {.peer = h.source, .step = step, .chunk = c});
-    engine_->wait(h.recvs[static_cast<std::size_t>(c)], what(step));
+    cfg_.be().wait(h.recvs[static_cast<std::size_t>(c)], what(step));
   }
   if (cfg_.world > 1 && cfg_.schedule.overlap == Overlap::chunk_pipeline) post_sends(step, c);
   return h.buffer + static_cast<std::size_t>(c) * piece_bytes_;
@@ -99,7 +100,7 @@ void BlockRing::end_step(int step) {
       for (const BlockSend& s : schedule_.block_sends(cfg_.rank, step)) {
         const Held& next = held_.at(s.dest_step);
         BURST_TRACE_RANGE(trace::Phase::wait, {.peer = next.source, .step = s.dest_step});
-        for (const TransferHandle& r : next.recvs) engine_->wait(r, what(s.dest_step));
+        for (const TransferHandle& r : next.recvs) cfg_.be().wait(r, what(s.dest_step));
       }
     }
   }

@@ -8,11 +8,16 @@ namespace burst {
 
 struct BurstAttention::Impl {
   Communicator& comm;
+  std::unique_ptr<runtime::ComputeBackend> backend;
   runtime::OpConfig cfg;
+  runtime::Workspace workspace;
   std::unique_ptr<runtime::TransferEngine> engine;  // only with more than one rank
 
   Impl(Communicator& c, const AttentionShape& shape, const Schedule& schedule)
-      : comm(c), cfg(runtime::make_config(c, shape, schedule)) {
+      : comm(c),
+        backend(runtime::make_backend(Backend::cpu, 1)),
+        cfg(runtime::make_config(c, shape, schedule, *backend)),
+        workspace(*backend) {
     if (cfg.world > 1) engine = std::make_unique<runtime::TransferEngine>(comm);
   }
 };
@@ -23,12 +28,12 @@ BurstAttention::BurstAttention(Communicator& comm, const AttentionShape& shape, 
 BurstAttention::~BurstAttention() = default;
 
 PassStats BurstAttention::forward(const void* q, const void* k, const void* v, void* o, float* lse) {
-  return runtime::run_forward(impl_->cfg, impl_->engine.get(), q, k, v, o, lse);
+  return runtime::run_forward(impl_->cfg, impl_->workspace, impl_->engine.get(), q, k, v, o, lse);
 }
 
 PassStats BurstAttention::backward(const void* q, const void* k, const void* v, const void* o, const float* lse,
                                    const void* dout, void* dq, void* dk, void* dv) {
-  return runtime::run_backward(impl_->cfg, impl_->engine.get(), q, k, v, o, lse, dout, dq, dk, dv);
+  return runtime::run_backward(impl_->cfg, impl_->workspace, impl_->engine.get(), q, k, v, o, lse, dout, dq, dk, dv);
 }
 
 const AttentionShape& BurstAttention::shape() const { return impl_->cfg.shape; }

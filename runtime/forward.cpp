@@ -1,27 +1,25 @@
 // Forward ring: K and V travel, Q stays; each step folds one block into the running (O, lse).
 #include <chrono>
-#include <cstring>
 #include <limits>
 #include <vector>
 
-#include "kernels/dtype.hpp"
 #include "runtime/block_ring.hpp"
 #include "runtime/passes.hpp"
 #include "trace/trace.hpp"
 
 namespace burst::runtime {
 
-void store_piece_rows(const float* piece, std::int64_t batch, std::int64_t nc, std::int64_t row_elems,
-                      std::int64_t row_begin, std::int64_t n, void* dst, DType t) {
+void store_piece_rows(ComputeBackend& be, const float* piece, std::int64_t batch, std::int64_t nc,
+                      std::int64_t row_elems, std::int64_t row_begin, std::int64_t n, void* dst, DType t) {
   const std::size_t e = dtype_size(t);
   for (std::int64_t b = 0; b < batch; ++b)
-    kernels::convert_from_float(piece + b * nc * row_elems,
-                                static_cast<std::byte*>(dst) + static_cast<std::size_t>((b * n + row_begin) * row_elems) * e,
-                                t, nc * row_elems);
+    be.convert(piece + b * nc * row_elems, DType::f32,
+               static_cast<std::byte*>(dst) + static_cast<std::size_t>((b * n + row_begin) * row_elems) * e, t,
+               static_cast<std::size_t>(nc * row_elems));
 }
 
-PassStats run_forward(const OpConfig& cfg, TransferEngine* engine, const void* q, const void* k, const void* v,
-                      void* o, float* lse) {
+PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q, const void* k,
+                      const void* v, void* o, float* lse) {
   const auto t0 = std::chrono::steady_clock::now();
   using trace::Phase;
   trace::set_thread_rank(cfg.rank);
@@ -31,22 +29,28 @@ PassStats run_forward(const OpConfig& cfg, TransferEngine* engine, const void* q
   const std::size_t b = dtype_size(s.dtype);
   const std::size_t piece_elems = static_cast<std::size_t>(B * nc * Hkv * d);  // one of K, V: (B, nc, Hkv, d)
   const RingSchedule schedule(cfg.schedule.topology, cfg.world, cfg.schedule.group_size);
+  ComputeBackend& be = cfg.be();
   BlockRing ring(cfg, engine, schedule, MessageKind::forward_block, 2 * piece_elems * b);
 
   for (int c = 0; c < cfg.pieces; ++c) {
     BURST_TRACE_RANGE(Phase::pack, {.chunk = c});
     std::byte* dst = ring.own() + static_cast<std::size_t>(c) * ring.piece_bytes();
-    pack_rows(k, B, n, Hkv * d, s.dtype, c * nc, nc, dst);
-    pack_rows(v, B, n, Hkv * d, s.dtype, c * nc, nc, dst + piece_elems * b);
+    const RowsCopy rows{s.dtype, B, n, Hkv * d, c * nc, nc};
+    be.pack_rows(rows, k, dst);
+    be.pack_rows(rows, v, dst + piece_elems * b);
   }
 
-  std::vector<float> acc_o(static_cast<std::size_t>(B * n * H * d), 0.0f);  // (B, n, H, d)
-  std::vector<float> acc_lse(static_cast<std::size_t>(B * H * n), -std::numeric_limits<float>::infinity());  // (B, H, n)
+  // The fp32 running state: o = 0, lse = -inf.
+  const auto o_elems = static_cast<std::size_t>(B * n * H * d), lse_elems = static_cast<std::size_t>(B * H * n);
+  float* acc_o = ws.f32(ws_o, o_elems);      // (B, n, H, d)
+  float* acc_lse = ws.f32(ws_lse, lse_elems);  // (B, H, n)
+  be.fill(acc_o, 0.0f, o_elems);
+  be.fill(acc_lse, -std::numeric_limits<float>::infinity(), lse_elems);
   ForwardOperands ops;
   ops.q = RowsView{q, s.dtype, n * H * d, H * d};
-  ops.o = acc_o.data();
+  ops.o = acc_o;
   ops.o_batch_stride = n * H * d;
-  ops.lse = acc_lse.data();
+  ops.lse = acc_lse;
   ops.lse_batch_stride = H * n;
   ops.lse_head_stride = n;
 
@@ -67,8 +71,9 @@ PassStats run_forward(const OpConfig& cfg, TransferEngine* engine, const void* q
 
   {
     BURST_TRACE_RANGE(Phase::unpack);
-    kernels::convert_from_float(acc_o.data(), o, s.dtype, B * n * H * d);
-    std::memcpy(lse, acc_lse.data(), acc_lse.size() * sizeof(float));
+    be.convert(acc_o, DType::f32, o, s.dtype, o_elems);
+    be.copy(lse, acc_lse, lse_elems * sizeof(float));
+    be.synchronize();
   }
   PassStats stats;
   stats.bytes_sent = ring.bytes_sent();

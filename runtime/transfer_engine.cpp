@@ -7,17 +7,12 @@
 
 namespace burst::runtime {
 
-struct Transfer {
-  bool is_send = false;
-  const void* send_buf = nullptr;
-  void* recv_buf = nullptr;
-  std::size_t bytes = 0;
-  int peer = 0;
-  int tag = 0;
-  std::unique_ptr<Request> request;  // set by the worker
-  bool done = false;                 // guarded by the engine's mutex
-  std::exception_ptr error;
-};
+bool Transfer::query() {
+  std::lock_guard lock(engine->mutex_);
+  return done;
+}
+
+void Transfer::host_wait(const std::string& what) { engine->wait_for(*this, what); }
 
 TransferEngine::TransferEngine(Communicator& comm) : comm_(comm) {
   worker_ = std::thread([this] { run(); });
@@ -41,8 +36,10 @@ TransferHandle TransferEngine::post(std::shared_ptr<Transfer> t) {
   return t;
 }
 
-TransferHandle TransferEngine::send(const void* buf, std::size_t bytes, int peer, int tag) {
+TransferHandle TransferEngine::send(const void* buf, std::size_t bytes, int peer, int tag, EventPtr ready) {
   auto t = std::make_shared<Transfer>();
+  t->engine = this;
+  t->ready = std::move(ready);
   t->is_send = true;
   t->send_buf = buf;
   t->bytes = bytes;
@@ -53,6 +50,7 @@ TransferHandle TransferEngine::send(const void* buf, std::size_t bytes, int peer
 
 TransferHandle TransferEngine::recv(void* buf, std::size_t bytes, int peer, int tag) {
   auto t = std::make_shared<Transfer>();
+  t->engine = this;
   t->recv_buf = buf;
   t->bytes = bytes;
   t->peer = peer;
@@ -62,15 +60,19 @@ TransferHandle TransferEngine::recv(void* buf, std::size_t bytes, int peer, int 
 
 void TransferEngine::run() {
   std::vector<TransferHandle> active;
+  std::deque<TransferHandle> held;  // sends whose compute event is not complete yet, in order
   std::unique_lock lock(mutex_);
   for (;;) {
-    if (active.empty()) work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (active.empty() && held.empty()) work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
     if (stop_) return;
-    std::deque<TransferHandle> fresh;
-    fresh.swap(queue_);
+    for (auto& t : queue_) held.push_back(std::move(t));
+    queue_.clear();
     lock.unlock();
-    // Post new transfers in arrival order (same-pair, same-tag messages stay ordered).
-    for (auto& t : fresh) {
+    // Post in arrival order (same-pair, same-tag messages stay ordered); a send waits for its event,
+    // and everything after it waits too, so the order is kept.
+    while (!held.empty() && (!held.front()->ready || held.front()->ready->query())) {
+      TransferHandle t = std::move(held.front());
+      held.pop_front();
       try {
         t->request = t->is_send ? comm_.isend(t->send_buf, t->bytes, t->peer, t->tag)
                                 : comm_.irecv(t->recv_buf, t->bytes, t->peer, t->tag);
@@ -101,26 +103,27 @@ void TransferEngine::run() {
     lock.lock();
     for (auto& t : finished) t->done = true;
     if (!finished.empty()) done_cv_.notify_all();
-    if (!progressed && !active.empty() && queue_.empty()) {
+    if (!progressed && (!active.empty() || !held.empty()) && queue_.empty()) {
       // Nothing moved: give the peers a moment without spinning a core.
       work_cv_.wait_for(lock, std::chrono::microseconds(50));
     }
   }
 }
 
-void TransferEngine::wait(const TransferHandle& handle, const std::string& what) {
+void TransferEngine::wait(const TransferHandle& handle, const std::string& what) { wait_for(*handle, what); }
+
+void TransferEngine::wait_for(Transfer& t, const std::string& what) {
   const auto deadline = std::chrono::steady_clock::now() + comm_.deadline();
   std::unique_lock lock(mutex_);
-  if (!done_cv_.wait_until(lock, deadline, [&] { return handle->done; })) {
+  if (!done_cv_.wait_until(lock, deadline, [&] { return t.done; })) {
     lock.unlock();
     const std::string message = "rank " + std::to_string(comm_.rank()) + ": no answer from rank " +
-                                std::to_string(handle->peer) + " within " +
-                                std::to_string(comm_.deadline().count()) + " ms (" + what + ", " +
-                                (handle->is_send ? "send" : "receive") + ")";
+                                std::to_string(t.peer) + " within " + std::to_string(comm_.deadline().count()) +
+                                " ms (" + what + ", " + (t.is_send ? "send" : "receive") + ")";
     comm_.abort(message);
     throw Timeout(message, __FILE__, __LINE__);
   }
-  if (handle->error) std::rethrow_exception(handle->error);
+  if (t.error) std::rethrow_exception(t.error);
 }
 
 void TransferEngine::wait_all(std::vector<TransferHandle>& handles, const std::string& what) {

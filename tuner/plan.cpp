@@ -50,20 +50,6 @@ nlohmann::json threshold_json(const OverlapThreshold& t) {
           {"n_balanced_causal_bandwidth_only", t.n_balanced_bandwidth_only}};
 }
 
-std::vector<std::pair<int, int>> tile_variants(const MachineRates& rates) {
-  std::vector<std::pair<int, int>> out;
-  for (const auto& [key, rate] : rates.fwd_flops_per_s) {
-    int tq = 0, tkv = 0;
-    const auto x = key.find('x');
-    if (x == std::string::npos || rate <= 0) continue;
-    const auto r1 = std::from_chars(key.data(), key.data() + x, tq);
-    const auto r2 = std::from_chars(key.data() + x + 1, key.data() + key.size(), tkv);
-    if (r1.ec == std::errc() && r2.ec == std::errc() && tq > 0 && tkv > 0) out.emplace_back(tq, tkv);
-  }
-  if (out.empty()) out.emplace_back(Schedule{}.tile_q, Schedule{}.tile_kv);
-  return out;
-}
-
 }  // namespace
 
 double parse_positive(std::string_view text, std::string_view flag) {
@@ -118,48 +104,18 @@ std::string describe(const Candidate& c, const Workload& w) {
   return out;
 }
 
-std::vector<Candidate> plan_candidates(const Workload& w, const MachineRates& rates,
-                                       const PlanOptions& options, std::size_t* pruned) {
-  std::vector<Layout> layouts{Layout::contiguous};
-  if (w.shape.causal) layouts = {Layout::contiguous, Layout::zigzag, Layout::striped};
-  std::vector<BwdComm> schemes{BwdComm::q};
-  if (w.pass != Pass::fwd) schemes = {BwdComm::q, BwdComm::kv};
-  std::vector<std::pair<Overlap, int>> overlaps{{Overlap::none, 1}, {Overlap::double_buffer, 1}};
-  for (int c : {2, 4, 8}) overlaps.emplace_back(Overlap::chunk_pipeline, c);
-  std::vector<std::pair<Topology, int>> topologies{{Topology::flat, 0}};
-  const int rpn = w.ranks_per_node > 0 ? w.ranks_per_node : w.world;
-  if (rpn > 1 && rpn < w.world && w.world % rpn == 0) topologies.emplace_back(Topology::double_ring, rpn);
-  std::vector<AccumDType> accums{AccumDType::fp32};
-  if (options.allow_lossy && w.pass != Pass::fwd) accums.push_back(AccumDType::input);
-
-  std::vector<Candidate> out;
-  std::size_t dropped = 0;
-  for (const auto& [tq, tkv] : tile_variants(rates))
-    for (Layout layout : layouts)
-      for (BwdComm scheme : schemes)
-        for (const auto& [overlap, chunks] : overlaps)
-          for (const auto& [topology, group] : topologies)
-            for (AccumDType accum : accums) {
-              Candidate c;
-              c.schedule.layout = layout;
-              c.schedule.bwd_comm = scheme;
-              c.schedule.overlap = overlap;
-              c.schedule.chunks = chunks;
-              c.schedule.topology = topology;
-              c.schedule.group_size = group;
-              c.schedule.accum_dtype = accum;
-              c.schedule.tile_q = tq;
-              c.schedule.tile_kv = tkv;
-              try {
-                validate(w.shape, c.schedule, w.world);
-              } catch (const InvalidArgument&) {
-                ++dropped;
-                continue;
-              }
-              out.push_back(c);
-            }
-  if (pruned != nullptr) *pruned = dropped;
-  return out;
+std::vector<Candidate> plan_candidates(const Workload& w, const MachineRates& /*rates*/, const PlanOptions& options,
+                                       std::size_t* pruned) {
+  // The same space `tune` searches (tuner/space.cpp), pruned by the same constraints. The kernel
+  // constraints are the cpu registry's: the model does not depend on the backend, and a cluster
+  // being planned is usually not in front of us.
+  Workload here = w;
+  here.backend = Backend::cpu;
+  SpaceOptions space_options;
+  space_options.allow_lossy = options.allow_lossy;
+  SearchSpace space = build_space(here, space_options);
+  if (pruned != nullptr) *pruned = space.pruned.size();
+  return std::move(space.candidates);
 }
 
 Thresholds compute_thresholds(const Workload& w, const MachineRates& rates) {

@@ -65,10 +65,9 @@ struct Plan {
   nlohmann::json to_json() const;
 };
 
-// The candidates plan ranks: layouts (causal only), backward schemes (when the pass has a backward),
-// overlap x chunks, flat and (when the world spans nodes) the double ring with one group per node,
-// tile variants that have a calibrated rate (else the default 64x64). Invalid ones (validate())
-// are dropped and counted in `pruned`.
+// The candidates plan ranks: exactly the space `tune` searches for the workload (build_space, the
+// parameter table's values pruned by the same constraints); the pruned ones are counted in `pruned`.
+// Tile shapes without a calibrated rate are ranked at the calibration's default rate.
 std::vector<Candidate> plan_candidates(const Workload& workload, const MachineRates& rates,
                                        const PlanOptions& options, std::size_t* pruned = nullptr);
 

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "burst/error.hpp"
-#include "kernels/registry.hpp"
+#include "burst/params.hpp"
 
 namespace burst::tuner {
 namespace {
@@ -22,57 +22,21 @@ std::string as_text(const nlohmann::json& j, std::string_view name) {
   return j.get<std::string>();
 }
 
-// Parameters of a candidate in canonical order, as (name, text value).
+// Parameters of a candidate in canonical order, as (name, text value); CUDA launch-shape ones only
+// when set.
 std::vector<std::pair<std::string_view, std::string>> params_of(const Candidate& c) {
-  const Schedule& s = c.schedule;
-  std::vector<std::pair<std::string_view, std::string>> p = {
-      {param_tile_q, std::to_string(s.tile_q)},
-      {param_tile_kv, std::to_string(s.tile_kv)},
-  };
-  if (c.warps > 0) p.emplace_back(param_warps, std::to_string(c.warps));
-  if (c.stages > 0) p.emplace_back(param_stages, std::to_string(c.stages));
-  p.emplace_back(param_overlap, std::string(to_string(s.overlap)));
-  p.emplace_back(param_chunks, std::to_string(s.chunks));
-  p.emplace_back(param_topology, std::string(to_string(s.topology)));
-  p.emplace_back(param_group_size, std::to_string(s.group_size));
-  p.emplace_back(param_bwd_comm, std::string(to_string(s.bwd_comm)));
-  p.emplace_back(param_layout, std::string(to_string(s.layout)));
-  p.emplace_back(param_accum_dtype, std::string(to_string(s.accum_dtype)));
+  std::vector<std::pair<std::string_view, std::string>> p;
+  for (const ParamDesc& d : schedule_params()) {
+    std::string v = d.get(c.schedule);
+    if (d.cuda_only && v == "0") continue;
+    p.emplace_back(d.name, std::move(v));
+  }
   return p;
 }
 
 // Sets one parameter from its text value; throws InvalidArgument for an unknown name or value.
 void set_param(Candidate& c, std::string_view name, const std::string& value) {
-  auto integer = [&](int lo, int hi) {
-    int v = 0;
-    try {
-      std::size_t used = 0;
-      v = std::stoi(value, &used);
-      BURST_REQUIRE(used == value.size(), "");
-    } catch (const std::exception&) {
-      throw InvalidArgument(std::string(name) + "=" + value + ": expected an integer");
-    }
-    BURST_REQUIRE(v >= lo && v <= hi, std::string(name) + "=" + value + ": expected " + std::to_string(lo) + ".." +
-                                          std::to_string(hi));
-    return v;
-  };
-  Schedule& s = c.schedule;
-  if (name == param_tile_q) s.tile_q = integer(1, 1024);
-  else if (name == param_tile_kv) s.tile_kv = integer(1, 1024);
-  else if (name == param_warps) c.warps = integer(0, 32);
-  else if (name == param_stages) c.stages = integer(0, 8);
-  else if (name == param_overlap) s.overlap = parse_overlap(value);
-  else if (name == param_chunks) s.chunks = integer(1, 8);
-  else if (name == param_topology) s.topology = parse_topology(value);
-  else if (name == param_group_size) s.group_size = integer(0, 1 << 20);
-  else if (name == param_bwd_comm) s.bwd_comm = parse_bwd_comm(value);
-  else if (name == param_layout) s.layout = parse_layout(value);
-  else if (name == param_accum_dtype) s.accum_dtype = parse_accum_dtype(value);
-  else
-    throw InvalidArgument("unknown parameter '" + std::string(name) +
-                          "': expected kernel.tile_q, kernel.tile_kv, kernel.warps, kernel.stages, ring.overlap, "
-                          "ring.chunks, ring.topology, ring.group_size, ring.bwd_comm, ring.layout or "
-                          "ring.accum_dtype");
+  burst::set_param(c.schedule, name, value);
 }
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
@@ -147,10 +111,7 @@ std::string Candidate::key() const {
 nlohmann::json Candidate::to_json() const {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, value] : params_of(*this)) {
-    const bool numeric = !value.empty() && std::all_of(value.begin(), value.end(), [](char ch) {
-      return ch >= '0' && ch <= '9';
-    });
-    if (numeric) j[std::string(name)] = std::stoi(value);
+    if (require_param(name).type == ParamType::integer) j[std::string(name)] = std::stoi(value);
     else j[std::string(name)] = value;
   }
   return j;
@@ -168,11 +129,8 @@ Candidate Candidate::from_json(const nlohmann::json& j) {
 }
 
 std::string Candidate::value(std::string_view param) const {
-  for (const auto& [name, value] : params_of(*this))
-    if (name == param) return value;
-  if (param == param_warps) return std::to_string(warps);
-  if (param == param_stages) return std::to_string(stages);
-  return "";
+  const ParamDesc* d = find_param(param);
+  return d != nullptr && d->name == param ? d->get(schedule) : std::string();
 }
 
 int Candidate::complexity() const {
@@ -214,27 +172,24 @@ std::uint64_t rank_bytes(const Workload& w, const Candidate& c) {
   return bytes;
 }
 
-std::vector<Constraint> constraints(const kernels::KernelDesc& kernel, std::uint64_t memory_limit) {
+// The first two rules are the runtime's own check (burst::check_runnable: parameter table, ring,
+// then the kernel registry's can_implement for each pass), split by which stage refused.
+std::optional<RunProblem> runtime_problem(const Workload& w, const Candidate& c) {
+  return check_runnable(w.shape, c.schedule, w.world, w.backend, w.pass);
+}
+
+std::vector<Constraint> constraints(std::uint64_t memory_limit) {
   return {
       {"runtime",
        [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
-         try {
-           validate(w.shape, c.schedule, w.world);
-         } catch (const InvalidArgument& e) {
-           return std::string(e.what());
-         }
+         auto p = runtime_problem(w, c);
+         if (p && p->stage != RunProblem::Stage::kernel) return std::move(p->message);
          return std::nullopt;
        }},
       {"kernel",
-       [&kernel](const Workload& w, const Candidate& c) -> std::optional<std::string> {
-         kernels::KernelProblem p;
-         p.dtype = w.shape.dtype;
-         p.head_dim = w.shape.head_dim;
-         p.heads = w.shape.heads;
-         p.kv_heads = w.shape.kv_heads_or_heads();
-         p.tile_q = c.schedule.tile_q;
-         p.tile_kv = c.schedule.tile_kv;
-         if (auto why = kernels::can_implement(kernel, p)) return std::string(kernel.name) + ": " + *why;
+       [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
+         auto p = runtime_problem(w, c);
+         if (p) return std::move(p->message);
          return std::nullopt;
        }},
       {"tile size",
@@ -282,21 +237,28 @@ std::vector<Constraint> constraints(const kernels::KernelDesc& kernel, std::uint
   };
 }
 
+// A dimension with the parameter table's search values, less those `keep` rejects.
+Dimension table_dimension(std::string_view name, const std::function<bool(std::string_view)>& keep = {}) {
+  Dimension d{std::string(name), {}};
+  for (auto v : require_param(name).search)
+    if (!keep || keep(v)) d.values.emplace_back(v);
+  return d;
+}
+
+// Which parameters the workload calls for; their values are the table's.
 std::vector<Dimension> dimensions(const Workload& w) {
   std::vector<Dimension> dims;
-  dims.push_back({std::string(param_tile_q), {"32", "64", "128"}});
-  dims.push_back({std::string(param_tile_kv), {"32", "64", "128"}});
+  dims.push_back(table_dimension(param_tile_q));
+  dims.push_back(table_dimension(param_tile_kv));
   if (w.world > 1) {
-    dims.push_back({std::string(param_overlap), {"none", "double_buffer", "chunk_pipeline"}});
-    dims.push_back({std::string(param_chunks), {"1", "2", "4", "8"}});
+    dims.push_back(table_dimension(param_overlap));
+    dims.push_back(table_dimension(param_chunks));
     // Double ring: groups of the ranks of one node when the world spans nodes; on one node, groups
     // of half the world (intra x inter on the same links: measured anyway, the model says why).
-    std::vector<std::string> topo = {"flat"};
-    if (w.world >= 4) topo.push_back("double");
-    dims.push_back({std::string(param_topology), topo});
+    dims.push_back(table_dimension(param_topology, [&](std::string_view v) { return v == "flat" || w.world >= 4; }));
   }
-  if (w.pass != Pass::fwd && w.world > 1) dims.push_back({std::string(param_bwd_comm), {"q", "kv"}});
-  if (w.shape.causal && w.world > 1) dims.push_back({std::string(param_layout), {"contiguous", "zigzag", "striped"}});
+  if (w.pass != Pass::fwd && w.world > 1) dims.push_back(table_dimension(param_bwd_comm));
+  if (w.shape.causal && w.world > 1) dims.push_back(table_dimension(param_layout));
   return dims;
 }
 
@@ -311,7 +273,9 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
   BURST_REQUIRE(workload.backend == Backend::cpu,
                 "tune --backend " + std::string(to_string(workload.backend)) +
                     ": only the cpu backend can be tuned in this build (CUDA kernels are not wired into the runtime yet)");
-  validate(workload.shape, Schedule{}, workload.world);  // the workload itself must run with the defaults
+  // The workload itself must run with the defaults.
+  if (auto p = check_runnable(workload.shape, Schedule{}, workload.world, workload.backend, workload.pass))
+    throw InvalidArgument(p->message);
 
   SearchSpace space;
   space.workload = workload;
@@ -337,13 +301,12 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
   }
   if (options.allow_lossy && workload.pass != Pass::fwd && workload.world > 1 &&
       std::none_of(space.dims.begin(), space.dims.end(), [](const Dimension& d) { return d.name == param_accum_dtype; }))
-    space.dims.push_back({std::string(param_accum_dtype), {"fp32", "input"}});
+    space.dims.push_back(table_dimension(param_accum_dtype));
 
   space.raw_size = 1;
   for (const auto& d : space.dims) space.raw_size *= d.values.size();
 
-  const auto& kernel = kernels::find_cpu_kernel();
-  const auto rules = constraints(kernel, options.memory_limit_bytes);
+  const auto rules = constraints(options.memory_limit_bytes);
   const int group = double_ring_group(workload);
   const Candidate base = default_candidate();
 

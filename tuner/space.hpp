@@ -1,4 +1,4 @@
-// The search space of `burst-tune tune`: ARCHITECTURE.md's parameter table for one workload on the
+// The search space of `burst-tune tune`: the parameter table (burst/params.hpp) for one workload on the
 // active backend, the constraints that prune it before anything runs, and the rule that picks a
 // winner among measured candidates (ties go to the simpler/default configuration).
 //
@@ -33,22 +33,21 @@ struct Workload {
   double flops() const;       // attention FLOPs of one call of the tuned pass(es) (ALGORITHM.md)
 };
 
-// Parameter names, as in ARCHITECTURE.md and the profile format.
-inline constexpr std::string_view param_tile_q = "kernel.tile_q";
-inline constexpr std::string_view param_tile_kv = "kernel.tile_kv";
-inline constexpr std::string_view param_warps = "kernel.warps";
-inline constexpr std::string_view param_stages = "kernel.stages";
-inline constexpr std::string_view param_overlap = "ring.overlap";
-inline constexpr std::string_view param_chunks = "ring.chunks";
-inline constexpr std::string_view param_topology = "ring.topology";
-inline constexpr std::string_view param_group_size = "ring.group_size";
-inline constexpr std::string_view param_bwd_comm = "ring.bwd_comm";
-inline constexpr std::string_view param_layout = "ring.layout";
-inline constexpr std::string_view param_accum_dtype = "ring.accum_dtype";
+// Parameter names: the parameter table's (burst/params.hpp).
+using burst::param_accum_dtype;
+using burst::param_bwd_comm;
+using burst::param_chunks;
+using burst::param_group_size;
+using burst::param_layout;
+using burst::param_overlap;
+using burst::param_stages;
+using burst::param_tile_kv;
+using burst::param_tile_q;
+using burst::param_topology;
+using burst::param_warps;
 
 struct Candidate {
-  Schedule schedule;
-  int warps = 0, stages = 0;  // CUDA launch shape; 0 on the CPU backend
+  Schedule schedule;  // its warps/stages are the CUDA launch shape, 0 on the CPU backend
 
   // Canonical "kernel.tile_q=64,kernel.tile_kv=64,ring.overlap=none,..." (stable across runs:
   // resume and replay match candidates by it).

@@ -10,40 +10,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "burst/communicator.hpp"
+#include "burst/params.hpp"
+#include "burst/profile.hpp"
+#include "burst/schedule.hpp"
 #include "burst/types.hpp"
 
 namespace burst {
-
-struct AttentionShape {
-  std::int64_t batch = 1;
-  std::int64_t seq = 0;  // global sequence length N
-  std::int64_t heads = 0;
-  std::int64_t kv_heads = 0;  // 0 means heads (multi-head attention)
-  std::int64_t head_dim = 0;
-  DType dtype = DType::f32;
-  bool causal = false;
-  float scale = 0.0f;  // 0 means 1/sqrt(head_dim)
-
-  std::int64_t kv_heads_or_heads() const { return kv_heads > 0 ? kv_heads : heads; }
-  float scale_or_default() const;
-};
-
-// How the ring runs. The defaults are the baseline every speedup is measured against.
-struct Schedule {
-  Layout layout = Layout::contiguous;
-  BwdComm bwd_comm = BwdComm::q;
-  Overlap overlap = Overlap::none;
-  int chunks = 1;  // 1..8, pieces of a block in chunk_pipeline
-  Topology topology = Topology::flat;
-  int group_size = 0;  // L ranks per group for topology double (0: whole world, one group)
-  AccumDType accum_dtype = AccumDType::fp32;
-  int tile_q = 64;
-  int tile_kv = 64;
-  int threads = 0;  // compute threads per rank on the CPU backend (0: cores / ranks in process)
-};
 
 // What one pass did on this rank.
 struct PassStats {
@@ -52,9 +29,39 @@ struct PassStats {
   double seconds = 0.0;  // wall time of the pass on this rank
 };
 
-// Checks a shape and a schedule against a world size before anything runs; throws
-// burst::InvalidArgument naming the offending value and what was expected.
+// Why a (shape, schedule, world) cannot run, found before anything runs: a parameter outside the
+// parameter table's allowed values, a shape or world the ring cannot split, or no kernel variant in
+// the registry that can implement a pass (its can_implement reason). `param` names the parameter
+// table entry at fault (nullptr when the shape or the world is), so the CLI can name its flag and
+// the profile validator its JSON path.
+struct RunProblem {
+  enum class Stage : std::uint8_t { shape, parameter, ring, kernel };  // which check refused
+  const ParamDesc* param = nullptr;
+  std::string message;  // "kernel.tile_q 24: expected 16..256, multiple of 16"
+  Stage stage = Stage::shape;
+};
+
+// The kernel variants (registry names) that will run each pass of a runnable schedule.
+struct KernelPlan {
+  std::string forward;   // "cpu_tiled"
+  std::string backward;  // "cpu_tiled"
+};
+
+// nullopt when the op can run on `backend`, else the first problem. Pass::fwd checks only the
+// forward kernel; bwd and fwd+bwd check both (the backward needs the forward's statistics).
+std::optional<RunProblem> check_runnable(const AttentionShape& shape, const Schedule& schedule, int world_size,
+                                         Backend backend = Backend::cpu, Pass pass = Pass::fwd_bwd);
+// The variants that will run, or InvalidArgument with check_runnable's message.
+KernelPlan plan_kernels(const AttentionShape& shape, const Schedule& schedule, int world_size,
+                        Backend backend = Backend::cpu, Pass pass = Pass::fwd_bwd);
+// check_runnable for both passes on the CPU backend; throws burst::InvalidArgument with its message.
 void validate(const AttentionShape& shape, const Schedule& schedule, int world_size);
+
+// The runnability of every entry of a profile that read without errors: each entry's parameters
+// against the kernel registry for the entry's backend (the fingerprint's), for a sequence length
+// every layout and chunk count divides. Problems name the JSON path of the parameter at fault
+// ($.entries[2].params["kernel.tile_q"]); entries of a backend this build cannot drive are skipped.
+std::vector<ProfileProblem> check_profile_runnable(const Profile& profile, const std::string& file);
 
 // Exact bytes one rank sends per pass (ALGORITHM.md); identical on every rank.
 std::uint64_t forward_bytes_per_rank(const AttentionShape& shape, const Schedule& schedule, int world_size);

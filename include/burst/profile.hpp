@@ -4,14 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "burst/attention.hpp"
 #include "burst/fingerprint.hpp"
+#include "burst/params.hpp"
+#include "burst/schedule.hpp"
 #include "burst/types.hpp"
 
 namespace burst {
@@ -35,18 +38,19 @@ struct WorkloadKey {
   bool operator==(const WorkloadKey&) const = default;
 };
 
-// The tuned parameters. Each one may be missing (the default then applies, with a warning).
-// JSON names are those of ARCHITECTURE.md's search-space table ("kernel.tile_q", "ring.chunks"...).
+// The tuned parameters of an entry, by their parameter-table names ("kernel.tile_q", "ring.chunks",
+// burst/params.hpp) with values as the table spells them ("64", "zigzag"). Each one may be missing
+// (the default then applies, with a warning).
 struct ProfileParams {
-  std::optional<int> tile_q, tile_kv;  // kernel.tile_q, kernel.tile_kv
-  std::optional<int> warps, stages;    // kernel.warps, kernel.stages (CUDA backend only)
-  std::optional<Overlap> overlap;      // ring.overlap
-  std::optional<int> chunks;           // ring.chunks
-  std::optional<Topology> topology;    // ring.topology
-  std::optional<int> group_size;       // ring.group_size
-  std::optional<BwdComm> bwd_comm;     // ring.bwd_comm
-  std::optional<Layout> layout;        // ring.layout
-  std::optional<AccumDType> accum_dtype;  // ring.accum_dtype
+  std::map<std::string, std::string, std::less<>> values;
+
+  bool has(std::string_view name) const { return values.find(name) != values.end(); }
+  std::optional<std::string> get(std::string_view name) const;
+  void set(std::string_view name, std::string value) { values[std::string(name)] = std::move(value); }
+  void set(std::string_view name, std::int64_t value) { set(name, std::to_string(value)); }
+  void clear(std::string_view name);
+  // Every parameter of `schedule` (CUDA launch-shape ones only when non-zero).
+  static ProfileParams from_schedule(const Schedule& schedule);
   bool operator==(const ProfileParams&) const = default;
 };
 
@@ -95,7 +99,8 @@ struct ProfileProblem {
 };
 
 // All problems of a file (a missing file or a JSON syntax error is one error at "$").
-std::vector<ProfileProblem> validate_profile(const std::string& path);
+// `parsed`, when given, receives the profile (meaningful only without errors).
+std::vector<ProfileProblem> validate_profile(const std::string& path, Profile* parsed = nullptr);
 std::vector<ProfileProblem> validate_profile_text(std::string_view text, const std::string& file);
 bool has_errors(const std::vector<ProfileProblem>& problems);
 
@@ -174,7 +179,7 @@ struct Selection {
   bool fingerprint_match = false;
   Backend backend = Backend::cpu;  // resolved backend the parameters were checked against
   Schedule schedule;                     // defaults overridden by the entry's applicable parameters
-  std::optional<int> warps, stages;      // CUDA launch shape from the entry (CUDA backend only)
+                                         // (warps/stages: the CUDA launch shape, 0 unless the entry sets it)
   ProfileParams applied;                 // exactly the parameters taken from the entry
   std::vector<ResolvedParam> params;     // every parameter, value in effect and where it came from
   std::vector<std::string> warnings;

@@ -4,7 +4,7 @@
 
 #include <span>
 
-#include "kernels/registry.hpp"
+#include "kernels/kernel_desc.hpp"
 
 namespace burst::kernels::cuda {
 

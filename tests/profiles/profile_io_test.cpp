@@ -13,12 +13,12 @@ TEST(ProfileIo, ExampleFileReads) {
   EXPECT_EQ(p.fingerprint, cpu_fingerprint());
   ASSERT_EQ(p.entries.size(), 3u);
   EXPECT_EQ(p.entries[1].key.seq_min, 4097);
-  EXPECT_EQ(p.entries[1].params.overlap, Overlap::chunk_pipeline);
-  EXPECT_EQ(p.entries[1].params.chunks, 4);
+  EXPECT_EQ(p.entries[1].params.get("ring.overlap"), "chunk_pipeline");
+  EXPECT_EQ(p.entries[1].params.get("ring.chunks"), "4");
   EXPECT_EQ(p.entries[2].key.dtype, DType::bf16);
   EXPECT_EQ(p.entries[2].key.pass, Pass::bwd);
-  EXPECT_FALSE(p.entries[2].params.layout.has_value());  // missing stays missing
-  EXPECT_EQ(p.entries[2].params.bwd_comm, BwdComm::kv);
+  EXPECT_FALSE(p.entries[2].params.has("ring.layout"));  // missing stays missing
+  EXPECT_EQ(p.entries[2].params.get("ring.bwd_comm"), "kv");
   EXPECT_EQ(p.entries[0].provenance.trial_id, 17);
   EXPECT_TRUE(p.entries[2].provenance.db.empty());
   EXPECT_DOUBLE_EQ(p.entries[0].measured.median_s, 0.0125);
@@ -31,8 +31,8 @@ TEST(ProfileIo, WriteReadRoundTrip) {
   p.entries.push_back(make_entry(1024, 4096, 0.0123456789012345, 0.0173, 2));
   ProfileEntry sparse = make_entry(4097, 8192, 1.5e-3, 0.0, 8);
   sparse.params = {};
-  sparse.params.warps = 8;
-  sparse.params.stages = 3;
+  sparse.params.set("kernel.warps", 8);
+  sparse.params.set("kernel.stages", 3);
   sparse.provenance.session_id.reset();
   sparse.provenance.db.clear();
   p.entries.push_back(sparse);
@@ -70,10 +70,10 @@ TEST(ProfileMerge, TiesKeepExistingFasterReplacesNewAppended) {
   MergeStats stats;
   Profile merged = merge_profiles(base, incoming, &stats);
   ASSERT_EQ(merged.entries.size(), 4u);
-  EXPECT_EQ(merged.entries[0].params.chunks, 1);
-  EXPECT_EQ(merged.entries[1].params.chunks, 4);
+  EXPECT_EQ(merged.entries[0].params.get("ring.chunks"), "1");
+  EXPECT_EQ(merged.entries[1].params.get("ring.chunks"), "4");
   EXPECT_DOUBLE_EQ(merged.entries[1].measured.median_s, 0.90);
-  EXPECT_EQ(merged.entries[2].params.chunks, 1);
+  EXPECT_EQ(merged.entries[2].params.get("ring.chunks"), "1");
   EXPECT_EQ(merged.entries[3].key.seq_min, 301);
   EXPECT_EQ(stats.ties, 1);
   EXPECT_EQ(stats.replaced, 1);
@@ -93,8 +93,8 @@ TEST(ProfileMerge, TieUsesTheLargerNoiseOfEitherSide) {
   x.fingerprint = y.fingerprint = cpu_fingerprint();
   x.entries = {make_entry(1, 10, 1.00, 0.05, 1)};
   y.entries = {make_entry(1, 10, 0.97, 0.05, 2)};
-  EXPECT_EQ(merge_profiles(x, y).entries[0].params.chunks, 1);
-  EXPECT_EQ(merge_profiles(y, x).entries[0].params.chunks, 2);
+  EXPECT_EQ(merge_profiles(x, y).entries[0].params.get("ring.chunks"), "1");
+  EXPECT_EQ(merge_profiles(y, x).entries[0].params.get("ring.chunks"), "2");
 }
 
 TEST(ProfileMerge, DifferentFingerprintsRefused) {

@@ -22,7 +22,7 @@ LoadedProfile foreign_profile() {
   Profile p;
   p.fingerprint = cpu_fingerprint("Other CPU", 4);
   p.entries = {make_entry(1024, 1u << 20, 0.01, 0.01, 1)};
-  p.entries[0].params.overlap = Overlap::double_buffer;
+  p.entries[0].params.set("ring.overlap", "double_buffer");
   return {"foreign.json", p};
 }
 
@@ -144,8 +144,8 @@ TEST(ProfileSelect, MissingParametersTakeDefaultsWithAWarning) {
   EXPECT_NE(s.warnings[0].find("ring.chunks"), std::string::npos);
   EXPECT_NE(s.warnings[0].find("ring.layout"), std::string::npos);
   EXPECT_EQ(s.warnings[0].find("kernel.warps"), std::string::npos);  // CUDA-only: not missing on cpu
-  EXPECT_TRUE(s.applied.bwd_comm.has_value());
-  EXPECT_FALSE(s.applied.chunks.has_value());
+  EXPECT_TRUE(s.applied.has("ring.bwd_comm"));
+  EXPECT_FALSE(s.applied.has("ring.chunks"));
   for (const auto& r : s.params) {
     if (r.name == "ring.chunks") {
       EXPECT_EQ(r.origin, ParamOrigin::default_value);
@@ -159,12 +159,12 @@ TEST(ProfileSelect, MissingParametersTakeDefaultsWithAWarning) {
 
 TEST(ProfileSelect, CudaOnlyParametersIgnoredOnCpu) {
   LoadedProfile lp = local_profile();
-  lp.profile.entries[0].params.warps = 8;
-  lp.profile.entries[0].params.stages = 2;
+  lp.profile.entries[0].params.set("kernel.warps", 8);
+  lp.profile.entries[0].params.set("kernel.stages", 2);
   auto set = set_of({lp});
   Selection cpu = select_profile_entry(set, cpu_fingerprint(), query(2048), ProfilePolicy::warn, Backend::cpu);
-  EXPECT_FALSE(cpu.warps.has_value());
-  EXPECT_FALSE(cpu.applied.warps.has_value());
+  EXPECT_EQ(cpu.schedule.warps, 0);
+  EXPECT_FALSE(cpu.applied.has("kernel.warps"));
   EXPECT_TRUE(has_warning_with(cpu, "kernel.warps applies only to the CUDA backend"));
   EXPECT_TRUE(has_warning_with(cpu, "kernel.stages applies only to the CUDA backend"));
   EXPECT_EQ(cpu.schedule.chunks, 2);  // the rest still applies
@@ -173,13 +173,13 @@ TEST(ProfileSelect, CudaOnlyParametersIgnoredOnCpu) {
   Selection cuda = select_profile_entry(set_of({lp}), cuda_fingerprint(), query(2048), ProfilePolicy::warn,
                                         Backend::auto_select);
   EXPECT_EQ(cuda.backend, Backend::cuda);
-  EXPECT_EQ(cuda.warps, 8);
-  EXPECT_EQ(cuda.stages, 2);
-  EXPECT_EQ(cuda.applied.warps, 8);
+  EXPECT_EQ(cuda.schedule.warps, 8);
+  EXPECT_EQ(cuda.schedule.stages, 2);
+  EXPECT_EQ(cuda.applied.get("kernel.warps"), "8");
   EXPECT_TRUE(cuda.warnings.empty());
   // A cpu profile's kernel tiles are not applied to cuda kernels.
   Selection mixed = select_profile_entry(set, cpu_fingerprint(), query(2048), ProfilePolicy::warn, Backend::cuda);
-  EXPECT_FALSE(mixed.warps.has_value());
+  EXPECT_EQ(mixed.schedule.warps, 0);
   EXPECT_TRUE(has_warning_with(mixed, "kernel.tile_q was tuned for the cpu backend"));
 }
 
@@ -187,15 +187,15 @@ TEST(ProfileSelect, KernelTilesOfAnotherBackendAreIgnored) {
   Profile p;
   p.fingerprint = cuda_fingerprint();
   p.entries = {make_entry(1024, 4096, 0.01, 0.01, 4)};
-  p.entries[0].params.tile_q = 128;
-  p.entries[0].params.warps = 4;
+  p.entries[0].params.set("kernel.tile_q", 128);
+  p.entries[0].params.set("kernel.warps", 4);
   Selection s = select_profile_entry(set_of({{"gpu.json", p}}), cpu_fingerprint(), query(2048),
                                      ProfilePolicy::ignore, Backend::auto_select);
   EXPECT_EQ(s.backend, Backend::cpu);
   EXPECT_EQ(s.source, SelectionSource::foreign_fingerprint);
   EXPECT_EQ(s.schedule.tile_q, Schedule{}.tile_q);
   EXPECT_EQ(s.schedule.chunks, 4);
-  EXPECT_FALSE(s.applied.tile_q.has_value());
+  EXPECT_FALSE(s.applied.has("kernel.tile_q"));
   EXPECT_TRUE(has_warning_with(s, "kernel.tile_q was tuned for the cuda backend"));
   EXPECT_TRUE(has_warning_with(s, "kernel.warps applies only to the CUDA backend"));
   const std::string text = describe_selection(s);

@@ -71,15 +71,15 @@ inline ProfileEntry make_entry(std::int64_t seq_min, std::int64_t seq_max, doubl
                                int chunks) {
   ProfileEntry e;
   e.key = {4, 8, 8, 64, DType::f32, true, Pass::fwd, seq_min, seq_max};
-  e.params.chunks = chunks;
-  e.params.overlap = Overlap::chunk_pipeline;
-  e.params.tile_q = 32;
-  e.params.tile_kv = 64;
-  e.params.layout = Layout::zigzag;
-  e.params.topology = Topology::flat;
-  e.params.group_size = 0;
-  e.params.bwd_comm = BwdComm::q;
-  e.params.accum_dtype = AccumDType::fp32;
+  e.params.set("ring.chunks", chunks);
+  e.params.set("ring.overlap", "chunk_pipeline");
+  e.params.set("kernel.tile_q", 32);
+  e.params.set("kernel.tile_kv", 64);
+  e.params.set("ring.layout", "zigzag");
+  e.params.set("ring.topology", "flat");
+  e.params.set("ring.group_size", 0);
+  e.params.set("ring.bwd_comm", "q");
+  e.params.set("ring.accum_dtype", "fp32");
   e.measured = {median_s, noise, 1.0, 1.2};
   e.provenance = {"0.1.0", "2025-01-31T12:00:00Z", "tune.sqlite", 1, chunks};
   return e;

@@ -90,7 +90,7 @@ TEST(Session, RecordsEveryTrialAndBuildsTheProfile) {
   EXPECT_EQ(e.key.world_size, 2);
   EXPECT_EQ(e.key.seq_min, 256);
   EXPECT_EQ(e.key.seq_max, 256);
-  EXPECT_EQ(e.params.tile_q, w.winner->schedule.tile_q);
+  EXPECT_EQ(e.params.get("kernel.tile_q"), std::to_string(w.winner->schedule.tile_q));
   EXPECT_EQ(e.provenance.trial_id, w.winner_trial);
   EXPECT_DOUBLE_EQ(e.measured.median_s, w.winner_m.median_s);
 

@@ -1,0 +1,45 @@
+// The problem and the schedule of one BurstAttention op: the vocabulary every layer shares (base).
+// Each Schedule field is a tunable parameter described once in burst/params.hpp (name, flag, type,
+// allowed values, default); the defaults here are the baseline every speedup is measured against.
+#pragma once
+
+#include <cstdint>
+
+#include "burst/types.hpp"
+
+namespace burst {
+
+struct AttentionShape {
+  std::int64_t batch = 1;
+  std::int64_t seq = 0;  // global sequence length N
+  std::int64_t heads = 0;
+  std::int64_t kv_heads = 0;  // 0 means heads (multi-head attention)
+  std::int64_t head_dim = 0;
+  DType dtype = DType::f32;
+  bool causal = false;
+  float scale = 0.0f;  // 0 means 1/sqrt(head_dim)
+
+  std::int64_t kv_heads_or_heads() const { return kv_heads > 0 ? kv_heads : heads; }
+  float scale_or_default() const;
+};
+
+// How the ring runs. Field defaults are the parameter table's defaults (burst/params.hpp checks
+// that they agree with it).
+struct Schedule {
+  Layout layout = Layout::contiguous;
+  BwdComm bwd_comm = BwdComm::q;
+  Overlap overlap = Overlap::none;
+  int chunks = 1;  // pieces of a block in chunk_pipeline
+  Topology topology = Topology::flat;
+  int group_size = 0;  // L ranks per group for topology double (0: the whole world, one group)
+  AccumDType accum_dtype = AccumDType::fp32;
+  int tile_q = 64;
+  int tile_kv = 64;
+  int warps = 0;   // CUDA launch shape: warps per CTA (0: the kernel variant's own)
+  int stages = 0;  // CUDA shared-memory pipeline depth (0: the kernel variant's own)
+  int threads = 0;  // execution setting, not tuned: compute threads per rank on the CPU backend
+                    // (0: cores / ranks in process)
+  bool operator==(const Schedule&) const = default;
+};
+
+}  // namespace burst
