@@ -174,7 +174,7 @@ void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, con
              r.comm_backend == "local" ? "threads of this process" : "MPI processes", env.backend, env.backend_reason);
   fmt::print("schedule  layout {}, bwd {}, overlap {}, chunks {}, topology {}{}, accum {}, tiles {}x{}\n",
              to_string(sc.layout), to_string(sc.bwd_comm), to_string(sc.overlap), sc.chunks, to_string(sc.topology),
-             sc.topology == Topology::double_ring ? fmt::format(" (groups of {})", sc.group_size) : "",
+             sc.topology == Topology::double_ring ? (sc.group_size == 0 ? std::string(" (one group)") : fmt::format(" (groups of {})", sc.group_size)) : "",
              to_string(sc.accum_dtype), sc.tile_q, sc.tile_kv);
   if (env.profile) fmt::print("profile   {}\n", env.profile->explanation);
   if (spec.pass != Pass::bwd) print_pass("forward", r.fwd, r.gflops_fwd, r.bytes_fwd, r.expected_bytes_fwd);

@@ -64,8 +64,13 @@ void require_runnable(const AttentionShape& shape, const Schedule& schedule, int
   if (problem->param != nullptr) {
     const std::string name(problem->param->name);
     const std::string origin = param_origin(*problem->param, cmd);
-    if (origin != name && message.rfind(name, 0) == 0) message = origin + message.substr(name.size());
-    else if (origin == name && !source.empty()) message = source + ": " + message;
+    if (origin != name) {
+      // Given on the command line: name the flag and its value.
+      message = message.rfind(name, 0) == 0 ? origin + message.substr(name.size())
+                                            : origin + " " + problem->param->get(schedule) + ": " + message;
+    } else if (!source.empty()) {
+      message = source + ": " + message;
+    }
   }
   throw InvalidArgument(message);
 }

@@ -136,6 +136,7 @@ KernelChoice choose_kernel(Backend backend, bool forward, const KernelProblem& p
       choice.why_not.reset();
       return choice;
     }
+    why->message = std::string(desc.name) + ": " + why->message;
     choice.why_not = std::move(why);
   }
   if (!choice.why_not)

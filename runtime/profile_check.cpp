@@ -22,6 +22,8 @@ std::vector<ProfileProblem> check_profile_runnable(const Profile& profile, const
     Schedule schedule;
     for (const ParamDesc& p : schedule_params())
       if (auto v = e.params.get(p.name)) p.set(schedule, *v);
+    // As when the entry is applied (cli/profile_choice.cpp): chunks only cut blocks in chunk_pipeline.
+    if (schedule.overlap != Overlap::chunk_pipeline) schedule.chunks = 1;
     const auto problem = check_runnable(shape, schedule, std::max(1, e.key.world_size), backend, e.key.pass);
     if (!problem) continue;
     std::string path = "$.entries[" + std::to_string(i) + "]";

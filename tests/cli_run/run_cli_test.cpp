@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -147,6 +148,55 @@ TEST(RunErrors, UnknownLayoutRejectedByParser) {
 
 TEST(RunErrors, CudaBackendNotInThisBuild) {
   expect_usage_error(kSmall + " --backend cuda", {"cuda"});
+}
+
+// Every unrunnable schedule is refused before anything runs, naming the flag and what is allowed
+// (the parameter table, burst/params.hpp).
+TEST(RunErrors, TileOutsideTheTableNamesTheFlag) {
+  expect_usage_error(kSmall + " --tile-kv 100", {"--tile-kv", "100", "16..256", "multiple of 16"});
+  expect_usage_error(kSmall + " --tile-q 24", {"--tile-q", "24", "16..256"});
+}
+
+TEST(RunErrors, GroupSizeThatDoesNotDivideTheWorldNamesTheFlag) {
+  expect_usage_error(kSmall + " --world 4 --topology double --group-size 3", {"--group-size", "3", "4"});
+}
+
+// docs/run.md: group size 0 (the default) is one group of the whole world.
+TEST(RunTopology, DoubleWithoutGroupSizeIsOneGroup) {
+  const auto r = run_cli(kSmall + " --world 4 --topology double --check");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("OK"), std::string::npos) << r.out;
+}
+
+// A profile whose entry the parameter table refuses: validate names the JSON path, run and
+// explain refuse it before running, naming the file.
+TEST(RunProfile, UnrunnableEntryIsRefusedEverywhere) {
+  TempDir dir("tile24");
+  const std::string path = dir.file("tile24.json");
+  {
+    std::ofstream out(path);
+    out << R"({"schema": "burst-profile/1",
+      "fingerprint": {"backend": "cpu", "cpu_model": "x", "cpu_cores": 2, "gpu_model": "", "gpu_count": 0,
+        "compute_capability": "", "sm_count": 0, "driver_version": "", "cuda_version": "", "nccl_version": "",
+        "nodes": 1, "ranks_per_node": 1, "link_classes": []},
+      "entries": [{"key": {"world_size": 1, "heads": 2, "kv_heads": 2, "head_dim": 32, "dtype": "fp32",
+                           "causal": false, "pass": "fwd", "seq_min": 1, "seq_max": 100000},
+                   "params": {"kernel.tile_q": 24},
+                   "measured": {"median_s": 0.01, "noise": 0.01, "tflops": 0.1, "speedup_vs_default": 1.1},
+                   "provenance": {"tool_version": "0.1.0", "date": "2026-01-01T00:00:00Z"}}]})";
+  }
+  const auto v = run_cli("validate " + path);
+  EXPECT_EQ(v.exit_code, 1) << v.out << v.err;
+  EXPECT_NE(v.out.find("$.entries[0].params[\"kernel.tile_q\"]"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("16..256, multiple of 16"), std::string::npos) << v.out;
+  const auto r = run_cli(kSmall + " --profile " + path);
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(r.out.empty()) << "ran anyway: " << r.out;
+  EXPECT_NE(r.err.find("kernel.tile_q"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+  const auto e = run_cli("explain --profile " + path + " --seq 256 --heads 2 --head-dim 32");
+  EXPECT_NE(e.exit_code, 0) << e.out;
+  EXPECT_NE(e.err.find("kernel.tile_q"), std::string::npos) << e.err;
 }
 
 TEST(RunErrors, MalformedQFile) {

@@ -55,6 +55,59 @@ TEST(Validate, RefusesShapesAndSchedulesThatDoNotDivide) {
   expect_invalid(s, Schedule{}, 1, "head dim 512");
 }
 
+// check_runnable names the parameter table entry at fault, so callers can name a flag or JSON path.
+TEST(CheckRunnable, NamesTheParameterAndTheStage) {
+  Schedule sc;
+  sc.tile_q = 24;
+  auto p = check_runnable(shape(64), sc, 1);
+  ASSERT_TRUE(p.has_value());
+  ASSERT_NE(p->param, nullptr);
+  EXPECT_EQ(p->param->name, "kernel.tile_q");
+  EXPECT_EQ(p->stage, RunProblem::Stage::parameter);
+  EXPECT_NE(p->message.find("16..256, multiple of 16"), std::string::npos) << p->message;
+  sc = Schedule{};
+  sc.topology = Topology::double_ring;
+  sc.group_size = 3;
+  p = check_runnable(shape(64), sc, 4);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->param, find_param("ring.group_size"));
+  // A head dim the registry's only cpu kernel refuses: the kernel stage, no parameter.
+  AttentionShape s = shape();
+  s.head_dim = 60;
+  p = check_runnable(s, Schedule{}, 1);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->stage, RunProblem::Stage::kernel);
+  EXPECT_EQ(p->param, nullptr);
+  EXPECT_NE(p->message.find("cpu_tiled"), std::string::npos) << p->message;
+}
+
+// Group size 0 is one group of the whole world, for either topology (docs/run.md).
+TEST(CheckRunnable, DoubleTopologyWithGroupSizeZeroIsOneGroup) {
+  Schedule sc;
+  sc.topology = Topology::double_ring;
+  EXPECT_FALSE(check_runnable(shape(64), sc, 4).has_value());
+  sc.group_size = 2;
+  EXPECT_FALSE(check_runnable(shape(64), sc, 4).has_value());
+}
+
+// The registry names the variant that runs each pass; the forward alone needs no backward kernel.
+TEST(CheckRunnable, PlanNamesTheRegistryVariants) {
+  const KernelPlan plan = plan_kernels(shape(64), Schedule{}, 1);
+  EXPECT_EQ(plan.forward, "cpu_tiled");
+  EXPECT_EQ(plan.backward, "cpu_tiled");
+  EXPECT_TRUE(plan_kernels(shape(64), Schedule{}, 1, Backend::cpu, Pass::fwd).backward.empty());
+  EXPECT_THROW(plan_kernels(shape(64), Schedule{}, 1, Backend::cuda), InvalidArgument);
+}
+
+// Sizes whose product overflows are refused, not wrapped.
+TEST(CheckRunnable, HugeShapesAreRefused) {
+  AttentionShape s = shape(4);
+  s.batch = std::int64_t{1} << 62;
+  const auto p = check_runnable(s, Schedule{}, 1);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_NE(p->message.find("too large"), std::string::npos) << p->message;
+}
+
 TEST(Validate, ZigzagAcceptsWhatDivides) {
   Schedule sc;
   sc.layout = Layout::zigzag;
