@@ -19,12 +19,12 @@ int to_int(std::string_view text) {
 const std::vector<ParamDesc>& table() {
   // clang-format off
   static const std::vector<ParamDesc> params = {
-      {.name = param_tile_q, .flag = "--tile-q", .help = "Kernel query tile (rows per tile)", .unit = "rows",
+      {.name = param_tile_q, .flag = "--tile-q", .help = "Kernel query tile (rows per tile)", .unit = "rows per tile",
        .type = ParamType::integer, .min = 16, .max = 256, .multiple = 16, .choices = {}, .search = {"32", "64", "128"},
        .kernel = true,
        .get = [](const Schedule& s) { return itext(s.tile_q); },
        .set = [](Schedule& s, std::string_view t) { s.tile_q = to_int(t); }},
-      {.name = param_tile_kv, .flag = "--tile-kv", .help = "Kernel key/value tile (rows per tile)", .unit = "rows",
+      {.name = param_tile_kv, .flag = "--tile-kv", .help = "Kernel key/value tile (rows per tile)", .unit = "rows per tile",
        .type = ParamType::integer, .min = 16, .max = 256, .multiple = 16, .choices = {}, .search = {"32", "64", "128"},
        .kernel = true,
        .get = [](const Schedule& s) { return itext(s.tile_kv); },
@@ -44,7 +44,7 @@ const std::vector<ParamDesc>& table() {
        .search = {"none", "double_buffer", "chunk_pipeline"},
        .get = [](const Schedule& s) { return std::string(to_string(s.overlap)); },
        .set = [](Schedule& s, std::string_view t) { s.overlap = parse_overlap(t); }},
-      {.name = param_chunks, .flag = "--chunks", .help = "Pieces per block for chunk_pipeline", .unit = "chunks",
+      {.name = param_chunks, .flag = "--chunks", .help = "Pieces per block for chunk_pipeline", .unit = "pieces per block",
        .type = ParamType::integer, .min = 1, .max = 8, .multiple = 1, .choices = {}, .search = {"1", "2", "4", "8"},
        .get = [](const Schedule& s) { return itext(s.chunks); },
        .set = [](Schedule& s, std::string_view t) { s.chunks = to_int(t); }},
@@ -53,7 +53,7 @@ const std::vector<ParamDesc>& table() {
        .get = [](const Schedule& s) { return std::string(to_string(s.topology)); },
        .set = [](Schedule& s, std::string_view t) { s.topology = parse_topology(t); }},
       {.name = param_group_size, .flag = "--group-size",
-       .help = "Ranks per group L for --topology double (0: the whole world, one group)", .unit = "ranks",
+       .help = "Ranks per group L for --topology double (0: the whole world, one group)", .unit = "ranks per group",
        .type = ParamType::integer, .min = 0, .max = 1 << 20, .multiple = 1, .choices = {}, .search = {},
        .get = [](const Schedule& s) { return itext(s.group_size); },
        .set = [](Schedule& s, std::string_view t) { s.group_size = to_int(t); }},

@@ -1,6 +1,8 @@
 // Parameter, history and timeline plots of `burst-tune report` (see report_charts.hpp).
 #include "cli/report_charts.hpp"
 
+#include "burst/params.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,21 +30,10 @@ const char* lane_colour(db::LaneKind kind) {
   return "#000000";
 }
 
+// The unit comes from the parameter table; choice parameters say "choice".
 std::string parameter_axis_title(const std::string& name) {
-  const char* unit = "value";
-  if (name == "kernel.tile_q" || name == "kernel.tile_kv")
-    unit = "rows per tile";
-  else if (name == "ring.chunks")
-    unit = "pieces per block";
-  else if (name == "kernel.warps")
-    unit = "warps";
-  else if (name == "kernel.stages")
-    unit = "pipeline stages";
-  else if (name == "ring.group_size")
-    unit = "ranks per group";
-  else if (name == "ring.overlap" || name == "ring.topology" || name == "ring.bwd_comm" ||
-           name == "ring.layout" || name == "ring.accum_dtype")
-    unit = "choice";
+  const ParamDesc* p = find_param(name);
+  const std::string unit = p == nullptr ? "value" : p->type == ParamType::choice ? "choice" : std::string(p->unit);
   return fmt::format("{} ({})", name, unit);
 }
 

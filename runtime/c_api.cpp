@@ -65,6 +65,14 @@ burst::AttentionShape to_shape(const burst_shape& s) {
   return out;
 }
 
+burst_schedule from_schedule(const burst::Schedule& d) {
+  return burst_schedule{static_cast<int>(d.layout),      static_cast<int>(d.bwd_comm),
+                        static_cast<int>(d.overlap),     d.chunks,
+                        static_cast<int>(d.topology),    d.group_size,
+                        static_cast<int>(d.accum_dtype), d.tile_q,
+                        d.tile_kv,                       d.threads};
+}
+
 burst::Schedule to_schedule(const burst_schedule& s) {
   burst::Schedule out;
   out.layout = enum_in<burst::Layout>(s.layout, 3, "layout");
@@ -89,12 +97,33 @@ const char* burst_last_error(void) { return g_last_error.c_str(); }
 
 void burst_schedule_default(burst_schedule* s) {
   if (s == nullptr) return;
-  const burst::Schedule d;
-  *s = burst_schedule{static_cast<int>(d.layout),      static_cast<int>(d.bwd_comm),
-                      static_cast<int>(d.overlap),     d.chunks,
-                      static_cast<int>(d.topology),    d.group_size,
-                      static_cast<int>(d.accum_dtype), d.tile_q,
-                      d.tile_kv,                       d.threads};
+  *s = from_schedule(burst::Schedule{});
+}
+
+int burst_param_count(void) { return static_cast<int>(burst::schedule_params().size()); }
+
+const char* burst_param_name(int index) {
+  const auto params = burst::schedule_params();
+  if (index < 0 || index >= static_cast<int>(params.size())) return nullptr;
+  return params[static_cast<std::size_t>(index)].name.data();  // table names are string literals
+}
+
+const char* burst_param_allowed(int index) {
+  static thread_local std::string text;
+  const auto params = burst::schedule_params();
+  if (index < 0 || index >= static_cast<int>(params.size())) return nullptr;
+  text = params[static_cast<std::size_t>(index)].allowed();
+  return text.c_str();
+}
+
+burst_status burst_schedule_set(burst_schedule* schedule, const char* name, const char* value) {
+  return guarded([&] {
+    BURST_REQUIRE(schedule != nullptr && name != nullptr && value != nullptr,
+                  "burst_schedule_set: schedule, name and value must not be NULL");
+    burst::Schedule s = to_schedule(*schedule);
+    burst::set_param(s, name, value);
+    *schedule = from_schedule(s);
+  });
 }
 
 burst_status burst_comm_create_mpi(burst_comm** comm) {

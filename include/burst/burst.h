@@ -45,6 +45,17 @@ const char* burst_last_error(void);
 
 void burst_schedule_default(burst_schedule* schedule);
 
+/* The parameter table (burst/params.hpp): how many parameters, the name of parameter i
+ * ("kernel.tile_q"; NULL when out of range) and what it allows ("16..256, multiple of 16"). */
+int burst_param_count(void);
+const char* burst_param_name(int index);
+const char* burst_param_allowed(int index);
+/* Sets a parameter of `schedule` by name from text as profiles spell it ("ring.overlap",
+ * "chunk_pipeline"); BURST_ERROR_INVALID_ARGUMENT naming the parameter and what is allowed
+ * otherwise (burst_last_error). CUDA launch-shape parameters (kernel.warps, kernel.stages) are
+ * accepted and have no effect on the cpu backend. */
+burst_status burst_schedule_set(burst_schedule* schedule, const char* name, const char* value);
+
 /* The MPI world (initialises MPI when needed). */
 burst_status burst_comm_create_mpi(burst_comm** comm);
 void burst_comm_destroy(burst_comm* comm);

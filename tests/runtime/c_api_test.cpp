@@ -70,4 +70,22 @@ TEST(CApi, BadInputIsAStatusAndAMessage) {
   EXPECT_STRNE(burst_version(), "");
 }
 
+// The C ABI reads the parameter table: it lists every parameter and sets one by name, refusing
+// what the table does not allow with the parameter named.
+TEST(CApi, SchedulesAreSetByTheParameterTable) {
+  ASSERT_EQ(burst_param_count(), 11);
+  EXPECT_STREQ(burst_param_name(0), "kernel.tile_q");
+  EXPECT_STREQ(burst_param_allowed(0), "16..256, multiple of 16");
+  EXPECT_EQ(burst_param_name(11), nullptr);
+  burst_schedule s;
+  burst_schedule_default(&s);
+  ASSERT_EQ(burst_schedule_set(&s, "ring.overlap", "chunk_pipeline"), BURST_OK) << burst_last_error();
+  ASSERT_EQ(burst_schedule_set(&s, "ring.chunks", "4"), BURST_OK) << burst_last_error();
+  EXPECT_EQ(s.overlap, 2);
+  EXPECT_EQ(s.chunks, 4);
+  EXPECT_EQ(burst_schedule_set(&s, "kernel.tile_q", "24"), BURST_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(burst_last_error()).find("kernel.tile_q=24"), std::string::npos) << burst_last_error();
+  EXPECT_EQ(s.tile_q, 64) << "a refused value changed the schedule";
+}
+
 }  // namespace
