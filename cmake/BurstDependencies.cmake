@@ -1,10 +1,14 @@
 # Finds everything burst builds against and sets BURST_HAVE_* for config.hpp.
 include(CheckLanguage)
 find_package(Threads REQUIRED)
-find_package(fmt REQUIRED)
-find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
-find_package(SQLite3 REQUIRED)
+# libburst needs only the two above; the tools (burst-tune, burst_db, burst_tuner), the tests and the
+# benchmarks also need these (BURST_BUILD_TESTS and BURST_BUILD_BENCH need BURST_BUILD_TOOLS).
+if(BURST_BUILD_TOOLS)
+  find_package(fmt REQUIRED)
+  find_package(CLI11 CONFIG REQUIRED)
+  find_package(SQLite3 REQUIRED)
+endif()
 
 # ---- CUDA (optional): AUTO enables it when nvcc is found -------------------------------------
 set(BURST_HAVE_CUDA OFF)
