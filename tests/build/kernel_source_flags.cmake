@@ -1,0 +1,38 @@
+# cmake -P script run by layers_kernel_source_flags: the compile lines of the CPU kernels carry the
+# flags kernels/CMakeLists.txt gives them, and the per-source properties it sets (directory-scoped:
+# TARGET_DIRECTORY burst_kernels) reach the sources burst_kernels compiles, now that kernels/ is an
+# OBJECT library of its own rather than sources of `burst`.
+cmake_minimum_required(VERSION 3.25)
+if(NOT EXISTS "${BURST_COMPILE_COMMANDS}")
+  message(FATAL_ERROR "kernel_source_flags: ${BURST_COMPILE_COMMANDS} not found (CMAKE_EXPORT_COMPILE_COMMANDS)")
+endif()
+file(READ ${BURST_COMPILE_COMMANDS} _json)
+string(JSON _n LENGTH "${_json}")
+math(EXPR _last "${_n} - 1")
+set(_seen)
+foreach(_i RANGE ${_last})
+  string(JSON _file GET "${_json}" ${_i} file)
+  string(JSON _command GET "${_json}" ${_i} command)
+  if(_file MATCHES "/kernels/(cpu_forward|cpu_backward)\\.cpp$")
+    list(APPEND _seen ${CMAKE_MATCH_1})
+    # The hot loops: fused multiply-add contraction and no errno from libm.
+    if(NOT _command MATCHES " -ffp-contract=fast " OR NOT _command MATCHES " -fno-math-errno ")
+      message(FATAL_ERROR "kernel_source_flags: ${_file} is compiled without its flags: ${_command}")
+    endif()
+  elseif(_file MATCHES "/kernels/cpu_dispatch\\.cpp$")
+    # COMPILE_DEFINITIONS set on it as a source property: the CPU variants that were built.
+    if(NOT _command MATCHES " -DBURST_CPU_HAVE_[A-Z0-9]+=1")
+      message(FATAL_ERROR "kernel_source_flags: ${_file} lacks its source property definitions: ${_command}")
+    endif()
+    list(APPEND _seen cpu_dispatch)
+  elseif(_file MATCHES "/kernels/dtype\\.cpp$" AND _command MATCHES "-ffp-contract=fast")
+    message(FATAL_ERROR "kernel_source_flags: ${_file} got the CPU kernels' flags: ${_command}")
+  endif()
+endforeach()
+foreach(_expected cpu_forward cpu_backward)
+  if(NOT _expected IN_LIST _seen)
+    message(FATAL_ERROR "kernel_source_flags: kernels/${_expected}.cpp is not in ${BURST_COMPILE_COMMANDS}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES _seen)
+message(STATUS "kernel_source_flags: flags checked on ${_seen}")
