@@ -1,5 +1,7 @@
-# cmake -P script run by the install_and_consume test (tests/install/CMakeLists.txt). Every step
-# must succeed; the first failure ends the script with FATAL_ERROR (a failed test).
+# cmake -P script run by the install_and_consume and install_libburst_alone tests
+# (tests/install/CMakeLists.txt). Every step must succeed; the first failure ends the script with
+# FATAL_ERROR (a failed test). With -DBURST_LIBRARY_ONLY=ON it first configures and builds libburst
+# alone into BURST_BINARY_DIR, and the installed tree must have no burst-tune.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(_var BURST_BINARY_DIR BURST_SOURCE_DIR BURST_WORK_DIR BURST_GENERATOR BURST_CXX_COMPILER)
@@ -27,18 +29,61 @@ set(_consumer_build ${BURST_WORK_DIR}/consumer-build)
 file(REMOVE_RECURSE ${BURST_WORK_DIR})
 file(MAKE_DIRECTORY ${BURST_WORK_DIR})
 
-# 1. Install the build tree into a fresh prefix.
 set(_install_config)
 if(BURST_BUILD_TYPE)
   set(_install_config --config ${BURST_BUILD_TYPE})
 endif()
+
+# 0. (BURST_LIBRARY_ONLY) libburst alone: no tools, tests, benchmarks or CUDA. A REQUIRED
+#    find_package of a package hidden with CMAKE_DISABLE_FIND_PACKAGE_<name> fails the configure, so
+#    this shows that libburst needs none of CLI11, SQLite, fmt and GoogleTest; and none of its
+#    sources includes them.
+if(BURST_LIBRARY_ONLY)
+  foreach(_dir base kernels comm trace profiles runtime include/burst)
+    file(GLOB_RECURSE _files ${BURST_SOURCE_DIR}/${_dir}/*.cpp ${BURST_SOURCE_DIR}/${_dir}/*.hpp
+         ${BURST_SOURCE_DIR}/${_dir}/*.h ${BURST_SOURCE_DIR}/${_dir}/*.cu ${BURST_SOURCE_DIR}/${_dir}/*.cuh)
+    foreach(_f IN LISTS _files)
+      file(STRINGS ${_f} _hits REGEX "#[ \t]*include[ \t]*[<\"](fmt/|CLI/|sqlite3\\.h|gtest/)")
+      if(_hits)
+        message(FATAL_ERROR "install_and_consume: libburst source ${_f} includes a tools-only library: ${_hits}")
+      endif()
+    endforeach()
+  endforeach()
+  set(_configure_lib ${CMAKE_COMMAND} -S ${BURST_SOURCE_DIR} -B ${BURST_BINARY_DIR} -G ${BURST_GENERATOR}
+                     --no-warn-unused-cli -DCMAKE_CXX_COMPILER=${BURST_CXX_COMPILER}
+                     -DBURST_ENABLE_CUDA=OFF -DBURST_BUILD_TOOLS=OFF -DBURST_BUILD_TESTS=OFF -DBURST_BUILD_BENCH=OFF
+                     -DCMAKE_DISABLE_FIND_PACKAGE_fmt=ON -DCMAKE_DISABLE_FIND_PACKAGE_CLI11=ON
+                     -DCMAKE_DISABLE_FIND_PACKAGE_SQLite3=ON -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON
+                     -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON)
+  foreach(_var C_COMPILER CXX_COMPILER_LAUNCHER BUILD_TYPE)
+    if(BURST_${_var})
+      list(APPEND _configure_lib -DCMAKE_${_var}=${BURST_${_var}})
+    endif()
+  endforeach()
+  if(BURST_CXX_COMPILER_LAUNCHER)
+    list(APPEND _configure_lib -DCMAKE_C_COMPILER_LAUNCHER=${BURST_CXX_COMPILER_LAUNCHER})
+  endif()
+  if(BURST_WARNINGS_AS_ERRORS)
+    list(APPEND _configure_lib -DBURST_WARNINGS_AS_ERRORS=ON)
+  endif()
+  burst_step("configure libburst alone (BURST_BUILD_TOOLS=OFF)" COMMAND ${_configure_lib})
+  burst_step("build libburst alone" COMMAND ${CMAKE_COMMAND} --build ${BURST_BINARY_DIR} ${_install_config})
+endif()
+
+# 1. Install the build tree into a fresh prefix.
 burst_step("cmake --install" COMMAND ${CMAKE_COMMAND} --install ${BURST_BINARY_DIR} --prefix ${_prefix} ${_install_config})
 
 set(_lib lib)
 if(BURST_INSTALL_LIBDIR)
   set(_lib ${BURST_INSTALL_LIBDIR})  # CMAKE_INSTALL_LIBDIR as the build used it
 endif()
-foreach(_file bin/burst-tune include/burst/attention.hpp include/burst/launch.hpp include/burst/burst.h
+set(_tool)
+if(NOT BURST_LIBRARY_ONLY)
+  set(_tool bin/burst-tune)
+elseif(EXISTS ${_prefix}/bin/burst-tune)
+  message(FATAL_ERROR "install_and_consume: libburst alone installed ${_prefix}/bin/burst-tune")
+endif()
+foreach(_file ${_tool} include/burst/attention.hpp include/burst/launch.hpp include/burst/burst.h
               include/burst/config.hpp ${_lib}/cmake/Burst/BurstConfig.cmake ${_lib}/cmake/Burst/BurstConfigVersion.cmake
               ${_lib}/cmake/Burst/BurstTargets.cmake ${_lib}/pkgconfig/burst.pc)
   if(NOT EXISTS ${_prefix}/${_file})
@@ -79,7 +124,9 @@ if(NOT _run MATCHES "profile\\.json entry 0" OR NOT _run MATCHES "PASS")
 endif()
 
 # 4. The installed burst-tune accepts the example's profile.
-burst_step("installed burst-tune validate" COMMAND ${_prefix}/bin/burst-tune validate ${_profile})
+if(NOT BURST_LIBRARY_ONLY)
+  burst_step("installed burst-tune validate" COMMAND ${_prefix}/bin/burst-tune validate ${_profile})
+endif()
 
 # 5. burst.pc names the installed tree and -lburst.
 if(BURST_PKG_CONFIG)
