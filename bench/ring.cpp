@@ -9,7 +9,7 @@
 //   FLOPs (burst::forward_flops / backward_flops): forward 4*B*N^2*H*d, halved when causal;
 //   backward 2.5x forward. GFLOP/s = FLOPs / manual (slowest-rank) time.
 //   bytes_sent_per_rank = max over ranks of PassStats::bytes_sent of the last pass; expected_bytes
-//   = the ALGORITHM.md formula (burst::forward_bytes_per_rank / backward_bytes_per_rank).
+//   = the docs/algorithm.md formula (burst::forward_bytes_per_rank / backward_bytes_per_rank).
 //
 // Size from the environment (defaults): BURST_BENCH_SEQ (4096), BURST_BENCH_HEADS (8),
 // BURST_BENCH_HEAD_DIM (64), BURST_BENCH_ITERS (3 iterations per benchmark), one compute thread per rank.

@@ -1,7 +1,7 @@
 // burst-tune plan: predicts the best configuration and its time for a cluster described by rates,
 // which need not be this machine (--ranks, --ranks-per-node, --compute-rate, --link intra:BW,LAT
 // --link inter:BW,LAT, or calibrated rates from --rates FILE / --db FILE), and works out
-// ALGORITHM.md's thresholds for the workload (tuner/plan.hpp, docs/cost-model.md).
+// docs/algorithm.md's thresholds for the workload (tuner/plan.hpp, docs/cost-model.md).
 #include <fmt/core.h>
 
 #include <cmath>
@@ -167,7 +167,7 @@ tuner::Workload make_workload(const PlanFlags& f) {
 void print_thresholds(const tuner::Plan& plan) {
   const tuner::Thresholds& t = plan.thresholds;
   const AttentionShape& s = plan.workload.shape;
-  fmt::print("\nthresholds (ALGORITHM.md):\n");
+  fmt::print("\nthresholds (docs/algorithm.md):\n");
   if (plan.workload.pass != Pass::fwd) {
     const double lo = std::min(t.q_bytes_pass, t.kv_bytes_pass),
                  hi = std::max(t.q_bytes_pass, t.kv_bytes_pass);

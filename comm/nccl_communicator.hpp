@@ -8,7 +8,7 @@
 // communicator's high-priority stream and records one event for the batch, so a ring step's send
 // and receive never deadlock each other. A request completes when its batch's event has.
 //
-// Never hang (STYLE.md 6): waits poll the batch event and ncclCommGetAsyncError; an asynchronous
+// Never hang (docs/architecture.md 6): waits poll the batch event and ncclCommGetAsyncError; an asynchronous
 // NCCL error throws burst::Error at once; a missed deadline makes Communicator::wait() call abort(),
 // which calls ncclCommAbort (so the peers' NCCL kernels stop too) and the host communicator's abort.
 //
@@ -17,7 +17,7 @@
 //    (tags are still range-checked). Post sends and receives in the same order on both sides.
 //  - Buffers are device pointers on this rank's device, alive and untouched until completion.
 //  - With set_compute_stream(), a batch waits for the work enqueued on that stream before it runs.
-//  - NCCL refuses two ranks on one GPU: use the `peer` communicator for that (GPU.md).
+//  - NCCL refuses two ranks on one GPU: use the `peer` communicator for that (docs/cuda.md).
 //  - ncclCommInitRank blocks until every rank has joined; a rank that never starts is caught before
 //    that, by the deadline of the host communicator's broadcast of the unique id.
 #pragma once

@@ -1,7 +1,7 @@
 // The `peer` communicator (CUDA builds): ranks are threads of one process, each bound to a CUDA
 // device (several ranks may share one GPU), moving device buffers with cudaMemcpyPeerAsync. It lets
 // one GPU run several ranks for real (kernels, overlap, events, chunking), which NCCL refuses; only
-// NCCL's own transport stays unexercised (shared/GPU.md).
+// NCCL's own transport stays unexercised (shared/docs/cuda.md).
 //
 // How a transfer runs: isend posts a small descriptor (source pointer, device, bytes, a shared
 // transfer record) through the underlying `local` communicator (eager, never blocks). The receiver,

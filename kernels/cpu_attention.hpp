@@ -1,5 +1,5 @@
 // CPU local attention: one rank's queries against one key/value block, FlashAttention-style tiles,
-// fp32 arithmetic whatever the input dtype (ALGORITHM.md, "Local attention with a running state").
+// fp32 arithmetic whatever the input dtype (docs/algorithm.md, "Local attention with a running state").
 //
 // cpu_forward_block folds the block into the running state (o, lse) in place: per query row it
 // computes the block's normalised output o_j and log-sum-exp lse_j with an online softmax over

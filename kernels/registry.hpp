@@ -1,4 +1,4 @@
-// The registry of local attention kernel variants (STYLE.md: "a registry, not nested switches").
+// The registry of local attention kernel variants (docs/architecture.md: "a registry, not nested switches").
 //
 // Each compiled variant is a KernelDesc: a name, its backend, what it supports, and its entry
 // points. The tuner walks kernel_registry() and asks can_implement(desc, problem) for each candidate;

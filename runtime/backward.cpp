@@ -1,4 +1,4 @@
-// Backward ring, both schemes of ALGORITHM.md:
+// Backward ring, both schemes of docs/algorithm.md:
 //   q  (BurstAttention): (Q, dO, D, lse) travel; K, V, dK, dV stay; the dQ accumulator follows.
 //   kv (RingAttention):  K, V travel; Q, dO, D, lse, dQ stay; the dK, dV accumulators follow.
 #include <chrono>

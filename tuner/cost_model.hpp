@@ -1,4 +1,4 @@
-// The cost model: a configuration's time per call from ALGORITHM.md's FLOP and byte formulas,
+// The cost model: a configuration's time per call from docs/algorithm.md's FLOP and byte formulas,
 // per-kernel-variant compute rates, per-link-class bandwidth and latency, and each overlap
 // strategy's composition rule (docs/cost-model.md derives every term).
 #pragma once
@@ -25,7 +25,7 @@ struct LinkRate {
 
 struct MachineRates {
   std::string source;  // "calibrated <fingerprint id> <date>" or "given on the command line"
-  // Attention compute rate of ONE rank (FLOP/s, FLOPs counted as in ALGORITHM.md) per kernel
+  // Attention compute rate of ONE rank (FLOP/s, FLOPs counted as in docs/algorithm.md) per kernel
   // variant "TQxTKV" ("64x64"); default_* when a variant is missing.
   double default_fwd_flops_per_s = 0, default_bwd_flops_per_s = 0;
   std::map<std::string, double> fwd_flops_per_s, bwd_flops_per_s;

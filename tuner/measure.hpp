@@ -1,4 +1,4 @@
-// The measurement protocol (STYLE.md 8, nvbench's stdrel criterion): warm-up, then samples until
+// The measurement protocol (docs/architecture.md 8, nvbench's stdrel criterion): warm-up, then samples until
 // the relative noise of the median is under max_noise, bounded by min/max samples and time; the
 // figure is the slowest rank's time per sample (critical path), then the median; rank 0 decides
 // when to stop and broadcasts the decision, so every rank runs the same number of samples.

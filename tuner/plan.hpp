@@ -1,5 +1,5 @@
 // `burst-tune plan`: the best configuration and its predicted time for a cluster described by rates
-// (given or calibrated), ranked by the cost model, with ALGORITHM.md's thresholds worked out for the
+// (given or calibrated), ranked by the cost model, with docs/algorithm.md's thresholds worked out for the
 // workload: which backward scheme sends less and where the two cross (H/Hkv), and the tokens per
 // rank n* at which a ring step's compute equals its transfer on each link class.
 //
@@ -46,7 +46,7 @@ struct OverlapThreshold {
 };
 
 struct Thresholds {
-  // Backward bytes one rank sends per pass (ALGORITHM.md) and per ring step (one block + one accumulator).
+  // Backward bytes one rank sends per pass (docs/algorithm.md) and per ring step (one block + one accumulator).
   double q_bytes_pass = 0, kv_bytes_pass = 0;
   double q_bytes_step = 0, kv_bytes_step = 0;
   std::string less;            // "q", "kv" or "equal"

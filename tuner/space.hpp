@@ -30,7 +30,7 @@ struct Workload {
   nlohmann::json to_json() const;
   static Workload from_json(const nlohmann::json& j);  // throws InvalidArgument
   std::string label() const;  // "llama3-8b N=4096 fwd+bwd causal bf16 world 4"
-  double flops() const;       // attention FLOPs of one call of the tuned pass(es) (ALGORITHM.md)
+  double flops() const;       // attention FLOPs of one call of the tuned pass(es) (docs/algorithm.md)
 };
 
 // Parameter names: the parameter table's (burst/params.hpp).

@@ -56,7 +56,7 @@ struct TrialResult {
   TimeStats fwd, bwd;        // per pass (empty when the pass was not run)
   double gflops_fwd = 0, gflops_bwd = 0;
   std::uint64_t bytes_fwd = 0, bytes_bwd = 0;                    // measured, per rank per pass (max over ranks)
-  std::uint64_t expected_bytes_fwd = 0, expected_bytes_bwd = 0;  // ALGORITHM.md formulas
+  std::uint64_t expected_bytes_fwd = 0, expected_bytes_bwd = 0;  // docs/algorithm.md formulas
   std::optional<CheckErrors> check;
   // With spec.trace, on rank 0: one RankTrace per rank (index = rank), timestamps on rank 0's
   // clock, and each rank's own seconds per timed iteration (forward + backward of that iteration).

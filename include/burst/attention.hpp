@@ -63,7 +63,7 @@ void validate(const AttentionShape& shape, const Schedule& schedule, int world_s
 // ($.entries[2].params["kernel.tile_q"]); entries of a backend this build cannot drive are skipped.
 std::vector<ProfileProblem> check_profile_runnable(const Profile& profile, const std::string& file);
 
-// Exact bytes one rank sends per pass (ALGORITHM.md); identical on every rank.
+// Exact bytes one rank sends per pass (docs/algorithm.md); identical on every rank.
 std::uint64_t forward_bytes_per_rank(const AttentionShape& shape, const Schedule& schedule, int world_size);
 std::uint64_t backward_bytes_per_rank(const AttentionShape& shape, const Schedule& schedule, int world_size);
 

@@ -1,4 +1,4 @@
-// BURST_CUDA_CHECK(call): the one CUDA-runtime check of libburst (kernels/ and comm/; STYLE.md 5).
+// BURST_CUDA_CHECK(call): the one CUDA-runtime check of libburst (kernels/ and comm/; docs/architecture.md 5).
 // Included only by code built with CUDA (it needs the toolkit's cuda_runtime_api.h). A failed call throws
 // burst::Error with file:line, the call as text and CUDA's own name and words for the error.
 #pragma once

@@ -1,4 +1,4 @@
-// The one error type of libburst (see STYLE.md, "two kinds of failure").
+// The one error type of libburst (see docs/architecture.md, "two kinds of failure").
 //
 // Broken invariants and failed library calls (CUDA, NCCL, CUPTI, SQLite, MPI, files) throw
 // burst::Error carrying where it was thrown, what was called and the library's own words.

@@ -1,4 +1,4 @@
-// Global order <-> a rank's local order under each layout (see burst::Layout and ALGORITHM.md).
+// Global order <-> a rank's local order under each layout (see burst::Layout and docs/algorithm.md).
 // Callers holding global tensors (the CLI's `run`, tests, a training job) shard before a pass and
 // unshard after it.
 #pragma once

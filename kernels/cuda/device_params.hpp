@@ -1,5 +1,5 @@
 // The plain parameter structs that cross the host/device line, passed by value to every CUDA kernel
-// (STYLE.md 2). Built on the host from the registry's FwdBlockParams/BwdBlockParams by
+// (docs/architecture.md 2). Built on the host from the registry's FwdBlockParams/BwdBlockParams by
 // launch_plan.hpp's to_device(); no CUDA header needed, so the translation is testable without a GPU.
 //
 // Layouts are those of kernels/attention_params.hpp (element strides, innermost head_dim contiguous):

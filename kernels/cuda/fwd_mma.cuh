@@ -3,7 +3,7 @@
 // rows stream through STAGES shared-memory buffers (cp.async, one commit group per tile); S = Q K^T
 // and O += P V run on mma.sync m16n8k16 with fp32 accumulators; the online softmax lives in the
 // log2 domain; at the end the block result is folded into the running (o, lse) state in place
-// (ALGORITHM.md, "Local attention with a running state"). Rows that see no key are not touched.
+// (docs/algorithm.md, "Local attention with a running state"). Rows that see no key are not touched.
 //
 //  pipeline (STAGES = 2):   load K0,V0 | load K1,V1  compute tile 0 | load K2,V2  compute tile 1 | ...
 //

@@ -1,5 +1,5 @@
 // The one place that decides the CUDA kernels' tile shapes and what they cost in shared memory
-// (STYLE.md 3). The instantiation lists below are what kernels/cuda/*.cu compile and what
+// (docs/architecture.md 3). The instantiation lists below are what kernels/cuda/*.cu compile and what
 // cuda_registry.cpp registers; the runtime's default choice (default_fwd_shape) picks from the same
 // lists, so a shape the runtime asks for always exists. Plain constexpr C++: compiles without nvcc.
 //

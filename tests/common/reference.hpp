@@ -1,5 +1,5 @@
 // Float64 reference attention on whole (global) tensors, input generators rounded to a dtype, and
-// the tolerance model every numeric test of the project uses (ALGORITHM.md "Accuracy", STYLE.md 9).
+// the tolerance model every numeric test of the project uses (docs/algorithm.md "Accuracy", docs/architecture.md 9).
 //
 // Layouts (row-major, contiguous):  q, o, dq, dout (B, nq, H, d)   k, v, dk, dv (B, nk, Hkv, d)
 //                                   lse (B, H, nq)
@@ -11,13 +11,13 @@
 //   err      = max_rel_error(got, ref)                  max |got - ref| / max |ref|  (NaN/Inf -> inf)
 //   baseline = the same metric for a plain single-block run at the same precision (local_attention.hpp)
 //   pass iff err <= allowed_error(dtype, baseline)
-//     fp32     : fp32_floor                                          (ALGORITHM.md: ~1e-5 relative)
+//     fp32     : fp32_floor                                          (docs/algorithm.md: ~1e-5 relative)
 //     fp16/bf16: half_multiple * baseline + fp32_floor
 // Why 4x: inputs are pre-rounded, so both runs see identical operands; they differ only in fp32
 // accumulation order and merge steps (a few fp32 ulps) and in where the final cast to half rounds.
 // A value that lands on the other side of a half rounding boundary costs at most one half ulp
 // against the baseline's half ulp (2x); 4x leaves room for the max-over-elements statistic and does
-// not depend on the number of ranks G, as ALGORITHM.md requires. The fp32 floor covers outputs
+// not depend on the number of ranks G, as docs/algorithm.md requires. The fp32 floor covers outputs
 // kept in fp32 (o, lse, gradients), where the baseline itself can be ~0.
 #pragma once
 

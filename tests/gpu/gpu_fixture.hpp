@@ -1,7 +1,7 @@
 // Shared pieces of the Gpu* tests: the skip rule, device buffers, and a comparison that also checks
 // that poisoned padding stayed poisoned.
 //
-// Skip rule (STYLE.md 10, BUILD-NOTES.md): cudaGetDeviceCount failing (no driver: error 35
+// Skip rule (docs/architecture.md 10, BUILD-NOTES.md): cudaGetDeviceCount failing (no driver: error 35
 // cudaErrorInsufficientDriver; no device: 100 cudaErrorNoDevice; any init error) or returning 0
 // means "no GPU": the test calls GTEST_SKIP() with the reason in words.
 #pragma once

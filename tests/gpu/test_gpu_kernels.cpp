@@ -2,7 +2,7 @@
 // pre-rounded random inputs, with every mask the runtime produces (none, causal, shifted-causal,
 // striped) and poisoned padding around every output. Skipped with a message where no GPU exists.
 //
-// Tolerances (STYLE.md 9; max |gpu - cpu| / max |cpu|):
+// Tolerances (docs/architecture.md 9; max |gpu - cpu| / max |cpu|):
 //   forward o, tensor cores : 4 * u, u = 2^-8 (bf16) or 2^-11 (fp16): the one difference from the CPU
 //                             is that P is rounded to the input dtype before P V (relative error <= u/2
 //                             per element) plus ex2.approx (2 ulp); 4x as in tests/common/reference.hpp

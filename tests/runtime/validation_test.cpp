@@ -1,5 +1,5 @@
 // Bad shapes and schedules are refused before anything runs, with messages that name the value;
-// byte formulas match ALGORITHM.md's worked claims; a silent peer is a timeout, not a hang.
+// byte formulas match docs/algorithm.md's worked claims; a silent peer is a timeout, not a hang.
 #include <gtest/gtest.h>
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// plan: ALGORITHM.md's thresholds reproduced by the model (n* = (b/2)(Hkv/H) F/BW, x2 for balanced
+// plan: docs/algorithm.md's thresholds reproduced by the model (n* = (b/2)(Hkv/H) F/BW, x2 for balanced
 // causal; the H/Hkv where kv overtakes q), and the ranking flipping where they say it should.
 #include "tuner/plan.hpp"
 
@@ -74,7 +74,7 @@ TEST(PlanThresholds, BackwardSchemeBytesCross) {
   const Thresholds gqa = compute_thresholds(llama(8, 4096, 16, Pass::bwd), cluster(700e12, 450e9, 0));
   EXPECT_EQ(gqa.less, "kv");
   EXPECT_LT(gqa.kv_bytes_pass, gqa.q_bytes_pass);
-  // Per-pass totals are ALGORITHM.md's formulas.
+  // Per-pass totals are docs/algorithm.md's formulas.
   AttentionShape s = llama(8, 4096, 16, Pass::bwd).shape;
   Schedule q, kv;
   kv.bwd_comm = BwdComm::kv;
