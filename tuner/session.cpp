@@ -479,17 +479,7 @@ ProfileEntry make_entry(const TuneOptions& o, const WorkloadOutcome& w, std::siz
   ProfileEntry e;
   e.key = bucket_key(o.workloads, index);
   const Schedule& s = w.winner->schedule;
-  e.params.tile_q = s.tile_q;
-  e.params.tile_kv = s.tile_kv;
-  e.params.overlap = s.overlap;
-  e.params.chunks = s.chunks;
-  e.params.topology = s.topology;
-  e.params.group_size = s.group_size;
-  e.params.bwd_comm = s.bwd_comm;
-  e.params.layout = s.layout;
-  e.params.accum_dtype = s.accum_dtype;
-  if (w.winner->warps > 0) e.params.warps = w.winner->warps;
-  if (w.winner->stages > 0) e.params.stages = w.winner->stages;
+  e.params = ProfileParams::from_schedule(s);  // every parameter of the table (launch shape when set)
   const double flops = w.workload.flops();
   e.measured.median_s = w.winner_m.median_s;
   e.measured.noise = w.winner_m.noise;
