@@ -11,3 +11,6 @@ function(burst_set_warnings target)
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
   endif()
 endfunction()
+
+# BURST_SANITIZE (asan and tsan presets): applied to every target from here on.
+include(BurstSanitizers)
