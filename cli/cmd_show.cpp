@@ -6,6 +6,7 @@
 #include "cli/command.hpp"
 #include "db/database.hpp"
 #include "db/summary.hpp"
+#include "db/trial_list.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -19,33 +20,6 @@ struct ShowOptions {
   std::string db_path;
   std::optional<std::int64_t> trial;
 };
-
-struct TrialRow {
-  std::int64_t id = 0;
-  std::string status, failure, config;
-  std::int64_t samples = 0;
-  double median_s = 0;
-  bool traced = false;
-};
-
-std::vector<TrialRow> trial_rows(const db::Database& db) {
-  std::vector<TrialRow> rows;
-  auto s = db.prepare(
-      "SELECT t.id, t.status, coalesce(t.failure_reason, ''), t.config, "
-      "(SELECT count(*) FROM samples WHERE trial_id = t.id), "
-      "EXISTS (SELECT 1 FROM trial_trace WHERE trial_id = t.id) FROM trials t ORDER BY t.id");
-  while (s.step()) {
-    rows.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4), 0.0, s.int64(5) != 0});
-  }
-  for (auto& r : rows) {  // median of rank 0's samples (all samples when rank 0 has none)
-    auto q = db.prepare("SELECT seconds FROM samples WHERE trial_id = ? ORDER BY seconds");
-    q.bind(1, r.id);
-    std::vector<double> v;
-    while (q.step()) v.push_back(q.real(0));
-    if (!v.empty()) r.median_s = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-  }
-  return rows;
-}
 
 nlohmann::json to_json(const db::TrialSummary& s) {
   nlohmann::json j = {{"trial", s.trial_id}, {"status", s.status}};
@@ -68,7 +42,7 @@ nlohmann::json to_json(const db::TrialSummary& s) {
 
 int run_show(const ShowOptions& opt, const Context& ctx) {
   db::Database db(opt.db_path, /*create_if_missing=*/false);
-  const auto rows = trial_rows(db);
+  const auto rows = db::trial_list(db);
   std::optional<std::int64_t> chosen = opt.trial;
   if (!chosen) {
     for (auto it = rows.rbegin(); it != rows.rend(); ++it) {

@@ -9,6 +9,7 @@
 #include "burst/error.hpp"
 #include "cli/tune_output.hpp"
 #include "db/database.hpp"
+#include "db/tune_records.hpp"
 #include "tuner/calibrate.hpp"
 #include "tuner/cost_model.hpp"
 #include "tuner/replay.hpp"
@@ -20,11 +21,9 @@ namespace {
 // The calibrated rates stored for the system that recorded job `job_id`, if any.
 std::optional<tuner::MachineRates> recorded_rates(const std::string& db_path, std::int64_t job_id) {
   db::Database db(db_path, /*create_if_missing=*/false);
-  auto q = db.prepare(
-      "SELECT s.fingerprint FROM tune_jobs j JOIN sessions s ON s.id = j.first_session_id WHERE j.id = ?");
-  q.bind(1, job_id);
-  if (!q.step() || q.is_null(0)) return std::nullopt;
-  const Fingerprint fp = Fingerprint::from_json(q.text(0));
+  const auto fingerprint = db::tune_job_fingerprint(db, job_id);
+  if (!fingerprint) return std::nullopt;
+  const Fingerprint fp = Fingerprint::from_json(*fingerprint);
   return tuner::load_calibration(db, fp.id());
 }
 

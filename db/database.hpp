@@ -6,7 +6,7 @@
 //   db::Database db(path, /*create_if_missing=*/true);
 //   auto session = db.begin_session("tune ...", fingerprint_json);
 //   auto trial = db.begin_trial(session, config_json);
-//   ... run; ranks = trace::gather_events(comm, trace::make_rank_trace(rank, tracer.drain())) ...
+//   ... run; ranks = tuner::gather_events(comm, trace::make_rank_trace(rank, tracer.drain())) ...
 //   db.add_samples(trial, rank, seconds);
 //   db.write_trace(trial, ranks, cupti_per_rank);     // once per trial, one transaction
 //   db.finish_trial(trial, "ok", "", stats_json);      // or "failed" with the reason

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "burst/error.hpp"
+#include "db/tune_records.hpp"
 
 namespace burst::db {
 
@@ -162,6 +163,21 @@ void choose_best_and_default(WorkloadReport& w) {
   if (!w.default_trial_id && def) w.default_trial_id = def->id;
 }
 
+// Numbers in numeric order (tiles, chunks); names stay in the order they were first tried.
+void sort_numeric_values(std::vector<ParameterValue>& vs) {
+  const bool numeric = std::all_of(vs.begin(), vs.end(), [](const ParameterValue& v) {
+    return !v.value.empty() && v.value.find_first_not_of("0123456789") == std::string::npos;
+  });
+  if (numeric) {
+    std::sort(vs.begin(), vs.end(), [](auto& a, auto& b) { return std::stoll(a.value) < std::stoll(b.value); });
+  }
+}
+
+void mark_winner_values(const std::string& name, const ReportTrial& winner, std::vector<ParameterValue>& vs) {
+  for (auto& v : vs)
+    for (const auto& [n, val] : winner.params) v.in_winner = v.in_winner || (n == name && val == v.value);
+}
+
 void parameter_effects(WorkloadReport& w) {
   std::vector<std::string> names;
   std::map<std::string, std::vector<ParameterValue>> values;
@@ -184,19 +200,8 @@ void parameter_effects(WorkloadReport& w) {
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     auto vs = values[name];
-    // Numbers in numeric order (tiles, chunks); names in the order they were first tried.
-    const bool numeric = std::all_of(vs.begin(), vs.end(), [](const ParameterValue& v) {
-      return !v.value.empty() && v.value.find_first_not_of("0123456789") == std::string::npos;
-    });
-    if (numeric) {
-      std::sort(vs.begin(), vs.end(),
-                [](auto& a, auto& b) { return std::stoll(a.value) < std::stoll(b.value); });
-    }
-    if (winner) {
-      for (auto& v : vs)
-        for (const auto& [n, val] : winner->params)
-          v.in_winner = v.in_winner || (n == name && val == v.value);
-    }
+    sort_numeric_values(vs);
+    if (winner) mark_winner_values(name, *winner, vs);
     if (vs.size() > 1) {
       w.parameters.push_back({name, std::move(vs)});
     } else {
@@ -240,48 +245,56 @@ bool critical_path_stats(const Database& db, std::int64_t trial_id, double& medi
   return true;
 }
 
-Report load_report(const Database& db, std::optional<std::int64_t> session) {
-  const auto trials = all_trials(db);
-  Report rep;
-  rep.db_path = db.path();
-  rep.session_id = pick_session(db, trials, session);
-  {
-    auto s = db.prepare(
-        "SELECT command, coalesce(fingerprint, '{}'), coalesce(start_utc_ns, 0), coalesce(hostname, '') "
-        "FROM sessions WHERE id = ?");
-    s.bind(1, rep.session_id);
-    BURST_REQUIRE(s.step(), fmt::format("session {} is not in {}", rep.session_id, db.path()));
-    rep.command = s.text(0);
-    rep.fingerprint_json = s.text(1);
-    rep.start_utc = utc_text(s.int64(2));
-    rep.hostname = s.text(3);
-  }
+namespace {
+
+// The session's row: command, fingerprint (hardware, backend), start time, host.
+void read_session(const Database& db, Report& rep) {
+  auto s = db.prepare(
+      "SELECT command, coalesce(fingerprint, '{}'), coalesce(start_utc_ns, 0), coalesce(hostname, '') "
+      "FROM sessions WHERE id = ?");
+  s.bind(1, rep.session_id);
+  BURST_REQUIRE(s.step(), fmt::format("session {} is not in {}", rep.session_id, db.path()));
+  rep.command = s.text(0);
+  rep.fingerprint_json = s.text(1);
+  rep.start_utc = utc_text(s.int64(2));
+  rep.hostname = s.text(3);
   const json fp = parse_or_empty(rep.fingerprint_json);
   rep.hardware = hardware_of(fp);
   rep.backend = fp.value("backend", std::string("cpu"));
+}
 
-  // The trials reported: the jobs the session worked on (all their sessions), else the session's trials.
+std::optional<std::int64_t> job_of(const RawTrial& t) {
+  if (!t.is_tune() || !t.config.contains("job_id") || !t.config["job_id"].is_number_integer()) return std::nullopt;
+  return t.config["job_id"].get<std::int64_t>();
+}
+
+// The trials reported: the jobs the session worked on (all their sessions), else the session's
+// trials. Sets rep.tuning, rep.job_ids and rep.strategy.
+std::vector<const RawTrial*> reported_trials(const Database& db, const std::vector<RawTrial>& trials, Report& rep) {
   std::set<std::int64_t> jobs;
   for (const auto& t : trials) {
     if (t.session_id != rep.session_id || !t.is_tune()) continue;
     rep.tuning = true;
-    if (t.config.contains("job_id") && t.config["job_id"].is_number_integer()) {
-      jobs.insert(t.config["job_id"].get<std::int64_t>());
-    }
+    if (const auto job = job_of(t)) jobs.insert(*job);
     if (rep.strategy.empty()) rep.strategy = t.config.value("strategy", "");
   }
   rep.job_ids.assign(jobs.begin(), jobs.end());
   std::vector<const RawTrial*> chosen;
   for (const auto& t : trials) {
-    const bool in_job = t.is_tune() && t.config.contains("job_id") &&
-                        t.config["job_id"].is_number_integer() &&
-                        jobs.count(t.config["job_id"].get<std::int64_t>());
+    const auto job = job_of(t);
+    const bool in_job = job && jobs.count(*job);
     const bool in_session = t.session_id == rep.session_id && (!rep.tuning || t.is_tune());
     if (in_job || in_session) chosen.push_back(&t);
   }
   BURST_REQUIRE(!chosen.empty(), fmt::format("session {} of {} has no trials", rep.session_id, db.path()));
+  return chosen;
+}
 
-  std::map<std::string, std::size_t> index;  // canonical workload JSON -> workloads[]
+// One WorkloadReport per workload, in first appearance order; returns canonical workload JSON ->
+// index into rep.workloads.
+std::map<std::string, std::size_t> group_by_workload(const Database& db, const std::vector<const RawTrial*>& chosen,
+                                                     Report& rep) {
+  std::map<std::string, std::size_t> index;
   std::map<std::size_t, int> seen;
   for (const auto* t : chosen) {
     const json w = workload_of(t->config);
@@ -298,61 +311,82 @@ Report load_report(const Database& db, std::optional<std::int64_t> session) {
     auto& wr = rep.workloads[it->second];
     wr.trials.push_back(to_report_trial(db, *t, seen[it->second]++, wr.flops));
   }
+  return index;
+}
 
-  if (rep.tuning && table_exists(db, "tune_results")) {
-    auto s = db.prepare(
-        "SELECT workload, default_trial_id, winner_trial_id, summary FROM tune_results WHERE job_id = ?");
-    for (auto job : rep.job_ids) {
-      s.bind(1, job);
-      while (s.step()) {
-        auto it = index.find(parse_or_empty(s.text(0)).dump());
-        if (it == index.end()) continue;
-        auto& wr = rep.workloads[it->second];
-        if (!s.is_null(1)) wr.default_trial_id = s.int64(1);
-        if (!s.is_null(2)) wr.best_trial_id = s.int64(2);
-        const json summary = parse_or_empty(s.text(3));
-        wr.tie_with_default = summary.value("tie_with_default", false);
-        wr.verdict = summary.value("verdict", "");
-      }
-      s.reset();
+// What the tuner concluded (tune_results of the jobs): default, winner, tie and verdict.
+void apply_tune_results(const Database& db, const std::map<std::string, std::size_t>& index, Report& rep) {
+  for (auto job : rep.job_ids) {
+    for (const TuneResultRow& r : tune_results(db, job)) {
+      auto it = index.find(parse_or_empty(r.workload).dump());
+      if (it == index.end()) continue;
+      auto& wr = rep.workloads[it->second];
+      if (r.default_trial_id) wr.default_trial_id = r.default_trial_id;
+      if (r.winner_trial_id) wr.best_trial_id = r.winner_trial_id;
+      const json summary = parse_or_empty(r.summary);
+      wr.tie_with_default = summary.value("tie_with_default", false);
+      wr.verdict = summary.value("verdict", "");
     }
   }
+}
 
-  for (auto& wr : rep.workloads) {
-    std::stable_sort(wr.trials.begin(), wr.trials.end(),
-                     [](auto& a, auto& b) { return a.order < b.order; });  // pruned (-1) first
-    for (const auto& t : wr.trials) {
-      if (t.status == "ok")
-        ++wr.ok;
-      else if (t.status == "failed")
-        ++wr.failed;
-      else if (t.status == "pruned")
-        ++wr.pruned;
-      else if (t.status == "stopped_early")
-        ++wr.stopped_early;
-      else
-        ++wr.other;
-    }
-    std::map<std::string, std::size_t> reasons;
-    for (const auto& t : wr.trials) {
-      if (t.status != "pruned") continue;
-      auto [it, added] = reasons.emplace(t.reason, wr.pruned_reasons.size());
-      if (added) wr.pruned_reasons.push_back({t.reason, 0, t.id});
-      ++wr.pruned_reasons[it->second].candidates;
-    }
-    std::stable_sort(wr.pruned_reasons.begin(), wr.pruned_reasons.end(),
-                     [](auto& a, auto& b) { return a.candidates > b.candidates; });
-    if (!rep.tuning) {  // a trace session: the trial is its own baseline
-      for (const auto& t : wr.trials)
-        if (t.measured) wr.best_trial_id = wr.default_trial_id = t.id;
-    }
-    choose_best_and_default(wr);
-    const auto *b = wr.best(), *d = wr.default_trial();
-    if (b && d && b->median_s > 0) wr.speedup = d->median_s / b->median_s;
-    if (b && d && b->id == d->id) wr.tie_with_default = true;
-    parameter_effects(wr);
-    if (b && b->traced) wr.timeline = load_timeline(db, b->id);
+void count_statuses(WorkloadReport& wr) {
+  for (const auto& t : wr.trials) {
+    if (t.status == "ok")
+      ++wr.ok;
+    else if (t.status == "failed")
+      ++wr.failed;
+    else if (t.status == "pruned")
+      ++wr.pruned;
+    else if (t.status == "stopped_early")
+      ++wr.stopped_early;
+    else
+      ++wr.other;
   }
+}
+
+void count_pruned_reasons(WorkloadReport& wr) {
+  std::map<std::string, std::size_t> reasons;
+  for (const auto& t : wr.trials) {
+    if (t.status != "pruned") continue;
+    auto [it, added] = reasons.emplace(t.reason, wr.pruned_reasons.size());
+    if (added) wr.pruned_reasons.push_back({t.reason, 0, t.id});
+    ++wr.pruned_reasons[it->second].candidates;
+  }
+  std::stable_sort(wr.pruned_reasons.begin(), wr.pruned_reasons.end(),
+                   [](auto& a, auto& b) { return a.candidates > b.candidates; });
+}
+
+// Order, counts, best and default, speedup, parameter effects and the best trial's timeline.
+void finish_workload(const Database& db, bool tuning, WorkloadReport& wr) {
+  std::stable_sort(wr.trials.begin(), wr.trials.end(),
+                   [](auto& a, auto& b) { return a.order < b.order; });  // pruned (-1) first
+  count_statuses(wr);
+  count_pruned_reasons(wr);
+  if (!tuning) {  // a trace session: the trial is its own baseline
+    for (const auto& t : wr.trials)
+      if (t.measured) wr.best_trial_id = wr.default_trial_id = t.id;
+  }
+  choose_best_and_default(wr);
+  const auto *b = wr.best(), *d = wr.default_trial();
+  if (b && d && b->median_s > 0) wr.speedup = d->median_s / b->median_s;
+  if (b && d && b->id == d->id) wr.tie_with_default = true;
+  parameter_effects(wr);
+  if (b && b->traced) wr.timeline = load_timeline(db, b->id);
+}
+
+}  // namespace
+
+Report load_report(const Database& db, std::optional<std::int64_t> session) {
+  const auto trials = all_trials(db);
+  Report rep;
+  rep.db_path = db.path();
+  rep.session_id = pick_session(db, trials, session);
+  read_session(db, rep);
+  const std::vector<const RawTrial*> chosen = reported_trials(db, trials, rep);
+  const auto index = group_by_workload(db, chosen, rep);
+  if (rep.tuning && table_exists(db, "tune_results")) apply_tune_results(db, index, rep);
+  for (auto& wr : rep.workloads) finish_workload(db, rep.tuning, wr);
   return rep;
 }
 

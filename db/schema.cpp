@@ -1,5 +1,6 @@
 // Schema SQL (version db::schema_version). nsys tables first, then the enums they reference, then
 // burst tables and indexes. Column names and meanings follow the nsys SQLite schema reference.
+// Then the tables `tune` and `calibrate` add to a file when they need them (IF NOT EXISTS).
 #include "db/schema.hpp"
 
 namespace burst::db {
@@ -104,6 +105,25 @@ CREATE TABLE trial_ranks (trial_id INTEGER NOT NULL REFERENCES trials(id), rank 
 CREATE TABLE trial_trace (trial_id INTEGER NOT NULL REFERENCES trials(id), table_name TEXT NOT NULL,
   first_rowid INTEGER NOT NULL, last_rowid INTEGER NOT NULL, PRIMARY KEY (trial_id, table_name));
 )sql";
+  return sql;
+}
+
+std::string_view tune_tables_sql() {
+  static constexpr std::string_view sql = R"sql(
+CREATE TABLE IF NOT EXISTS tune_jobs (id INTEGER PRIMARY KEY, job_key TEXT NOT NULL,
+  first_session_id INTEGER NOT NULL, last_session_id INTEGER NOT NULL, status TEXT NOT NULL,
+  options TEXT NOT NULL, results TEXT);
+CREATE INDEX IF NOT EXISTS burst_tune_jobs_key ON tune_jobs(job_key);
+CREATE TABLE IF NOT EXISTS tune_results (job_id INTEGER NOT NULL REFERENCES tune_jobs(id),
+  workload TEXT NOT NULL, default_trial_id INTEGER, winner_trial_id INTEGER, summary TEXT NOT NULL);
+)sql";
+  return sql;
+}
+
+std::string_view calibrations_table_sql() {
+  static constexpr std::string_view sql =
+      "CREATE TABLE IF NOT EXISTS calibrations(id INTEGER PRIMARY KEY, fingerprint_id TEXT NOT NULL, "
+      "created_utc TEXT, rates TEXT NOT NULL)";
   return sql;
 }
 

@@ -14,6 +14,12 @@ inline constexpr int schema_version = 1;
 // CREATE TABLE/INDEX statements and the ENUM_* rows, run once in a new database.
 std::string_view schema_sql();
 
+// Tables added to a file by the commands that need them, with CREATE TABLE IF NOT EXISTS (so older
+// files gain them; run before every use): `tune` jobs and results (docs/tuning-records.md) and
+// `calibrate`'s rates per fingerprint (docs/cost-model.md).
+std::string_view tune_tables_sql();
+std::string_view calibrations_table_sql();
+
 // nsys event types (ENUM_NSYS_EVENT_TYPE) that we write.
 inline constexpr int event_type_nvtx_category = 33;
 inline constexpr int event_type_nvtx_push_pop = 59;

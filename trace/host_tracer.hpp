@@ -8,10 +8,10 @@
 //   tracer.stop();
 //   std::vector<HostEvent> events = tracer.drain();   // all threads, sorted by (rank, tid, start)
 //
-// Multi-rank (one process per rank): each rank serialises its events with serialise_events() and
-// rank 0 collects them with Communicator::gather(); gather_events() does both and returns, on the
-// root, one RankTrace per rank with timestamps moved onto the root's clock (through each rank's
-// CLOCK_REALTIME - CLOCK_MONOTONIC offset), and an empty vector elsewhere.
+// Multi-rank (one process per rank): each rank serialises its events with serialise() and rank 0
+// collects the bytes with Communicator::gather() and deserialises them; tuner::gather_events()
+// (tuner/trace_gather.hpp) does both and moves the timestamps onto the root's clock (through each
+// rank's CLOCK_REALTIME - CLOCK_MONOTONIC offset). This folder only turns records into bytes and back.
 //
 // Sharp edges: per-thread buffers live as long as the process (threads may exit before drain());
 // drain() must not run concurrently with stop() from another thread.
@@ -25,10 +25,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace burst {
-class Communicator;
-}
 
 namespace burst::trace {
 
@@ -78,9 +74,5 @@ RankTrace deserialise(std::string_view bytes);
 // Local communicator (ranks are threads of this process): after a barrier, one thread drains and
 // splits the events by rank instead of gathering: index = rank, size = world.
 std::vector<RankTrace> split_by_rank(std::vector<HostEvent> events, int world);
-
-// Collective: every rank calls it. Root gets one RankTrace per rank (index = rank), with every
-// event's timestamps shifted onto the root's steady_clock; others get an empty vector.
-std::vector<RankTrace> gather_events(Communicator& comm, const RankTrace& mine, int root = 0);
 
 }  // namespace burst::trace

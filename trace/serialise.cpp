@@ -1,8 +1,7 @@
-// Byte format of a RankTrace (gathered to rank 0 over the communicator), little-endian:
+// Byte format of a RankTrace (what a rank sends to rank 0, tuner/trace_gather.cpp), little-endian:
 //   magic "BTRC" u32 version(=1) i32 rank u32 os_pid i64 realtime_offset u32 hostname_len bytes
 //   u64 event_count, then per event: i64 start i64 end u32 tid i32 rank i32 depth u8 phase
 //   i32 peer i32 step u64 bytes i32 chunk
-#include "burst/communicator.hpp"
 #include "burst/error.hpp"
 #include "trace/host_tracer.hpp"
 
@@ -110,29 +109,6 @@ RankTrace deserialise(std::string_view bytes) {
   }
   BURST_REQUIRE(r.left() == 0, "trace bytes have " + std::to_string(r.left()) + " trailing bytes");
   return t;
-}
-
-std::vector<RankTrace> gather_events(Communicator& comm, const RankTrace& mine, int root) {
-  auto parts = comm.gather(serialise(mine), root);
-  std::vector<RankTrace> out;
-  if (comm.rank() != root) return out;
-  BURST_CHECK(static_cast<int>(parts.size()) == comm.size(), "gather returned a part per rank");
-  const std::int64_t root_offset = mine.realtime_offset_ns;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    RankTrace t = deserialise(parts[i]);
-    // Same UTC instant on both clocks: t_root = t_rank + offset_rank - offset_root.
-    // Ranks of this very process share the clock exactly.
-    const bool same_process = t.os_pid == mine.os_pid && t.hostname == mine.hostname;
-    const std::int64_t shift = same_process ? 0 : t.realtime_offset_ns - root_offset;
-    for (auto& e : t.events) {
-      e.start_ns += shift;
-      e.end_ns += shift;
-      e.rank = t.rank;
-    }
-    t.realtime_offset_ns = root_offset;
-    out.push_back(std::move(t));
-  }
-  return out;
 }
 
 }  // namespace burst::trace

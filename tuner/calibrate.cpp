@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -236,18 +237,21 @@ nlohmann::json CalibrationResult::to_json() const {
   return j;
 }
 
-CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_world) {
-  const auto t_start = clock_type::now();
-  const int world = mpi_world != nullptr ? mpi_world->size() : options.world;
-  BURST_REQUIRE(world >= 1 && world <= 64, "--world: expected 1..64 ranks, got " + std::to_string(world));
-  BURST_REQUIRE(options.threads >= 0, "--threads: expected >= 0, got " + std::to_string(options.threads));
-  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  // The runtime's choice for Schedule.threads = 0 (runtime/attention_impl.cpp): ranks that are
-  // threads of one process share its cores; an MPI rank takes them all.
-  const int threads = options.threads > 0    ? options.threads
-                      : mpi_world != nullptr ? cores
-                                             : std::max(1, cores / world);
+namespace {
 
+using Say = std::function<void(const std::string&)>;
+
+// Compute threads per rank: the runtime's choice for Schedule.threads = 0
+// (runtime/attention_impl.cpp): ranks that are threads of one process share its cores; an MPI rank
+// takes them all.
+int threads_per_rank(const CalibrateOptions& options, const Communicator* mpi_world, int world) {
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return options.threads > 0    ? options.threads
+         : mpi_world != nullptr ? cores
+                                : std::max(1, cores / world);
+}
+
+std::vector<std::pair<int, int>> variants_to_measure(const CalibrateOptions& options) {
   std::vector<std::pair<int, int>> tiles = options.tiles;
   if (tiles.empty()) {
     if (options.quick)
@@ -256,6 +260,11 @@ CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_w
       for (int tq : {32, 64, 128})
         for (int tkv : {32, 64, 128}) tiles.emplace_back(tq, tkv);
   }
+  return tiles;
+}
+
+// The measured block: one full n x n block pair, fp32, no mask.
+AttentionShape block_shape(const CalibrateOptions& options) {
   AttentionShape shape;
   shape.batch = 1;
   shape.seq = options.block_tokens > 0 ? options.block_tokens : options.quick ? 512 : 1024;
@@ -264,8 +273,139 @@ CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_w
   shape.head_dim = options.head_dim;
   shape.dtype = DType::f32;
   shape.causal = false;
+  return shape;
+}
+
+// A quarter-size block too: t = flops / rate + row_s * rows separates the O(n^2) products from the
+// O(n) row work, so the model predicts blocks of other sizes (fit_block_cost).
+void fit_row_cost(const AttentionShape& shape, const Schedule& sched, const ComputeTimes& t, int world, int iters,
+                  Communicator* mpi_world, const std::string& key, MachineRates& rates) {
+  const double fwd_flops = forward_flops(shape), bwd_flops = backward_flops(shape);
+  AttentionShape small_shape = shape;
+  small_shape.seq = std::max<std::int64_t>(64, shape.seq / 4);
+  const ComputeTimes ts = time_compute(small_shape, sched, world, iters, mpi_world);
+  const double rows = static_cast<double>(shape.batch * shape.seq * shape.heads);
+  const double small_rows = static_cast<double>(small_shape.batch * small_shape.seq * small_shape.heads);
+  const BlockCostFit f = fit_block_cost(fwd_flops, rows, t.fwd_s, forward_flops(small_shape), small_rows, ts.fwd_s);
+  const BlockCostFit b =
+      fit_block_cost(bwd_flops, rows, t.bwd_s, backward_flops(small_shape), small_rows, ts.bwd_s);
+  rates.fwd_flops_per_s[key] = f.flops_per_s;
+  rates.bwd_flops_per_s[key] = b.flops_per_s;
+  rates.fwd_row_s[key] = f.row_s;
+  rates.bwd_row_s[key] = b.row_s;
+}
+
+// Compute rates of one kernel variant.
+void calibrate_variant(const CalibrateOptions& options, const AttentionShape& shape, std::pair<int, int> tile,
+                       int world, int threads, int iters, Communicator* mpi_world, MachineRates& rates,
+                       const Say& say) {
+  const auto [tq, tkv] = tile;
+  Schedule sched;
+  sched.tile_q = tq;
+  sched.tile_kv = tkv;
+  sched.threads = threads;
+  validate(shape, sched, 1);
+  const ComputeTimes t = time_compute(shape, sched, world, iters, mpi_world);
+  const std::string key = variant_key(tq, tkv);
+  rates.fwd_flops_per_s[key] = forward_flops(shape) / t.fwd_s;
+  rates.bwd_flops_per_s[key] = backward_flops(shape) / t.bwd_s;
+  if (options.row_cost && !options.quick) fit_row_cost(shape, sched, t, world, iters, mpi_world, key, rates);
+  say(fmt::format(
+      "compute {:>7}: forward {:.2f} GFLOP/s + {:.2f} us/row, backward {:.2f} GFLOP/s + {:.2f} us/row per rank "
+      "({} ranks x {} threads)",
+      key, rates.fwd_flops_per_s[key] / 1e9, rates.fwd_row_s.count(key) ? rates.fwd_row_s[key] * 1e6 : 0.0,
+      rates.bwd_flops_per_s[key] / 1e9, rates.bwd_row_s.count(key) ? rates.bwd_row_s[key] * 1e6 : 0.0, world,
+      threads));
+}
+
+// The default rates: the default variant's, else the median over the variants measured.
+void set_default_rates(MachineRates& rates) {
+  const std::string default_key = variant_key(Schedule{}.tile_q, Schedule{}.tile_kv);
+  if (rates.fwd_flops_per_s.count(default_key) != 0) {
+    rates.default_fwd_flops_per_s = rates.fwd_flops_per_s[default_key];
+    rates.default_bwd_flops_per_s = rates.bwd_flops_per_s[default_key];
+    return;
+  }
+  std::vector<double> f, b;
+  for (const auto& [k, v] : rates.fwd_flops_per_s) f.push_back(v);
+  for (const auto& [k, v] : rates.bwd_flops_per_s) b.push_back(v);
+  rates.default_fwd_flops_per_s = median(f);
+  rates.default_bwd_flops_per_s = median(b);
+}
+
+// Ping-pong samples: between MPI ranks 0 and 1 (broadcast to every rank), else two local ranks.
+std::vector<LinkSample> link_samples(const CalibrateOptions& options, Communicator* mpi_world) {
+  std::vector<std::pair<std::size_t, int>> sizes;
+  if (options.quick)
+    sizes = {{1024, 50}, {256 << 10, 10}, {2 << 20, 4}};
+  else
+    sizes = {{1024, 200}, {64 << 10, 50}, {1 << 20, 20}, {4 << 20, 10}, {16 << 20, 4}};
+  std::vector<LinkSample> out;
+  if (mpi_world != nullptr && mpi_world->size() >= 2) {
+    out = ping_pong(*mpi_world, sizes);
+    std::vector<double> packed = pack_samples(out);
+    packed.resize(2 * sizes.size());
+    mpi_world->broadcast(packed.data(), packed.size() * sizeof(double), 0);
+    out.clear();
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      out.push_back({static_cast<std::size_t>(packed[2 * i]), packed[2 * i + 1]});
+  } else {
+    comm::run_local(2, [&](Communicator& comm) {
+      auto s = ping_pong(comm, sizes);
+      if (comm.rank() == 0) out = std::move(s);
+    });
+  }
+  return out;
+}
+
+// Step overhead: a tiny forward ring, overlap none, whatever the model does not explain.
+void calibrate_overhead(const CalibrateOptions& options, int world, int threads, Communicator* mpi_world,
+                        MachineRates& rates, const Say& say) {
+  TrialSpec spec;
+  spec.shape.batch = 1;
+  spec.shape.seq = 32 * world;
+  spec.shape.heads = 1;
+  spec.shape.head_dim = 32;
+  spec.shape.dtype = DType::f32;
+  spec.schedule.tile_q = 32;
+  spec.schedule.tile_kv = 32;
+  spec.schedule.threads = threads;
+  spec.world = world;
+  spec.pass = Pass::fwd;
+  spec.warmup = 2;
+  spec.iters = options.quick ? 8 : 20;
+  const TrialResult tr = run_trial(spec, mpi_world);
+  double measured = tr.fwd.median;
+  if (mpi_world != nullptr) mpi_world->broadcast(&measured, sizeof measured, 0);
+  Workload w;
+  w.shape = spec.shape;
+  w.world = world;
+  w.ranks_per_node = world;
+  w.pass = Pass::fwd;
+  Candidate c;
+  c.schedule = spec.schedule;
+  MachineRates no_overhead = rates;
+  no_overhead.step_overhead_s = 0;
+  const double explained = predict(w, c, no_overhead).total_s;
+  rates.step_overhead_s = std::max(0.0, (measured - explained) / world);
+  say(
+      fmt::format("step overhead: {:.1f} us per ring step (tiny ring: {:.1f} us per pass, model without "
+                  "overhead {:.1f} us)",
+                  rates.step_overhead_s * 1e6, measured * 1e6, explained * 1e6));
+}
+
+}  // namespace
+
+CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_world) {
+  const auto t_start = clock_type::now();
+  const int world = mpi_world != nullptr ? mpi_world->size() : options.world;
+  BURST_REQUIRE(world >= 1 && world <= 64, "--world: expected 1..64 ranks, got " + std::to_string(world));
+  BURST_REQUIRE(options.threads >= 0, "--threads: expected >= 0, got " + std::to_string(options.threads));
+  const int threads = threads_per_rank(options, mpi_world, world);
+  const std::vector<std::pair<int, int>> tiles = variants_to_measure(options);
+  const AttentionShape shape = block_shape(options);
   const int iters = options.samples > 0 ? options.samples : options.quick ? 2 : 3;
-  auto say = [&](const std::string& line) {
+  const Say say = [&](const std::string& line) {
     if (options.progress && (mpi_world == nullptr || mpi_world->rank() == 0)) options.progress(line);
   };
 
@@ -274,117 +414,23 @@ CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_w
   res.threads_per_rank = threads;
   res.comm_backend = mpi_world != nullptr ? "mpi" : "local";
   MachineRates& rates = res.rates;
-  const double fwd_flops = forward_flops(shape), bwd_flops = backward_flops(shape);
 
   // Compute, per variant.
-  for (const auto& [tq, tkv] : tiles) {
-    Schedule sched;
-    sched.tile_q = tq;
-    sched.tile_kv = tkv;
-    sched.threads = threads;
-    validate(shape, sched, 1);
-    const ComputeTimes t = time_compute(shape, sched, world, iters, mpi_world);
-    const std::string key = variant_key(tq, tkv);
-    rates.fwd_flops_per_s[key] = fwd_flops / t.fwd_s;
-    rates.bwd_flops_per_s[key] = bwd_flops / t.bwd_s;
-    if (options.row_cost && !options.quick) {
-      // A quarter-size block too: t = flops / rate + row_s * rows separates the O(n^2) products from
-      // the O(n) row work, so the model predicts blocks of other sizes (fit_block_cost).
-      AttentionShape small_shape = shape;
-      small_shape.seq = std::max<std::int64_t>(64, shape.seq / 4);
-      const ComputeTimes ts = time_compute(small_shape, sched, world, iters, mpi_world);
-      const double rows = static_cast<double>(shape.batch * shape.seq * shape.heads);
-      const double small_rows = static_cast<double>(small_shape.batch * small_shape.seq * small_shape.heads);
-      const BlockCostFit f = fit_block_cost(fwd_flops, rows, t.fwd_s, forward_flops(small_shape), small_rows, ts.fwd_s);
-      const BlockCostFit b =
-          fit_block_cost(bwd_flops, rows, t.bwd_s, backward_flops(small_shape), small_rows, ts.bwd_s);
-      rates.fwd_flops_per_s[key] = f.flops_per_s;
-      rates.bwd_flops_per_s[key] = b.flops_per_s;
-      rates.fwd_row_s[key] = f.row_s;
-      rates.bwd_row_s[key] = b.row_s;
-    }
-    say(fmt::format(
-        "compute {:>7}: forward {:.2f} GFLOP/s + {:.2f} us/row, backward {:.2f} GFLOP/s + {:.2f} us/row per rank "
-        "({} ranks x {} threads)",
-        key, rates.fwd_flops_per_s[key] / 1e9, rates.fwd_row_s.count(key) ? rates.fwd_row_s[key] * 1e6 : 0.0,
-        rates.bwd_flops_per_s[key] / 1e9, rates.bwd_row_s.count(key) ? rates.bwd_row_s[key] * 1e6 : 0.0, world,
-        threads));
-  }
-  const std::string default_key = variant_key(Schedule{}.tile_q, Schedule{}.tile_kv);
-  if (rates.fwd_flops_per_s.count(default_key) != 0) {
-    rates.default_fwd_flops_per_s = rates.fwd_flops_per_s[default_key];
-    rates.default_bwd_flops_per_s = rates.bwd_flops_per_s[default_key];
-  } else {
-    std::vector<double> f, b;
-    for (const auto& [k, v] : rates.fwd_flops_per_s) f.push_back(v);
-    for (const auto& [k, v] : rates.bwd_flops_per_s) b.push_back(v);
-    rates.default_fwd_flops_per_s = median(f);
-    rates.default_bwd_flops_per_s = median(b);
-  }
+  for (const auto& tile : tiles) calibrate_variant(options, shape, tile, world, threads, iters, mpi_world, rates, say);
+  set_default_rates(rates);
 
   if (!options.measure_link) {
     res.seconds = seconds_since(t_start);
     return res;
   }
   // Link: ping-pong.
-  std::vector<std::pair<std::size_t, int>> sizes;
-  if (options.quick)
-    sizes = {{1024, 50}, {256 << 10, 10}, {2 << 20, 4}};
-  else
-    sizes = {{1024, 200}, {64 << 10, 50}, {1 << 20, 20}, {4 << 20, 10}, {16 << 20, 4}};
-  if (mpi_world != nullptr && mpi_world->size() >= 2) {
-    res.link_samples = ping_pong(*mpi_world, sizes);
-    std::vector<double> packed = pack_samples(res.link_samples);
-    packed.resize(2 * sizes.size());
-    mpi_world->broadcast(packed.data(), packed.size() * sizeof(double), 0);
-    res.link_samples.clear();
-    for (std::size_t i = 0; i < sizes.size(); ++i)
-      res.link_samples.push_back({static_cast<std::size_t>(packed[2 * i]), packed[2 * i + 1]});
-  } else {
-    comm::run_local(2, [&](Communicator& comm) {
-      auto s = ping_pong(comm, sizes);
-      if (comm.rank() == 0) res.link_samples = std::move(s);
-    });
-  }
+  res.link_samples = link_samples(options, mpi_world);
   rates.intra = fit_link(res.link_samples);
   rates.inter = rates.intra;  // one node: no inter-node link to measure
   say(fmt::format("link ({}): {:.2f} GB/s, latency {:.1f} us (inter-node not measured: set to intra)",
                   res.comm_backend, rates.intra.bandwidth_Bps / 1e9, rates.intra.latency_s * 1e6));
 
-  // Step overhead: a tiny forward ring, overlap none, whatever the model does not explain.
-  if (world >= 2 && options.measure_overhead) {
-    TrialSpec spec;
-    spec.shape.batch = 1;
-    spec.shape.seq = 32 * world;
-    spec.shape.heads = 1;
-    spec.shape.head_dim = 32;
-    spec.shape.dtype = DType::f32;
-    spec.schedule.tile_q = 32;
-    spec.schedule.tile_kv = 32;
-    spec.schedule.threads = threads;
-    spec.world = world;
-    spec.pass = Pass::fwd;
-    spec.warmup = 2;
-    spec.iters = options.quick ? 8 : 20;
-    const TrialResult tr = run_trial(spec, mpi_world);
-    double measured = tr.fwd.median;
-    if (mpi_world != nullptr) mpi_world->broadcast(&measured, sizeof measured, 0);
-    Workload w;
-    w.shape = spec.shape;
-    w.world = world;
-    w.ranks_per_node = world;
-    w.pass = Pass::fwd;
-    Candidate c;
-    c.schedule = spec.schedule;
-    MachineRates no_overhead = rates;
-    no_overhead.step_overhead_s = 0;
-    const double explained = predict(w, c, no_overhead).total_s;
-    rates.step_overhead_s = std::max(0.0, (measured - explained) / world);
-    say(
-        fmt::format("step overhead: {:.1f} us per ring step (tiny ring: {:.1f} us per pass, model without "
-                    "overhead {:.1f} us)",
-                    rates.step_overhead_s * 1e6, measured * 1e6, explained * 1e6));
-  }
+  if (world >= 2 && options.measure_overhead) calibrate_overhead(options, world, threads, mpi_world, rates, say);
   res.seconds = seconds_since(t_start);
   return res;
 }

@@ -15,7 +15,7 @@
 #include <cmath>
 
 #include "burst/error.hpp"
-#include "db/database.hpp"
+#include "db/calibration_store.hpp"
 
 namespace burst::tuner {
 namespace {
@@ -280,27 +280,14 @@ Prediction predict(const Workload& workload, const Candidate& candidate, const M
 
 // ---- calibration storage ----
 
-namespace {
-constexpr const char* kCreateCalibrations =
-    "CREATE TABLE IF NOT EXISTS calibrations(id INTEGER PRIMARY KEY, fingerprint_id TEXT NOT NULL, "
-    "created_utc TEXT, rates TEXT NOT NULL)";
-}
-
 void store_calibration(db::Database& db, const std::string& fingerprint_id, const MachineRates& rates) {
-  db.exec(kCreateCalibrations);
-  auto st = db.prepare(
-      "INSERT INTO calibrations(fingerprint_id, created_utc, rates) "
-      "VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?)");
-  st.bind(1, std::string_view(fingerprint_id)).bind(2, std::string_view(rates.to_json().dump()));
-  st.run();
+  db::insert_calibration(db, fingerprint_id, rates.to_json().dump());
 }
 
 std::optional<MachineRates> load_calibration(db::Database& db, const std::string& fingerprint_id) {
-  db.exec(kCreateCalibrations);
-  auto st = db.prepare("SELECT rates FROM calibrations WHERE fingerprint_id = ? ORDER BY id DESC LIMIT 1");
-  st.bind(1, std::string_view(fingerprint_id));
-  if (!st.step()) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(st.text(0), nullptr, /*allow_exceptions=*/false);
+  const auto text = db::latest_calibration(db, fingerprint_id);
+  if (!text) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   BURST_REQUIRE(!j.is_discarded(), db.path() + ": calibrations row for " + fingerprint_id + " is not JSON");
   return MachineRates::from_json(j);
 }

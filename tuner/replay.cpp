@@ -8,6 +8,7 @@
 
 #include "burst/error.hpp"
 #include "db/database.hpp"
+#include "db/tune_records.hpp"
 #include "tuner/trial.hpp"
 
 namespace burst::tuner {
@@ -20,44 +21,14 @@ T field(const nlohmann::json& j, const char* name, T fallback) {
   return j.at(name).get<T>();
 }
 
-bool has_table(db::Database& db, std::string_view name) {
-  auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
-  st.bind(1, name);
-  return st.step() && st.int64(0) > 0;
-}
-
-struct JobRow {
-  std::int64_t id = 0, first_session = 0, last_session = 0;
-  std::string status, options;
-};
-
-std::optional<JobRow> job_row(db::Database& db, std::optional<std::int64_t> id) {
-  auto st = id ? db.prepare(
-                     "SELECT id, first_session_id, last_session_id, status, options FROM tune_jobs "
-                     "WHERE id = ?")
-               : db.prepare(
-                     "SELECT id, first_session_id, last_session_id, status, options FROM tune_jobs "
-                     "ORDER BY id DESC LIMIT 1");
-  if (id) st.bind(1, *id);
-  if (!st.step()) return std::nullopt;
-  return JobRow{st.int64(0), st.int64(1), st.int64(2), st.text(3), st.text(4)};
-}
-
 // The job that the tune trials of a session belong to.
-std::optional<std::int64_t> job_of_session(db::Database& db, std::int64_t session_id) {
-  auto st = db.prepare("SELECT config FROM trials WHERE session_id = ? ORDER BY id");
-  st.bind(1, session_id);
-  while (st.step()) {
-    const auto config = nlohmann::json::parse(st.text(0), nullptr, false);
+std::optional<std::int64_t> job_of_session(const db::Database& db, std::int64_t session_id) {
+  for (const std::string& text : db::trial_configs_of_session(db, session_id)) {
+    const auto config = nlohmann::json::parse(text, nullptr, false);
     if (config.is_object() && field<std::string>(config, "kind", "") == "tune" && config.contains("job_id"))
       return config.at("job_id").get<std::int64_t>();
   }
-  auto range = db.prepare(
-      "SELECT id FROM tune_jobs WHERE first_session_id <= ? AND last_session_id >= ? "
-      "ORDER BY id DESC LIMIT 1");
-  range.bind(1, session_id).bind(2, session_id);
-  if (range.step()) return range.int64(0);
-  return std::nullopt;
+  return db::tune_job_spanning_session(db, session_id);
 }
 
 // Whether a usable trial `b` replaces `a` for the same key: higher level, then ok over
@@ -104,100 +75,125 @@ std::vector<MeasureLevel> ReplayProtocol::levels() const {
   return measure_levels(warmup, min_samples, max_samples, max_noise, max_time_s);
 }
 
-ReplayData load_replay(const std::string& db_path, const ReplaySelector& selector) {
-  db::Database db(db_path, /*create_if_missing=*/false);
-  BURST_REQUIRE(has_table(db, "tune_jobs"),
-                db_path + ": no tune_jobs table: not recorded by burst-tune tune");
+namespace {
+
+// The job a selector names (see ReplaySelector), read from an open recording.
+db::TuneJobRow selected_job(const db::Database& db, const std::string& db_path, const ReplaySelector& selector) {
+  BURST_REQUIRE(db::has_tune_jobs(db), db_path + ": no tune_jobs table: not recorded by burst-tune tune");
   std::optional<std::int64_t> job_id = selector.job_id;
   if (!job_id && selector.session_id) {
     job_id = job_of_session(db, *selector.session_id);
     BURST_REQUIRE(job_id.has_value(),
                   db_path + ": session " + std::to_string(*selector.session_id) + " has no tune job");
   }
-  const auto job = job_row(db, job_id);
+  auto job = db::tune_job(db, job_id);
   BURST_REQUIRE(job.has_value(), job_id ? db_path + ": no tune job " + std::to_string(*job_id)
                                         : db_path + ": no tune job recorded");
+  return std::move(*job);
+}
 
-  ReplayData data;
-  data.path = db_path;
-  data.job_id = job->id;
-  data.job_status = job->status;
-  data.options = nlohmann::json::parse(job->options, nullptr, false);
-  BURST_REQUIRE(data.options.is_object(),
-                db_path + ": tune job " + std::to_string(job->id) + ": options are not a JSON object");
-  data.protocol = ReplayProtocol::from_json(data.options);
+// Collects the tune trials of one job, grouped by workload (first appearance order), then by key;
+// levels above the full one (the confirmation round) are not what a strategy measured.
+class RecordingBuilder {
+ public:
+  RecordingBuilder(ReplayData& data, const db::TuneJobRow& job)
+      : data_(data), job_id_(job.id), full_level_(static_cast<int>(data.protocol.levels().size()) - 1) {}
 
-  // Every tune trial of the job, grouped by workload (first appearance order), then by key; levels
-  // above the full one (the confirmation round) are not what a strategy measured.
-  const int full_level = static_cast<int>(data.protocol.levels().size()) - 1;
-  std::map<std::string, std::size_t> workload_index;  // canonical workload JSON -> index
-  std::vector<std::unordered_map<std::string, std::size_t>> key_index, pruned_keys;
-  auto st = db.prepare(
-      "SELECT id, config, status, failure_reason, stats FROM trials "
-      "WHERE session_id BETWEEN ? AND ? ORDER BY id");
-  st.bind(1, job->first_session).bind(2, job->last_session);
-  while (st.step()) {
-    const std::int64_t trial_id = st.int64(0);
-    const auto config = nlohmann::json::parse(st.text(1), nullptr, false);
-    if (!config.is_object() || field<std::string>(config, "kind", "") != "tune") continue;
-    if (field<std::int64_t>(config, "job_id", -1) != job->id) continue;
-    const std::string status = st.text(2);
+  void add(const db::TrialRecord& t) {
+    const auto config = nlohmann::json::parse(t.config, nullptr, false);
+    if (!config.is_object() || field<std::string>(config, "kind", "") != "tune") return;
+    if (field<std::int64_t>(config, "job_id", -1) != job_id_) return;
     BURST_REQUIRE(config.contains("workload") && config.contains("candidate"),
-                  where(db_path, trial_id) + "config lacks workload or candidate");
-
-    const std::string wkey = config.at("workload").dump();
-    auto [wit, fresh] = workload_index.emplace(wkey, data.workloads.size());
-    if (fresh) {
-      data.workloads.push_back({config.at("workload"), {}, {}});
-      key_index.emplace_back();
-      pruned_keys.emplace_back();
+                  where(data_.path, t.id) + "config lacks workload or candidate");
+    const std::size_t wi = workload_slot(config.at("workload"));
+    RecordedCandidate rc = recorded_candidate(config, t.id);
+    if (rc.level > full_level_) return;
+    if (t.status == "pruned") {
+      add_pruned(wi, rc, t);
+      return;
     }
-    RecordedWorkload& w = data.workloads[wit->second];
+    if (!take_outcome(rc, t)) return;  // running / interrupted: nothing measured to replay
+    merge(wi, std::move(rc));
+  }
 
+  // The default first (stable otherwise).
+  void finish() {
+    for (RecordedWorkload& w : data_.workloads) {
+      std::stable_partition(w.candidates.begin(), w.candidates.end(),
+                            [](const RecordedCandidate& c) { return c.is_default; });
+    }
+  }
+
+ private:
+  std::size_t workload_slot(const nlohmann::json& workload) {
+    auto [it, fresh] = workload_index_.emplace(workload.dump(), data_.workloads.size());
+    if (fresh) {
+      data_.workloads.push_back({workload, {}, {}});
+      key_index_.emplace_back();
+      pruned_keys_.emplace_back();
+    }
+    return it->second;
+  }
+
+  RecordedCandidate recorded_candidate(const nlohmann::json& config, std::int64_t trial_id) const {
     RecordedCandidate rc;
     try {
       rc.candidate = Candidate::from_json(config.at("candidate"));
     } catch (const InvalidArgument& e) {
-      BURST_THROW(InvalidArgument, where(db_path, trial_id) + e.what());
+      BURST_THROW(InvalidArgument, where(data_.path, trial_id) + e.what());
     }
     rc.key = field<std::string>(config, "key", rc.candidate.key());
     rc.is_default = field<bool>(config, "is_default", rc.candidate.is_default());
     rc.level = field<int>(config, "level", 0);
     rc.trial_id = trial_id;
-    if (rc.level > full_level) continue;
+    return rc;
+  }
 
-    if (status == "pruned") {
-      if (pruned_keys[wit->second].emplace(rc.key, w.pruned.size()).second) {
-        PrunedCandidate p;
-        p.candidate = rc.candidate;
-        p.reason = st.is_null(3) ? std::string() : st.text(3);
-        w.pruned.push_back(std::move(p));
-      }
-      continue;
+  void add_pruned(std::size_t wi, const RecordedCandidate& rc, const db::TrialRecord& t) {
+    RecordedWorkload& w = data_.workloads[wi];
+    if (!pruned_keys_[wi].emplace(rc.key, w.pruned.size()).second) return;
+    PrunedCandidate p;
+    p.candidate = rc.candidate;
+    p.reason = t.failure_reason.value_or(std::string());
+    w.pruned.push_back(std::move(p));
+  }
+
+  // The recorded samples (ok, stopped_early) or failure; false for a status with neither.
+  bool take_outcome(RecordedCandidate& rc, const db::TrialRecord& t) const {
+    if (t.status == "ok" || t.status == "stopped_early") {
+      rc.status = t.status;
+      rc.samples_s = recorded_samples(t);
+      BURST_REQUIRE(!rc.samples_s.empty(), where(data_.path, t.id) + t.status + " trial without samples_s");
+      return true;
     }
-    if (status == "ok" || status == "stopped_early") {
-      rc.status = status;
-      const auto stats = nlohmann::json::parse(st.is_null(4) ? "{}" : st.text(4), nullptr, false);
-      try {
-        if (stats.is_object() && stats.contains("samples_s"))
-          rc.samples_s = stats.at("samples_s").get<std::vector<double>>();
-        else if (stats.is_object() && stats.contains("median_s"))
-          rc.samples_s = {stats.at("median_s").get<double>()};  // older record: the median alone
-      } catch (const nlohmann::json::exception& e) {
-        BURST_THROW(InvalidArgument, where(db_path, trial_id) + "stats: " + e.what());
-      }
-      BURST_REQUIRE(!rc.samples_s.empty(), where(db_path, trial_id) + status + " trial without samples_s");
-    } else if (status == "failed") {
+    if (t.status == "failed") {
       rc.status = "failed";
-      rc.failure = st.is_null(3) ? std::string("failed") : st.text(3);
-    } else {
-      continue;  // running / interrupted: nothing measured to replay
+      rc.failure = t.failure_reason.value_or(std::string("failed"));
+      return true;
     }
+    return false;
+  }
 
+  std::vector<double> recorded_samples(const db::TrialRecord& t) const {
+    const auto stats = nlohmann::json::parse(t.stats.value_or("{}"), nullptr, false);
+    try {
+      if (stats.is_object() && stats.contains("samples_s")) return stats.at("samples_s").get<std::vector<double>>();
+      if (stats.is_object() && stats.contains("median_s"))
+        return {stats.at("median_s").get<double>()};  // older record: the median alone
+    } catch (const nlohmann::json::exception& e) {
+      BURST_THROW(InvalidArgument, where(data_.path, t.id) + "stats: " + e.what());
+    }
+    return {};
+  }
+
+  // One candidate per key: the better record (better_record) describes it; every usable trial
+  // also fills its level's slot (ok before stopped_early, then the later trial).
+  void merge(std::size_t wi, RecordedCandidate rc) {
+    RecordedWorkload& w = data_.workloads[wi];
     std::optional<RecordedCandidate::AtLevel> at;
-    if (rc.status != "failed") at = RecordedCandidate::AtLevel{rc.status, rc.samples_s, trial_id};
+    if (rc.status != "failed") at = RecordedCandidate::AtLevel{rc.status, rc.samples_s, rc.trial_id};
     const int level = rc.level;
-    auto [kit, new_key] = key_index[wit->second].emplace(rc.key, w.candidates.size());
+    auto [kit, new_key] = key_index_[wi].emplace(rc.key, w.candidates.size());
     if (new_key) {
       w.candidates.push_back(std::move(rc));
     } else if (rc.status != "failed" && better_record(w.candidates[kit->second], rc)) {
@@ -206,19 +202,38 @@ ReplayData load_replay(const std::string& db_path, const ReplaySelector& selecto
       current = std::move(rc);
       current.at_level = std::move(levels);
     }
-    if (at) {
-      auto& slot = w.candidates[kit->second].at_level;
-      const auto old = slot.find(level);
-      // ok before stopped_early, then the later trial.
-      if (old == slot.end() || old->second.status != "ok" || at->status == "ok") slot[level] = std::move(*at);
-    }
+    if (!at) return;
+    auto& slot = w.candidates[kit->second].at_level;
+    const auto old = slot.find(level);
+    if (old == slot.end() || old->second.status != "ok" || at->status == "ok") slot[level] = std::move(*at);
   }
 
-  // The default first (stable otherwise).
-  for (RecordedWorkload& w : data.workloads) {
-    std::stable_partition(w.candidates.begin(), w.candidates.end(),
-                          [](const RecordedCandidate& c) { return c.is_default; });
-  }
+  ReplayData& data_;
+  std::int64_t job_id_;
+  int full_level_;
+  std::map<std::string, std::size_t> workload_index_;  // canonical workload JSON -> index
+  std::vector<std::unordered_map<std::string, std::size_t>> key_index_, pruned_keys_;
+};
+
+}  // namespace
+
+ReplayData load_replay(const std::string& db_path, const ReplaySelector& selector) {
+  db::Database db(db_path, /*create_if_missing=*/false);
+  const db::TuneJobRow job = selected_job(db, db_path, selector);
+
+  ReplayData data;
+  data.path = db_path;
+  data.job_id = job.id;
+  data.job_status = job.status;
+  data.options = nlohmann::json::parse(job.options, nullptr, false);
+  BURST_REQUIRE(data.options.is_object(),
+                db_path + ": tune job " + std::to_string(job.id) + ": options are not a JSON object");
+  data.protocol = ReplayProtocol::from_json(data.options);
+
+  RecordingBuilder builder(data, job);
+  for (const db::TrialRecord& t : db::trials_of_sessions(db, job.first_session_id, job.last_session_id))
+    builder.add(t);
+  builder.finish();
   return data;
 }
 
@@ -373,7 +388,7 @@ Measurement ReplayEvaluator::evaluate(const EvalRequest& request) {
                                                early_stop_ > 0 ? early_stop_bar(best_s_, early_stop_) : 0.0);
   replayed_s_ += r.elapsed_s;
   if (job_replayed_s_ != nullptr) *job_replayed_s_ += r.elapsed_s;
-  // The live evaluator's best-so-far rule (tuner/session.cpp): full-level figures, or a brief one
+  // The live evaluator's best-so-far rule (tuner/session_evaluator.cpp): full-level figures, or a brief one
   // until a full one exists.
   if (r.m.ok && request.level == full_level() && (best_s_ == 0 || r.m.median_s < best_s_))
     best_s_ = r.m.median_s;

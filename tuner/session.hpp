@@ -14,6 +14,10 @@
 // level and protocol is reused instead of measured; strategies are deterministic given the seed, so
 // running the same command again continues where it stopped. An interrupt (Ctrl-C) finishes the
 // current sample, records nothing half-done as finished, and returns with `interrupted` set.
+//
+// Code: tuner/session.cpp drives the job (rank 0 decides, followers measure), the evaluator
+// (tuner/session_evaluator.cpp) measures one candidate, the recorder (tuner/session_recorder.cpp)
+// writes everything to the database through db/ (db/tune_records.hpp).
 #pragma once
 
 #include <atomic>

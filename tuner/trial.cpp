@@ -13,6 +13,7 @@
 #include "kernels/dtype.hpp"
 #include "trace/host_tracer.hpp"
 #include "tuner/npy.hpp"
+#include "tuner/trace_gather.hpp"
 
 namespace burst::tuner {
 namespace {
@@ -95,99 +96,149 @@ std::vector<double> doubles_of(const std::string& bytes) {
   return v;
 }
 
-// Everything one rank does; identical for local threads and MPI processes.
-// `tracing`: record the timed iterations. `local_world`: the ranks are threads of this process, so
-// rank 0 alone starts/stops the process-wide HostTracer and splits its events by rank; MPI ranks
-// each trace their own process and gather to rank 0.
-RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedule, const GlobalInputs& in,
-                 bool want_outputs, int warmup, int iters, bool tracing = false, bool local_world = true) {
+// One rank's shards of the global inputs (in the schedule's layout) and its output buffers.
+struct RankBuffers {
+  Bytes q, k, v, o, dq, dk, dv, dout;  // dout: backward only
+  std::vector<float> lse;
+};
+
+RankBuffers shard_inputs(const Communicator& c, const TrialSpec& spec, const Schedule& schedule,
+                         const GlobalInputs& in) {
   const auto& s = spec.shape;
   const int G = c.size(), r = c.rank();
   const std::int64_t n = s.seq / G, H = s.heads, Hkv = s.kv_heads_or_heads(), d = s.head_dim, B = s.batch;
   const std::size_t e = dtype_size(s.dtype);
-  const bool do_fwd = spec.pass != Pass::bwd, do_bwd = spec.pass != Pass::fwd;
+  const bool do_bwd = spec.pass != Pass::fwd;
   auto local = [&](std::int64_t heads) { return Bytes(static_cast<std::size_t>(B * n * heads * d) * e); };
-  Bytes q = local(H), k = local(Hkv), v = local(Hkv), o = local(H), dq = local(H), dk = local(Hkv), dv = local(Hkv);
-  Bytes dout = do_bwd ? local(H) : Bytes{};
-  std::vector<float> lse(static_cast<std::size_t>(B * H * n));
-  shard_rows(in.q.data(), q.data(), B, s.seq, H * d, e, schedule.layout, r, G);
-  shard_rows(in.k.data(), k.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
-  shard_rows(in.v.data(), v.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
-  if (do_bwd) shard_rows(in.dout.data(), dout.data(), B, s.seq, H * d, e, schedule.layout, r, G);
+  RankBuffers b;
+  b.q = local(H);
+  b.k = local(Hkv);
+  b.v = local(Hkv);
+  b.o = local(H);
+  b.dq = local(H);
+  b.dk = local(Hkv);
+  b.dv = local(Hkv);
+  b.dout = do_bwd ? local(H) : Bytes{};
+  b.lse.assign(static_cast<std::size_t>(B * H * n), 0.0f);
+  shard_rows(in.q.data(), b.q.data(), B, s.seq, H * d, e, schedule.layout, r, G);
+  shard_rows(in.k.data(), b.k.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
+  shard_rows(in.v.data(), b.v.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
+  if (do_bwd) shard_rows(in.dout.data(), b.dout.data(), B, s.seq, H * d, e, schedule.layout, r, G);
+  return b;
+}
 
-  BurstAttention op(c, s, schedule);
-  RankRun run;
-  std::vector<double> tf, tb, own;
-  auto& tracer = trace::HostTracer::instance();
-  const bool process_leader = !local_world || r == 0;
-  if (!do_fwd) op.forward(q.data(), k.data(), v.data(), o.data(), lse.data());  // o, lse for the backward
+// One pass after a barrier: this rank's seconds, and the slowest rank's seconds and bytes sent.
+struct PassTiming {
+  double own_s = 0, slowest_s = 0;
+  std::uint64_t bytes = 0;
+};
+
+PassTiming slowest_of(Communicator& c, const PassStats& st) {
+  double vals[2] = {st.seconds, static_cast<double>(st.bytes_sent)};
+  c.allreduce_max(vals, 2);
+  return {st.seconds, vals[0], static_cast<std::uint64_t>(vals[1])};
+}
+
+PassTiming time_forward(Communicator& c, BurstAttention& op, RankBuffers& b) {
+  c.barrier();
+  return slowest_of(c, op.forward(b.q.data(), b.k.data(), b.v.data(), b.o.data(), b.lse.data()));
+}
+
+PassTiming time_backward(Communicator& c, BurstAttention& op, RankBuffers& b) {
+  c.barrier();
+  return slowest_of(c, op.backward(b.q.data(), b.k.data(), b.v.data(), b.o.data(), b.lse.data(), b.dout.data(),
+                                   b.dq.data(), b.dk.data(), b.dv.data()));
+}
+
+// The timed iterations' figures of one rank.
+struct RankSamples {
+  std::vector<double> fwd, bwd;  // slowest rank per timed iteration, per pass
+  std::vector<double> own;       // this rank's forward + backward per timed iteration
   std::vector<double> critical;  // per timed iteration: the slowest rank's forward + backward
   double critical_sum = 0;
+};
+
+// Records a timed iteration; returns whether to sample again (adaptive sampling: rank 0 decides
+// and broadcasts, so every rank runs the same count; otherwise always true).
+bool record_timed(Communicator& c, const TrialSpec& spec, double own_s, RankSamples& s) {
+  const bool do_fwd = spec.pass != Pass::bwd, do_bwd = spec.pass != Pass::fwd;
+  s.own.push_back(own_s);
+  s.critical.push_back((do_fwd ? s.fwd.back() : 0.0) + (do_bwd ? s.bwd.back() : 0.0));
+  s.critical_sum += s.critical.back();
+  if (!spec.keep_sampling) return true;
+  std::uint8_t go = 0;
+  if (c.rank() == 0) go = spec.keep_sampling(s.critical, s.critical_sum) ? 1 : 0;
+  c.broadcast(&go, 1, 0);
+  return go != 0;
+}
+
+// Every rank together: after a barrier the process leader enables tracing and starts the tracer.
+void start_tracing(Communicator& c, bool process_leader) {
+  c.barrier();
+  if (process_leader) {
+    trace::set_enabled(true);
+    trace::HostTracer::instance().start();
+  }
+  c.barrier();
+}
+
+// `warmup` untimed iterations, then `iters` timed ones (or as many as spec.keep_sampling wants);
+// with `tracing` the tracer starts before the first timed one. Sets the bytes of `run`.
+RankSamples sample_passes(Communicator& c, const TrialSpec& spec, BurstAttention& op, RankBuffers& b, int warmup,
+                          int iters, bool tracing, bool process_leader, RankRun& run) {
+  const bool do_fwd = spec.pass != Pass::bwd, do_bwd = spec.pass != Pass::fwd;
+  RankSamples s;
   for (int it = 0;; ++it) {
     if (!spec.keep_sampling && it >= warmup + iters) break;
     const bool timed = it >= warmup;
-    if (tracing && it == warmup) {
-      c.barrier();
-      if (process_leader) {
-        trace::set_enabled(true);
-        tracer.start();
-      }
-      c.barrier();
-    }
+    if (tracing && it == warmup) start_tracing(c, process_leader);
     double own_s = 0;
     if (do_fwd) {
-      c.barrier();
-      const PassStats st = op.forward(q.data(), k.data(), v.data(), o.data(), lse.data());
-      own_s += st.seconds;
-      double vals[2] = {st.seconds, static_cast<double>(st.bytes_sent)};
-      c.allreduce_max(vals, 2);
-      if (timed) tf.push_back(vals[0]);
-      run.bytes_fwd = static_cast<std::uint64_t>(vals[1]);
+      const PassTiming t = time_forward(c, op, b);
+      own_s += t.own_s;
+      if (timed) s.fwd.push_back(t.slowest_s);
+      run.bytes_fwd = t.bytes;
     }
     if (do_bwd) {
-      c.barrier();
-      const PassStats st = op.backward(q.data(), k.data(), v.data(), o.data(), lse.data(), dout.data(), dq.data(),
-                                       dk.data(), dv.data());
-      own_s += st.seconds;
-      double vals[2] = {st.seconds, static_cast<double>(st.bytes_sent)};
-      c.allreduce_max(vals, 2);
-      if (timed) tb.push_back(vals[0]);
-      run.bytes_bwd = static_cast<std::uint64_t>(vals[1]);
+      const PassTiming t = time_backward(c, op, b);
+      own_s += t.own_s;
+      if (timed) s.bwd.push_back(t.slowest_s);
+      run.bytes_bwd = t.bytes;
     }
-    if (timed) {
-      own.push_back(own_s);
-      critical.push_back((do_fwd ? tf.back() : 0.0) + (do_bwd ? tb.back() : 0.0));
-      critical_sum += critical.back();
-      if (spec.keep_sampling) {
-        std::uint8_t go = 0;
-        if (r == 0) go = spec.keep_sampling(critical, critical_sum) ? 1 : 0;
-        c.broadcast(&go, 1, 0);
-        if (go == 0) break;
-      }
-    }
+    if (timed && !record_timed(c, spec, own_s, s)) break;
   }
-  if (tracing) {
-    c.barrier();  // every rank of this process is done before the tracer stops
-    std::vector<trace::HostEvent> events;
-    if (process_leader) {
-      tracer.stop();
-      trace::set_enabled(false);
-      events = tracer.drain();
-    }
-    if (!local_world) {
-      run.traces = trace::gather_events(c, trace::make_rank_trace(r, std::move(events)), 0);
-    } else if (r == 0) {
-      run.traces = trace::split_by_rank(std::move(events), G);
-    }
-    const auto parts = c.gather(std::string(reinterpret_cast<const char*>(own.data()), own.size() * sizeof(double)), 0);
-    if (r == 0)
-      for (const auto& p : parts) run.rank_samples.push_back(doubles_of(p));
-  }
-  if (do_fwd) run.fwd = summarise(tf);
-  if (do_bwd) run.bwd = summarise(tb);
-  if (!want_outputs) return run;
+  return s;
+}
 
-  // Gather fp32 copies of every output to rank 0 and put them in global order.
+// Stops the tracer (every rank of this process is done first) and hands rank 0 every rank's events
+// and own seconds per timed iteration: local ranks split the process's events, MPI ranks gather.
+void collect_trace(Communicator& c, bool process_leader, bool local_world, const std::vector<double>& own,
+                   RankRun& run) {
+  const int r = c.rank();
+  c.barrier();
+  std::vector<trace::HostEvent> events;
+  if (process_leader) {
+    auto& tracer = trace::HostTracer::instance();
+    tracer.stop();
+    trace::set_enabled(false);
+    events = tracer.drain();
+  }
+  if (!local_world) {
+    run.traces = gather_events(c, trace::make_rank_trace(r, std::move(events)), 0);
+  } else if (r == 0) {
+    run.traces = trace::split_by_rank(std::move(events), c.size());
+  }
+  const auto parts = c.gather(std::string(reinterpret_cast<const char*>(own.data()), own.size() * sizeof(double)), 0);
+  if (r == 0)
+    for (const auto& p : parts) run.rank_samples.push_back(doubles_of(p));
+}
+
+// Gathers fp32 copies of every output to rank 0 and puts them in global order.
+void gather_outputs(Communicator& c, const TrialSpec& spec, const Schedule& schedule, const RankBuffers& b,
+                    GlobalOutputs& out) {
+  const auto& s = spec.shape;
+  const int G = c.size(), r = c.rank();
+  const std::int64_t n = s.seq / G, H = s.heads, Hkv = s.kv_heads_or_heads(), d = s.head_dim, B = s.batch;
   auto gather_rows = [&](const Bytes& mine, std::int64_t heads, std::vector<float>& global) {
     const auto parts = c.gather(as_string(to_float(mine.data(), s.dtype, B * n * heads * d)), 0);
     if (r != 0) return;
@@ -196,19 +247,38 @@ RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedul
       unshard_rows(parts[static_cast<std::size_t>(src)].data(), global.data(), B, s.seq, heads * d, sizeof(float),
                    schedule.layout, src, G);
   };
-  gather_rows(o, H, run.out.o);
-  const auto parts = c.gather(as_string(lse), 0);
+  gather_rows(b.o, H, out.o);
+  const auto parts = c.gather(as_string(b.lse), 0);
   if (r == 0) {
-    run.out.lse.assign(static_cast<std::size_t>(B * H * s.seq), 0.0f);
+    out.lse.assign(static_cast<std::size_t>(B * H * s.seq), 0.0f);
     for (int src = 0; src < G; ++src)
-      unshard_stats(reinterpret_cast<const float*>(parts[static_cast<std::size_t>(src)].data()), run.out.lse.data(), B,
+      unshard_stats(reinterpret_cast<const float*>(parts[static_cast<std::size_t>(src)].data()), out.lse.data(), B,
                     H, s.seq, schedule.layout, src, G);
   }
-  if (do_bwd) {
-    gather_rows(dq, H, run.out.dq);
-    gather_rows(dk, Hkv, run.out.dk);
-    gather_rows(dv, Hkv, run.out.dv);
+  if (spec.pass != Pass::fwd) {
+    gather_rows(b.dq, H, out.dq);
+    gather_rows(b.dk, Hkv, out.dk);
+    gather_rows(b.dv, Hkv, out.dv);
   }
+}
+
+// Everything one rank does; identical for local threads and MPI processes.
+// `tracing`: record the timed iterations. `local_world`: the ranks are threads of this process, so
+// rank 0 alone starts/stops the process-wide HostTracer and splits its events by rank; MPI ranks
+// each trace their own process and gather to rank 0.
+RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedule, const GlobalInputs& in,
+                 bool want_outputs, int warmup, int iters, bool tracing = false, bool local_world = true) {
+  const bool do_fwd = spec.pass != Pass::bwd, do_bwd = spec.pass != Pass::fwd;
+  RankBuffers b = shard_inputs(c, spec, schedule, in);
+  BurstAttention op(c, spec.shape, schedule);
+  RankRun run;
+  const bool process_leader = !local_world || c.rank() == 0;
+  if (!do_fwd) op.forward(b.q.data(), b.k.data(), b.v.data(), b.o.data(), b.lse.data());  // o, lse for the backward
+  const RankSamples samples = sample_passes(c, spec, op, b, warmup, iters, tracing, process_leader, run);
+  if (tracing) collect_trace(c, process_leader, local_world, samples.own, run);
+  if (do_fwd) run.fwd = summarise(samples.fwd);
+  if (do_bwd) run.bwd = summarise(samples.bwd);
+  if (want_outputs) gather_outputs(c, spec, schedule, b, run.out);
   return run;
 }
 

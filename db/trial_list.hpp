@@ -1,0 +1,24 @@
+// The trials of a database as `burst-tune show` lists them: status, failure, config, sample count,
+// median of the samples, whether a trace is linked.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "db/database.hpp"
+
+namespace burst::db {
+
+struct TrialListRow {
+  std::int64_t id = 0;
+  std::string status, failure, config;  // failure: '' when none; config: JSON text
+  std::int64_t samples = 0;             // rows in samples (every rank)
+  double median_s = 0;                  // median of those samples (0 without any)
+  bool traced = false;                  // has rows in trial_trace
+};
+
+// Every trial, by id.
+std::vector<TrialListRow> trial_list(const Database& db);
+
+}  // namespace burst::db
