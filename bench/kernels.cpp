@@ -14,7 +14,9 @@
 //   fraction_of_peak_cpu_time = FLOPs / process CPU seconds (getrusage, all threads) / per-thread
 //                 peak: the kernel's efficiency per busy core, robust when other jobs share the
 //                 cores (wall time then includes waiting for a core).
-// Run: build-kernels/bench/bench_kernels [--benchmark_filter=...]
+// Run: build-kernels/bench/bench_kernels [--benchmark_filter=...]; BURST_CPU_ISA=avx2|baseline runs
+// another instruction-set variant of the kernels (kernels/cpu_isa.hpp; the context line
+// cpu_kernels says which one ran).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "kernels/cpu_attention.hpp"
+#include "kernels/cpu_isa.hpp"
 
 namespace {
 
@@ -186,4 +189,11 @@ BENCHMARK(bm_backward)->ArgNames({"threads", "tile_q", "tile_kv"})->Args({1, 64,
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("cpu_kernels", burst::kernels::cpu_kernels_description());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -18,6 +18,7 @@ std::string version_text() {
   text += fmt::format("  CUPTI:    {}\n", b.cupti_version.empty() ? "off" : b.cupti_version);
   text += fmt::format("  NVTX:     {}\n", BURST_HAVE_NVTX ? "on (domain burst)" : "off");
   text += fmt::format("  MPI:      {}\n", b.mpi_version.empty() ? "off" : b.mpi_version);
+  text += fmt::format("  CPU kernels: {}\n", b.cpu_kernels);
   text += fmt::format("  compiler: {}", BURST_CXX_COMPILER);
   return text;
 }

@@ -3,16 +3,17 @@
 //      all query tiles, accumulating dK_j += scale * dS^T Q and dV_j += P^T dO in fp32 scratch;
 //   2. dq: one work item per (batch, head, query tile) loops over the key tiles, dQ_i += scale * dS K.
 // Both recompute P = exp(S - lse) and dS = P * (dP - D) per tile pair, so nothing n x n is stored.
+// Compiled once per instruction-set variant (kernels/cpu_variant.hpp); cpu_backward_block and
+// cpu_compute_delta themselves, with the parameter checks, are in kernels/cpu_dispatch.cpp.
+#include <algorithm>
 #include <cmath>
 
-#include "burst/error.hpp"
-#include "kernels/cpu_attention.hpp"
 #include "kernels/cpu_tiles.hpp"
-#include "kernels/registry.hpp"
+#include "kernels/cpu_variant.hpp"
 #include "kernels/thread_pool.hpp"
 #include "kernels/tile_ops.hpp"
 
-namespace burst::kernels {
+namespace burst::kernels::BURST_CPU_ISA_NS {
 namespace {
 
 using namespace cpu_detail;
@@ -150,8 +151,7 @@ void dq_item(const BwdBlockParams& p, std::int64_t b, std::int64_t h, std::int64
 
 }  // namespace
 
-void cpu_backward_block(const BwdBlockParams& p) {
-  if (auto reason = can_implement(find_cpu_kernel(), p)) BURST_THROW(InvalidArgument, "cpu_backward_block: " + *reason);
+void backward_block(const BwdBlockParams& p) {
   if (p.batch == 0 || p.nq == 0 || p.nk == 0 || p.heads == 0) return;
   const TileMask mask{p.mask};
   if (mask.classify(0, p.nq, 0, p.nk) == TileVisibility::none) return;  // block wholly in the future
@@ -167,15 +167,15 @@ void cpu_backward_block(const BwdBlockParams& p) {
   });
 }
 
-void cpu_compute_delta(const DeltaParams& p) {
-  BURST_REQUIRE(p.batch >= 0 && p.n >= 0 && p.heads >= 0 && p.head_dim >= 0, "cpu_compute_delta: negative shape");
+void compute_delta(const DeltaParams& p) {
   const std::int64_t rows = p.batch * p.n, hd = p.heads * p.head_dim;
   const std::int64_t chunk = 64;
   parallel_for((rows + chunk - 1) / chunk, p.threads, [&](std::int64_t c) {
-    std::vector<float> dout(static_cast<std::size_t>(hd)), o(static_cast<std::size_t>(hd));
+    float* const dout = thread_scratch(2 * hd);  // no std::vector: its code would be this variant's
+    float* const o = dout + hd;
     for (std::int64_t r = c * chunk; r < std::min(rows, (c + 1) * chunk); ++r) {
-      convert_to_float(offset(p.dout, p.dtype, r * hd), p.dtype, dout.data(), hd);
-      convert_to_float(offset(p.o, p.dtype, r * hd), p.dtype, o.data(), hd);
+      convert_to_float(offset(p.dout, p.dtype, r * hd), p.dtype, dout, hd);
+      convert_to_float(offset(p.o, p.dtype, r * hd), p.dtype, o, hd);
       const std::int64_t b = r / p.n, i = r % p.n;
       for (std::int64_t h = 0; h < p.heads; ++h) {
         float s = 0.0f;
@@ -186,4 +186,4 @@ void cpu_compute_delta(const DeltaParams& p) {
   });
 }
 
-}  // namespace burst::kernels
+}  // namespace burst::kernels::BURST_CPU_ISA_NS

@@ -1,16 +1,17 @@
 // CPU forward block kernel: tiled attention with an online softmax, folded into the running state
 // (see cpu_attention.hpp). Scores live in the log2 domain: s2 = log2(e) * scale * q.k, so every
 // exponential is one simd::exp2; lse is converted back to natural log when it is stored.
+// Compiled once per instruction-set variant (kernels/cpu_variant.hpp); cpu_forward_block itself,
+// with the parameter checks, is in kernels/cpu_dispatch.cpp.
+#include <algorithm>
 #include <cmath>
 
-#include "burst/error.hpp"
-#include "kernels/cpu_attention.hpp"
 #include "kernels/cpu_tiles.hpp"
-#include "kernels/registry.hpp"
+#include "kernels/cpu_variant.hpp"
 #include "kernels/thread_pool.hpp"
 #include "kernels/tile_ops.hpp"
 
-namespace burst::kernels {
+namespace burst::kernels::BURST_CPU_ISA_NS {
 namespace {
 
 using namespace cpu_detail;
@@ -40,6 +41,74 @@ struct FwdScratch {  // one thread's tiles, tq = tile_q, tk = tile_kv, dp = head
   }
 };
 
+// Online softmax of query row i over one key tile: s (nk_pad scores, columns >= visible masked)
+// becomes exp2(s - m_new); the row's accumulator and sum are rescaled to the new running max.
+void softmax_row(FwdScratch& w, std::int64_t i, std::int64_t visible, std::int64_t nk_pad, std::int64_t dp) {
+  float* s = w.s + i * nk_pad;
+  for (std::int64_t j = visible; j < nk_pad; ++j) s[j] = neg_inf;
+  vf mx = simd::splat(neg_inf);
+  for (std::int64_t j = 0; j < nk_pad; j += simd::lanes) mx = simd::max(mx, simd::load(s + j));
+  const float m_old = w.m[i];
+  const float m_new = std::max(m_old, simd::hmax(mx));
+  if (m_new == neg_inf) return;  // nothing visible to this row yet: s stays -inf, p = 0
+  const vf shift = simd::splat(m_new);
+  vf sum = simd::splat(0.0f);
+  for (std::int64_t j = 0; j < nk_pad; j += simd::lanes) {
+    const vf e = simd::exp2(simd::load(s + j) - shift);
+    simd::store(s + j, e);
+    sum += e;
+  }
+  if (m_old != m_new) {
+    const float alpha = m_old == neg_inf ? 0.0f : std::exp2(m_old - m_new);
+    const vf va = simd::splat(alpha);
+    float* a = w.acc + i * dp;
+    for (std::int64_t c = 0; c < dp; c += simd::lanes) simd::store(a + c, simd::load(a + c) * va);
+    w.l[i] *= alpha;
+  }
+  w.l[i] += simd::hsum(sum);
+  w.m[i] = m_new;
+}
+
+// Folds the key tile at j0 (nkt keys of kv head hk) into the tile's running softmax state.
+void key_tile(const FwdBlockParams& p, FwdScratch& w, std::int64_t b, std::int64_t hk, std::int64_t i0,
+              std::int64_t nqt, std::int64_t j0, std::int64_t nkt, TileVisibility vis) {
+  const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
+  const TileMask mask{p.mask};
+  const std::int64_t nk_pad = round_up(nkt, simd::lanes);
+  const std::int64_t kv_off = bshd(b, p.kv_batch_stride, j0, p.kv_row_stride, hk, d);
+  load_transposed(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d, w.kt, nk_pad, w.tmp);
+  load_rows(offset(p.v, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, nkt, d, 1.0f, w.v, dp);
+  tile::gemm_nt(nqt, nk_pad, d, w.q, dp, w.kt, nk_pad, w.s, nk_pad);
+
+  for (std::int64_t i = 0; i < nqt; ++i)
+    softmax_row(w, i, vis == TileVisibility::all ? nkt : mask.visible_prefix(i0 + i, j0, nkt), nk_pad, dp);
+  // Rows still at m = -inf hold s = -inf: zero them so the product below adds nothing.
+  for (std::int64_t i = 0; i < nqt; ++i)
+    if (w.m[i] == neg_inf)
+      for (std::int64_t j = 0; j < nk_pad; ++j) w.s[i * nk_pad + j] = 0.0f;
+  tile::gemm_acc(nqt, dp, nkt, w.s, nk_pad, 1, w.v, dp, w.acc, dp);
+}
+
+// Merges the block result (acc / l, lse_j) of query rows [i0, i0 + nqt) into the running state.
+void merge_into_state(const FwdBlockParams& p, const FwdScratch& w, std::int64_t b, std::int64_t h, std::int64_t i0,
+                      std::int64_t nqt) {
+  const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
+  for (std::int64_t i = 0; i < nqt; ++i) {
+    if (w.l[i] == 0.0f) continue;  // the block is fully masked for this row: nothing changes
+    const float lse_j = w.m[i] * ln2 + std::log(w.l[i]);
+    float* lse = p.lse + b * p.lse_batch_stride + h * p.lse_head_stride + i0 + i;
+    float* o = p.o + bshd(b, p.o_batch_stride, i0 + i, p.o_row_stride, h, d);
+    const float lse_old = *lse;
+    const float mm = std::max(lse_old, lse_j);
+    const float lse_new = mm + std::log(std::exp(lse_old - mm) + std::exp(lse_j - mm));
+    const float c_old = std::exp(lse_old - lse_new);
+    const float c_new = std::exp(lse_j - lse_new) / w.l[i];
+    const float* a = w.acc + i * dp;
+    for (std::int64_t c = 0; c < d; ++c) o[c] = c_old * o[c] + c_new * a[c];
+    *lse = lse_new;
+  }
+}
+
 // One (batch, head, query tile) work item over all key tiles of the block.
 void forward_item(const FwdBlockParams& p, std::int64_t b, std::int64_t h, std::int64_t i0) {
   const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
@@ -57,67 +126,14 @@ void forward_item(const FwdBlockParams& p, std::int64_t b, std::int64_t h, std::
   for (std::int64_t j0 = 0; j0 < p.nk; j0 += tk) {
     const std::int64_t nkt = std::min<std::int64_t>(tk, p.nk - j0);
     const TileVisibility vis = mask.classify(i0, nqt, j0, nkt);
-    if (vis == TileVisibility::none) continue;
-    const std::int64_t nk_pad = round_up(nkt, simd::lanes);
-    const std::int64_t kv_off = bshd(b, p.kv_batch_stride, j0, p.kv_row_stride, hk, d);
-    load_transposed(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d, w.kt, nk_pad, w.tmp);
-    load_rows(offset(p.v, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, nkt, d, 1.0f, w.v, dp);
-    tile::gemm_nt(nqt, nk_pad, d, w.q, dp, w.kt, nk_pad, w.s, nk_pad);
-
-    for (std::int64_t i = 0; i < nqt; ++i) {
-      float* s = w.s + i * nk_pad;
-      const std::int64_t visible = vis == TileVisibility::all ? nkt : mask.visible_prefix(i0 + i, j0, nkt);
-      for (std::int64_t j = visible; j < nk_pad; ++j) s[j] = neg_inf;
-      vf mx = simd::splat(neg_inf);
-      for (std::int64_t j = 0; j < nk_pad; j += simd::lanes) mx = simd::max(mx, simd::load(s + j));
-      const float m_old = w.m[i];
-      const float m_new = std::max(m_old, simd::hmax(mx));
-      if (m_new == neg_inf) continue;  // nothing visible to this row yet: s stays -inf, p = 0
-      const vf shift = simd::splat(m_new);
-      vf sum = simd::splat(0.0f);
-      for (std::int64_t j = 0; j < nk_pad; j += simd::lanes) {
-        const vf e = simd::exp2(simd::load(s + j) - shift);
-        simd::store(s + j, e);
-        sum += e;
-      }
-      if (m_old != m_new) {
-        const float alpha = m_old == neg_inf ? 0.0f : std::exp2(m_old - m_new);
-        const vf va = simd::splat(alpha);
-        float* a = w.acc + i * dp;
-        for (std::int64_t c = 0; c < dp; c += simd::lanes) simd::store(a + c, simd::load(a + c) * va);
-        w.l[i] *= alpha;
-      }
-      w.l[i] += simd::hsum(sum);
-      w.m[i] = m_new;
-    }
-    // Rows still at m = -inf hold s = -inf: zero them so the product below adds nothing.
-    for (std::int64_t i = 0; i < nqt; ++i)
-      if (w.m[i] == neg_inf)
-        for (std::int64_t j = 0; j < nk_pad; ++j) w.s[i * nk_pad + j] = 0.0f;
-    tile::gemm_acc(nqt, dp, nkt, w.s, nk_pad, 1, w.v, dp, w.acc, dp);
+    if (vis != TileVisibility::none) key_tile(p, w, b, hk, i0, nqt, j0, nkt, vis);
   }
-
-  // Merge the block result (acc / l, lse_j) into the running state.
-  for (std::int64_t i = 0; i < nqt; ++i) {
-    if (w.l[i] == 0.0f) continue;  // the block is fully masked for this row: nothing changes
-    const float lse_j = w.m[i] * ln2 + std::log(w.l[i]);
-    float* lse = p.lse + b * p.lse_batch_stride + h * p.lse_head_stride + i0 + i;
-    float* o = p.o + bshd(b, p.o_batch_stride, i0 + i, p.o_row_stride, h, d);
-    const float lse_old = *lse;
-    const float mm = std::max(lse_old, lse_j);
-    const float lse_new = mm + std::log(std::exp(lse_old - mm) + std::exp(lse_j - mm));
-    const float c_old = std::exp(lse_old - lse_new);
-    const float c_new = std::exp(lse_j - lse_new) / w.l[i];
-    const float* a = w.acc + i * dp;
-    for (std::int64_t c = 0; c < d; ++c) o[c] = c_old * o[c] + c_new * a[c];
-    *lse = lse_new;
-  }
+  merge_into_state(p, w, b, h, i0, nqt);
 }
 
 }  // namespace
 
-void cpu_forward_block(const FwdBlockParams& p) {
-  if (auto reason = can_implement(find_cpu_kernel(), p)) BURST_THROW(InvalidArgument, "cpu_forward_block: " + *reason);
+void forward_block(const FwdBlockParams& p) {
   if (p.batch == 0 || p.nq == 0 || p.nk == 0 || p.heads == 0) return;
   const TileMask mask{p.mask};
   if (mask.classify(0, p.nq, 0, p.nk) == TileVisibility::none) return;  // block wholly in the future
@@ -129,4 +145,4 @@ void cpu_forward_block(const FwdBlockParams& p) {
   });
 }
 
-}  // namespace burst::kernels
+}  // namespace burst::kernels::BURST_CPU_ISA_NS

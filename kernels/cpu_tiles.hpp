@@ -1,17 +1,18 @@
 // Internal helpers shared by the CPU forward and backward kernels: per-thread scratch, the causal
 // mask in tile form, and loaders that turn rows of the input dtype into padded fp32 tiles.
-// Not part of the public kernel API.
+// Not part of the public kernel API. Compiled once per instruction-set variant (kernels/cpu_isa.hpp):
+// everything lives in that variant's namespace, BURST_CPU_ISA_NS.
 #pragma once
 
 #include <cstdint>
 #include <limits>
-#include <vector>
 
 #include "kernels/attention_params.hpp"
+#include "kernels/cpu_variant.hpp"
 #include "kernels/dtype.hpp"
 #include "kernels/simd.hpp"
 
-namespace burst::kernels::cpu_detail {
+namespace burst::kernels::BURST_CPU_ISA_NS::cpu_detail {
 
 inline constexpr float neg_inf = -std::numeric_limits<float>::infinity();
 inline constexpr float log2e = 1.44269504088896340736f;
@@ -24,15 +25,9 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {  // b >
   return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-// Per-thread fp32 scratch, 64-byte aligned, grown on demand and reused across calls.
-inline float* thread_scratch(std::int64_t floats) {
-  thread_local std::vector<float> buffer;
-  const auto need = static_cast<std::size_t>(floats + 16);
-  if (buffer.size() < need) buffer.resize(need);
-  auto addr = reinterpret_cast<std::uintptr_t>(buffer.data());
-  addr = (addr + 63) & ~std::uintptr_t{63};
-  return reinterpret_cast<float*>(addr);
-}
+// Per-thread fp32 scratch, 64-byte aligned, grown on demand and reused across calls (one buffer per
+// thread for every variant: kernels/cpu_dispatch.cpp, compiled for the baseline instruction set).
+inline float* thread_scratch(std::int64_t floats) { return cpu_thread_scratch(floats); }
 
 // How much of a (query tile, key tile) pair the causal mask lets through.
 enum class TileVisibility { none, partial, all };
@@ -102,4 +97,4 @@ inline const void* offset(const void* base, DType t, std::int64_t elements) noex
   return static_cast<const char*>(base) + elements * (t == DType::f32 ? 4 : 2);
 }
 
-}  // namespace burst::kernels::cpu_detail
+}  // namespace burst::kernels::BURST_CPU_ISA_NS::cpu_detail

@@ -1,6 +1,8 @@
 // A 16-lane fp32 vector (GCC/Clang vector extension) and the few operations the CPU kernels need.
-// With -march=native on an AVX-512 machine one vf is one zmm register; elsewhere the compiler splits
-// it into narrower registers, so the code stays portable. IEEE semantics are kept (no -ffast-math):
+// In the avx512 variant of the kernels (kernels/cpu_isa.hpp) one vf is one zmm register; in the avx2
+// and baseline variants the compiler splits it into narrower registers, so the code stays portable.
+// Everything here lives in the namespace of the variant being compiled (BURST_CPU_ISA_NS), so the
+// copies compiled for different instruction sets never meet at link time. IEEE semantics are kept (no -ffast-math):
 // exp2 handles -inf (-> 0) and large negatives (-> 0) explicitly, NaN propagates.
 #pragma once
 
@@ -8,7 +10,9 @@
 #include <cstdint>
 #include <cstring>
 
-namespace burst::kernels::simd {
+#include "kernels/cpu_variant.hpp"
+
+namespace burst::kernels::BURST_CPU_ISA_NS::simd {
 
 inline constexpr int lanes = 16;
 
@@ -70,4 +74,4 @@ inline float hmax(vf v) noexcept {
   return m;
 }
 
-}  // namespace burst::kernels::simd
+}  // namespace burst::kernels::BURST_CPU_ISA_NS::simd

@@ -13,7 +13,7 @@
 
 #include "kernels/simd.hpp"
 
-namespace burst::kernels::tile {
+namespace burst::kernels::BURST_CPU_ISA_NS::tile {
 
 using simd::vf;
 
@@ -123,4 +123,4 @@ inline void gemm_acc(std::int64_t rows, std::int64_t cols, std::int64_t depth, c
   }
 }
 
-}  // namespace burst::kernels::tile
+}  // namespace burst::kernels::BURST_CPU_ISA_NS::tile

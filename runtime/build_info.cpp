@@ -6,6 +6,7 @@
 
 #include "burst/config.hpp"
 #include "burst/system.hpp"
+#include "kernels/cpu_isa.hpp"
 
 #if BURST_HAVE_CUDA
 #include <cuda_runtime_api.h>
@@ -62,6 +63,7 @@ BuildInfo build_info() {
   b.cuda = BURST_HAVE_CUDA != 0;
   b.cuda_archs = BURST_CUDA_ARCHS;
   b.nvtx = BURST_HAVE_NVTX != 0;
+  b.cpu_kernels = kernels::cpu_kernels_description();
 #if BURST_HAVE_CUDA
   b.cuda_toolkit_version = cuda_version_text(CUDART_VERSION);
 #endif

@@ -22,6 +22,9 @@ struct BuildInfo {
   std::string cupti_version;         // CUPTI API version, "" when off
   bool nvtx = false;
   std::string mpi_version;  // MPI library version string, "" when off
+  // The CPU attention kernels' instruction set, chosen at run time (kernels/cpu_isa.hpp):
+  // "avx512 (runtime dispatch; built: avx512, avx2, baseline)"
+  std::string cpu_kernels;
 };
 BuildInfo build_info();
 

@@ -48,6 +48,9 @@ TEST(CliVersion, PrintsVersionAndFeatures) {
   EXPECT_NE(r.out.find("CUDA:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("NCCL:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MPI:"), std::string::npos) << r.out;
+  // The CPU kernels' instruction set, chosen at run time among the compiled variants.
+  EXPECT_NE(r.out.find("CPU kernels: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("built: "), std::string::npos) << r.out;
 }
 
 TEST(CliHelp, ListsDetect) {

@@ -1,0 +1,37 @@
+// The instruction-set variants of the CPU attention kernels (kernels/cpu_isa.hpp), seen from the
+// inside: kernels/cpu_forward.cpp and kernels/cpu_backward.cpp are compiled once per variant
+// (kernels/CMakeLists.txt), each time with BURST_CPU_ISA_NS naming that variant's namespace
+// (isa_avx512, isa_avx2, isa_baseline, or isa_native for BURST_CPU_NATIVE builds). Everything
+// those sources and their headers (simd.hpp, tile_ops.hpp, cpu_tiles.hpp) define lives in it, so
+// no inline function compiled for one instruction set can stand in for another's at link time.
+// kernels/cpu_dispatch.cpp picks one variant at run time and checks the parameters first.
+// Not part of the public kernel API.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/attention_params.hpp"
+
+#ifndef BURST_CPU_ISA_NS
+#define BURST_CPU_ISA_NS isa_baseline
+#endif
+
+namespace burst::kernels {
+
+// Per-thread fp32 scratch shared by all variants: at least `floats` floats, 64-byte aligned.
+float* cpu_thread_scratch(std::int64_t floats);
+
+// The entry points of one variant. Parameters are already checked (can_implement).
+#define BURST_DECLARE_CPU_VARIANT(ns)           \
+  namespace ns {                                \
+  void forward_block(const FwdBlockParams& p);  \
+  void backward_block(const BwdBlockParams& p); \
+  void compute_delta(const DeltaParams& p);     \
+  }
+BURST_DECLARE_CPU_VARIANT(isa_baseline)
+BURST_DECLARE_CPU_VARIANT(isa_avx2)
+BURST_DECLARE_CPU_VARIANT(isa_avx512)
+BURST_DECLARE_CPU_VARIANT(isa_native)
+#undef BURST_DECLARE_CPU_VARIANT
+
+}  // namespace burst::kernels
