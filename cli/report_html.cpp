@@ -144,12 +144,11 @@ std::string failures_table(const db::WorkloadReport& w) {
   return s;
 }
 
-std::string workload_section(const db::Report& r, const db::WorkloadReport& w, std::size_t i) {
-  std::string s =
-      fmt::format("<section class=\"workload\" id=\"workload-{}\"><h2>Workload: {}</h2>", i, escape(w.label));
+// The summary cards at the top of a workload: speedup, winner median, exposure, trial counts.
+std::string workload_cards(const db::Report& r, const db::WorkloadReport& w) {
   const auto* best = w.best();
   const double noise = comparison_noise(w);
-  s += "<div class=\"cards\">";
+  std::string s = "<div class=\"cards\">";
   if (r.tuning) {
     const bool real = w.speedup > 1.0 + noise;
     s += card("speedup over default", w.speedup > 0 ? fmt::format("{:.2f}x", w.speedup) : "-",
@@ -171,18 +170,12 @@ std::string workload_section(const db::Report& r, const db::WorkloadReport& w, s
   s +=
       card("trials", fmt::format("{}", w.trials.size()),
            fmt::format("{} ok, {} failed, {} pruned, {} stopped", w.ok, w.failed, w.pruned, w.stopped_early));
-  s += "</div>";
-  s += compare_table(r, w);
-  if (r.tuning && best) {
-    const auto changes = winner_changes(w);
-    s += fmt::format("<p class=\"note\">The winner {}.</p>",
-                     changes.empty()
-                         ? std::string("is the default configuration")
-                         : "changes <code>" + escape(changes_text(changes)) + "</code> from the default");
-  }
-  if (!w.verdict.empty()) s += fmt::format("<p class=\"note\">Tuner's verdict: {}</p>", escape(w.verdict));
+  return s + "</div>";
+}
 
-  s += "<h3>How the time depends on each parameter</h3>";
+// "How the time depends on each parameter": one plot per tuned parameter, then the fixed ones.
+std::string parameters_section(const db::Report& r, const db::WorkloadReport& w, std::size_t i) {
+  std::string s = "<h3>How the time depends on each parameter</h3>";
   if (!r.tuning) {
     s += "<p class=\"note\">Not a tuning session: this session ran one configuration (<code>burst-tune "
          "trace</code>).</p>";
@@ -200,8 +193,12 @@ std::string workload_section(const db::Report& r, const db::WorkloadReport& w, s
     for (const auto& [k, v] : w.fixed) fixed += (fixed.empty() ? "" : ", ") + k + "=" + v;
     s += fmt::format("<p class=\"note\">Held fixed: <code>{}</code></p>", escape(fixed));
   }
+  return s;
+}
 
-  s += "<h3>Tuning history</h3>";
+// "Tuning history" and "Best trial's timeline".
+std::string history_and_timeline(const db::Report& r, const db::WorkloadReport& w, std::size_t i) {
+  std::string s = "<h3>Tuning history</h3>";
   if (r.tuning) {
     s += "<p class=\"note\">Each measured trial's median in the order the strategy ran them; circled: the "
          "winner. "
@@ -224,6 +221,26 @@ std::string workload_section(const db::Report& r, const db::WorkloadReport& w, s
   } else {
     s += "<p class=\"note\">The best trial has no trace in this database.</p>";
   }
+  return s;
+}
+
+std::string workload_section(const db::Report& r, const db::WorkloadReport& w, std::size_t i) {
+  std::string s =
+      fmt::format("<section class=\"workload\" id=\"workload-{}\"><h2>Workload: {}</h2>", i, escape(w.label));
+  const auto* best = w.best();
+  s += workload_cards(r, w);
+  s += compare_table(r, w);
+  if (r.tuning && best) {
+    const auto changes = winner_changes(w);
+    s += fmt::format("<p class=\"note\">The winner {}.</p>",
+                     changes.empty()
+                         ? std::string("is the default configuration")
+                         : "changes <code>" + escape(changes_text(changes)) + "</code> from the default");
+  }
+  if (!w.verdict.empty()) s += fmt::format("<p class=\"note\">Tuner's verdict: {}</p>", escape(w.verdict));
+
+  s += parameters_section(r, w, i);
+  s += history_and_timeline(r, w, i);
 
   s += "<h3>Failed, pruned and stopped candidates</h3>";
   s += r.tuning ? failures_table(w) : "<p class=\"note\">Not a tuning session.</p>";

@@ -37,6 +37,47 @@ json trial_json(const db::WorkloadReport& w, const db::ReportTrial* t) {
           {"changes", candidate_text(w, *t)}};
 }
 
+// One workload of the text report: trial counts, winner and default, speedup, exposure, and the
+// first failed, stopped and pruned candidates.
+std::string workload_text(const db::Report& r, const db::WorkloadReport& w) {
+  std::string out = fmt::format("\nworkload  {}\n", w.label);
+  out += fmt::format("  trials  {}\n", counts_text(w));
+  out += fmt::format("    {:<9} {:>10} {:>10} {:>8} {:>7}\n", "", "median ms", "TFLOP/s", "noise", "trial");
+  out += trial_row(r.tuning ? "winner" : "trial", w.best());
+  if (r.tuning) {
+    out += trial_row("default", w.default_trial());
+    if (w.speedup > 0) {
+      out += fmt::format("  speedup {:.2f}x over the default{}\n", w.speedup,
+                         w.speedup <= 1.0 + comparison_noise(w) ? " (within noise: keep the default)" : "");
+    }
+    if (w.best()) {
+      const auto changes = winner_changes(w);
+      out += fmt::format("  winner  {}\n", changes.empty() ? std::string("the default configuration")
+                                                          : changes_text(changes) + " (others as default)");
+    }
+    if (!w.verdict.empty()) out += fmt::format("  verdict {}\n", w.verdict);
+  }
+  if (w.timeline) {
+    const auto& t = *w.timeline;
+    out += fmt::format("  exposed communication {:.1f}% of the pass time on rank {} (critical), trial {}: {}\n",
+                       t.exposed_fraction * 100, t.critical_rank, t.trial_id, exposure_verdict(t.exposed_fraction));
+  } else {
+    out += "  exposed communication: the best trial has no trace\n";
+  }
+  int listed = 0;
+  for (const auto& t : w.trials) {
+    if ((t.status == "failed" || t.status == "stopped_early") && listed++ < 5) {
+      out += fmt::format("  {:<7} trial {} ({}): {}\n", t.status == "failed" ? "failed" : "stopped", t.id,
+                         candidate_text(w, t), t.reason.empty() ? "far slower than the best so far" : t.reason);
+    }
+  }
+  for (std::size_t i = 0; i < w.pruned_reasons.size() && i < 3; ++i) {
+    out += fmt::format("  pruned  {} x {}\n", w.pruned_reasons[i].candidates, w.pruned_reasons[i].reason);
+  }
+  if (w.pruned_reasons.size() > 3) out += fmt::format("  pruned  ... {} more reasons\n", w.pruned_reasons.size() - 3);
+  return out;
+}
+
 }  // namespace
 
 std::string format_report_text(const db::Report& r) {
@@ -47,47 +88,7 @@ std::string format_report_text(const db::Report& r) {
                   r.start_utc.empty() ? "" : ", started " + r.start_utc);
   out += fmt::format("hardware  {}, backend {}, host {}\n\n", r.hardware, r.backend, r.hostname);
   out += report_headline(r) + "\n";
-  for (const auto& w : r.workloads) {
-    out += fmt::format("\nworkload  {}\n", w.label);
-    out += fmt::format("  trials  {}\n", counts_text(w));
-    out += fmt::format("    {:<9} {:>10} {:>10} {:>8} {:>7}\n", "", "median ms", "TFLOP/s", "noise", "trial");
-    out += trial_row(r.tuning ? "winner" : "trial", w.best());
-    if (r.tuning) {
-      out += trial_row("default", w.default_trial());
-      if (w.speedup > 0) {
-        out += fmt::format("  speedup {:.2f}x over the default{}\n", w.speedup,
-                           w.speedup <= 1.0 + comparison_noise(w) ? " (within noise: keep the default)" : "");
-      }
-      if (w.best()) {
-        const auto changes = winner_changes(w);
-        out +=
-            fmt::format("  winner  {}\n", changes.empty() ? std::string("the default configuration")
-                                                          : changes_text(changes) + " (others as default)");
-      }
-      if (!w.verdict.empty()) out += fmt::format("  verdict {}\n", w.verdict);
-    }
-    if (w.timeline) {
-      const auto& t = *w.timeline;
-      out += fmt::format(
-          "  exposed communication {:.1f}% of the pass time on rank {} (critical), trial {}: {}\n",
-          t.exposed_fraction * 100, t.critical_rank, t.trial_id, exposure_verdict(t.exposed_fraction));
-    } else {
-      out += "  exposed communication: the best trial has no trace\n";
-    }
-    int listed = 0;
-    for (const auto& t : w.trials) {
-      if ((t.status == "failed" || t.status == "stopped_early") && listed++ < 5) {
-        out += fmt::format("  {:<7} trial {} ({}): {}\n", t.status == "failed" ? "failed" : "stopped", t.id,
-                           candidate_text(w, t),
-                           t.reason.empty() ? "far slower than the best so far" : t.reason);
-      }
-    }
-    for (std::size_t i = 0; i < w.pruned_reasons.size() && i < 3; ++i) {
-      out += fmt::format("  pruned  {} x {}\n", w.pruned_reasons[i].candidates, w.pruned_reasons[i].reason);
-    }
-    if (w.pruned_reasons.size() > 3)
-      out += fmt::format("  pruned  ... {} more reasons\n", w.pruned_reasons.size() - 3);
-  }
+  for (const auto& w : r.workloads) out += workload_text(r, w);
   return out;
 }
 

@@ -8,7 +8,8 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config ccache
           libcli11-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev sqlite3
           libgtest-dev libgmock-dev libbenchmark-dev libopenmpi-dev openmpi-bin libhwloc-dev
-          zlib1g-dev)
+          zlib1g-dev
+          clang-format clang-tidy-19)  # scripts/lint.sh: clang-format 14 (.clang-format); clang-tidy >= 16
 if [[ "${1:-}" == "--browser" ]]; then packages+=(chromium); fi
 
 missing=()

@@ -88,10 +88,10 @@ TEST_F(DetectJson, WorldIsThisProcessAlone) {
 TEST_F(DetectJson, FingerprintRoundTrips) {
   const std::string text = doc().at("fingerprint").dump();
   const Fingerprint fp = Fingerprint::from_json(text);
-  EXPECT_EQ(fp.cpu_model, doc().at("host").at("cpu_model"));
+  EXPECT_EQ(fp.cpu_model, doc().at("host").at("cpu_model").get<std::string>());
   EXPECT_EQ(fp.cpu_cores, doc().at("host").at("cpu_cores"));
   EXPECT_EQ(json::parse(fp.to_json()), doc().at("fingerprint"));
-  EXPECT_EQ(fp.id(), doc().at("fingerprint_id"));
+  EXPECT_EQ(fp.id(), doc().at("fingerprint_id").get<std::string>());
   EXPECT_EQ(Fingerprint::from_json(fp.to_json()), fp);
 }
 
