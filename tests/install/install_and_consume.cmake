@@ -141,4 +141,29 @@ else()
   message(FATAL_ERROR "install_and_consume: pkg-config was not found at configure time")
 endif()
 
+# 6. A C program builds with exactly what burst.pc gives (no C++-only flag such as -std=c++20 in
+#    Cflags: -Werror makes gcc's "valid for C++ but not for C" fatal, clang refuses it anyway) and
+#    runs against the installed libburst: tests/runtime/c_api_header_check.c uses burst/burst.h.
+set(_cc cc)
+if(BURST_C_COMPILER)
+  set(_cc ${BURST_C_COMPILER})
+endif()
+set(_pc_static)
+if(NOT EXISTS ${_prefix}/${_lib}/libburst.so)
+  set(_pc_static --static)  # libburst.a: its C++ runtime and dependencies from Libs.private
+endif()
+burst_step("pkg-config ${_pc_static} --cflags --libs burst (for cc)"
+           COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${_prefix}/${_lib}/pkgconfig
+                   ${BURST_PKG_CONFIG} ${_pc_static} --cflags --libs burst
+           OUTPUT_VARIABLE _pc_c)
+string(STRIP "${_pc_c}" _pc_c)
+separate_arguments(_pc_c_flags UNIX_COMMAND "${_pc_c}")
+file(WRITE ${BURST_WORK_DIR}/c_consumer_main.c
+     "int burst_c_header_check(void);\nint main(void) { return burst_c_header_check(); }\n")
+burst_step("${_cc} -Werror c_api_header_check.c $(pkg-config --cflags --libs burst)"
+           COMMAND ${_cc} -Werror -Wall ${BURST_SOURCE_DIR}/tests/runtime/c_api_header_check.c
+                   ${BURST_WORK_DIR}/c_consumer_main.c ${_pc_c_flags} -o ${BURST_WORK_DIR}/c_consumer)
+burst_step("run the C consumer"
+           COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${_prefix}/${_lib} ${BURST_WORK_DIR}/c_consumer)
+
 message(STATUS "install_and_consume: all steps passed")
