@@ -269,6 +269,43 @@ int double_ring_group(const Workload& w) {
 
 }  // namespace
 
+namespace {
+
+// --space NAME=v1,v2: restricts a searched dimension or fixes one that is not searched (e.g. the
+// accumulator dtype); every value is checked against the parameter table.
+void apply_restriction(std::vector<Dimension>& dims, const std::string& name, const std::vector<std::string>& values) {
+  BURST_REQUIRE(!values.empty(), "--space " + name + "=: expected at least one value");
+  for (const auto& v : values) {
+    Candidate probe;
+    set_param(probe, name, v);  // throws InvalidArgument for an unknown name or a bad value
+  }
+  auto it = std::find_if(dims.begin(), dims.end(), [&](const Dimension& d) { return d.name == name; });
+  if (it == dims.end()) dims.push_back({name, values});
+  else it->values = values;
+}
+
+// The first declared rule that prunes `c`, as (rule, reason). The default is always measured: only
+// a runtime refusal (the workload cannot run) prunes it.
+std::optional<std::pair<std::string_view, std::string>> first_refusal(const std::vector<Constraint>& rules,
+                                                                      const Workload& w, const Candidate& c,
+                                                                      bool is_default) {
+  for (const auto& rule : rules) {
+    if (is_default && rule.name != "runtime") continue;
+    if (auto why = rule.check(w, c)) return std::make_pair(rule.name, std::move(*why));
+  }
+  return std::nullopt;
+}
+
+// Advances the odometer over the dimensions' values, last dimension fastest.
+void advance(std::vector<std::size_t>& idx, const std::vector<Dimension>& dims) {
+  for (std::size_t i = dims.size(); i-- > 0;) {
+    if (++idx[i] < dims[i].values.size()) return;
+    idx[i] = 0;
+  }
+}
+
+}  // namespace
+
 SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
   BURST_REQUIRE(workload.backend == Backend::cpu,
                 "tune --backend " + std::string(to_string(workload.backend)) +
@@ -280,25 +317,7 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
   SearchSpace space;
   space.workload = workload;
   space.dims = dimensions(workload);
-  for (const auto& [name, values] : options.restrict) {
-    auto it = std::find_if(space.dims.begin(), space.dims.end(), [&](const Dimension& d) { return d.name == name; });
-    if (it == space.dims.end()) {
-      // A parameter outside the searched dimensions may still be fixed (e.g. accum dtype).
-      BURST_REQUIRE(!values.empty(), "--space " + name + "=: expected at least one value");
-      for (const auto& v : values) {
-        Candidate probe;
-        set_param(probe, name, v);  // throws InvalidArgument for an unknown name or a bad value
-      }
-      space.dims.push_back({name, values});
-      continue;
-    }
-    for (const auto& v : values) {
-      Candidate probe;
-      set_param(probe, name, v);  // throws InvalidArgument for a bad value
-    }
-    BURST_REQUIRE(!values.empty(), "--space " + name + "=: expected at least one value");
-    it->values = values;
-  }
+  for (const auto& [name, values] : options.restrict) apply_restriction(space.dims, name, values);
   if (options.allow_lossy && workload.pass != Pass::fwd && workload.world > 1 &&
       std::none_of(space.dims.begin(), space.dims.end(), [](const Dimension& d) { return d.name == param_accum_dtype; }))
     space.dims.push_back(table_dimension(param_accum_dtype));
@@ -312,32 +331,18 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
 
   std::vector<std::size_t> idx(space.dims.size(), 0);
   bool default_seen = false;
-  for (std::size_t count = 0; count < space.raw_size; ++count) {
+  for (std::size_t count = 0; count < space.raw_size; ++count, advance(idx, space.dims)) {
     Candidate c;
     for (std::size_t i = 0; i < space.dims.size(); ++i) set_param(c, space.dims[i].name, space.dims[i].values[idx[i]]);
     if (c.schedule.topology == Topology::double_ring) c.schedule.group_size = group;
-    std::optional<std::string> why;
-    std::string_view rule_name;
     const bool is_base = c.key() == base.key();
-    for (const auto& rule : rules) {
-      // The default is always measured; only a runtime refusal (the workload cannot run) prunes it.
-      if (is_base && rule.name != "runtime") continue;
-      if ((why = rule.check(workload, c))) {
-        rule_name = rule.name;
-        break;
-      }
-    }
-    if (why) {
-      space.pruned.push_back({c, *why, std::string(rule_name)});
+    if (auto refusal = first_refusal(rules, workload, c, is_base)) {
+      space.pruned.push_back({c, std::move(refusal->second), std::string(refusal->first)});
     } else if (is_base) {
       space.candidates.insert(space.candidates.begin(), c);
       default_seen = true;
     } else {
       space.candidates.push_back(c);
-    }
-    for (std::size_t i = space.dims.size(); i-- > 0;) {  // odometer, last dimension fastest
-      if (++idx[i] < space.dims[i].values.size()) break;
-      idx[i] = 0;
     }
   }
   if (!default_seen) space.candidates.insert(space.candidates.begin(), base);  // restricted away: measured anyway
