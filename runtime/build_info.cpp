@@ -2,6 +2,7 @@
 // built against, all readable without a GPU (ncclGetVersion, cuptiGetVersion and
 // MPI_Get_library_version work before any device or MPI_Init).
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "burst/config.hpp"
@@ -87,7 +88,9 @@ BuildInfo build_info() {
   char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
   int length = 0;
   if (MPI_Get_library_version(text, &length) == MPI_SUCCESS && length > 0) {
-    b.mpi_version = first_line(std::string(text, static_cast<std::size_t>(length)));
+    // OpenMPI counts the terminating NUL in `length`: a NUL inside the string would end every C
+    // string made from the version text (burst-tune --version stopped after the MPI line).
+    b.mpi_version = first_line(std::string(text, strnlen(text, static_cast<std::size_t>(length))));
   } else {
     b.mpi_version = BURST_MPI_VERSION_TEXT;
   }
