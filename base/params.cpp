@@ -9,7 +9,9 @@
 namespace burst {
 namespace {
 
-std::string itext(int v) { return std::to_string(v); }
+std::string itext(int v) {
+  return std::to_string(v);
+}
 int to_int(std::string_view text) {
   int v = 0;
   std::from_chars(text.data(), text.data() + text.size(), v);
@@ -101,9 +103,13 @@ std::optional<std::string> ParamDesc::check(std::string_view text) const {
   return std::nullopt;
 }
 
-std::string ParamDesc::default_text() const { return get(Schedule{}); }
+std::string ParamDesc::default_text() const {
+  return get(Schedule{});
+}
 
-std::span<const ParamDesc> schedule_params() { return table(); }
+std::span<const ParamDesc> schedule_params() {
+  return table();
+}
 
 const ParamDesc* find_param(std::string_view key) {
   for (const auto& p : table())
@@ -128,7 +134,9 @@ void set_param(Schedule& schedule, std::string_view name, std::string_view text)
   set_param(schedule, require_param(name), text);
 }
 
-std::string param_value(const Schedule& schedule, std::string_view name) { return require_param(name).get(schedule); }
+std::string param_value(const Schedule& schedule, std::string_view name) {
+  return require_param(name).get(schedule);
+}
 
 std::string ParamProblem::to_string() const {
   if (param == nullptr) return message;

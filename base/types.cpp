@@ -46,24 +46,58 @@ E parse_in(const NameTable<E, N>& table, std::string_view s, std::string_view wh
 
 }  // namespace
 
-std::size_t dtype_size(DType t) noexcept { return t == DType::f32 ? 4 : 2; }
+std::size_t dtype_size(DType t) noexcept {
+  return t == DType::f32 ? 4 : 2;
+}
 
-std::string_view to_string(DType t) noexcept { return name_of(kDType, t); }
-std::string_view to_string(Layout t) noexcept { return name_of(kLayout, t); }
-std::string_view to_string(BwdComm t) noexcept { return name_of(kBwdComm, t); }
-std::string_view to_string(Overlap t) noexcept { return name_of(kOverlap, t); }
-std::string_view to_string(Topology t) noexcept { return name_of(kTopology, t); }
-std::string_view to_string(AccumDType t) noexcept { return name_of(kAccum, t); }
-std::string_view to_string(Pass t) noexcept { return name_of(kPass, t); }
-std::string_view to_string(Backend t) noexcept { return name_of(kBackend, t); }
+std::string_view to_string(DType t) noexcept {
+  return name_of(kDType, t);
+}
+std::string_view to_string(Layout t) noexcept {
+  return name_of(kLayout, t);
+}
+std::string_view to_string(BwdComm t) noexcept {
+  return name_of(kBwdComm, t);
+}
+std::string_view to_string(Overlap t) noexcept {
+  return name_of(kOverlap, t);
+}
+std::string_view to_string(Topology t) noexcept {
+  return name_of(kTopology, t);
+}
+std::string_view to_string(AccumDType t) noexcept {
+  return name_of(kAccum, t);
+}
+std::string_view to_string(Pass t) noexcept {
+  return name_of(kPass, t);
+}
+std::string_view to_string(Backend t) noexcept {
+  return name_of(kBackend, t);
+}
 
-DType parse_dtype(std::string_view s) { return parse_in(kDType, s, "dtype"); }
-Layout parse_layout(std::string_view s) { return parse_in(kLayout, s, "layout"); }
-BwdComm parse_bwd_comm(std::string_view s) { return parse_in(kBwdComm, s, "backward scheme"); }
-Overlap parse_overlap(std::string_view s) { return parse_in(kOverlap, s, "overlap"); }
-Topology parse_topology(std::string_view s) { return parse_in(kTopology, s, "topology"); }
-AccumDType parse_accum_dtype(std::string_view s) { return parse_in(kAccum, s, "accumulator dtype"); }
-Pass parse_pass(std::string_view s) { return parse_in(kPass, s, "pass"); }
-Backend parse_backend(std::string_view s) { return parse_in(kBackend, s, "backend"); }
+DType parse_dtype(std::string_view s) {
+  return parse_in(kDType, s, "dtype");
+}
+Layout parse_layout(std::string_view s) {
+  return parse_in(kLayout, s, "layout");
+}
+BwdComm parse_bwd_comm(std::string_view s) {
+  return parse_in(kBwdComm, s, "backward scheme");
+}
+Overlap parse_overlap(std::string_view s) {
+  return parse_in(kOverlap, s, "overlap");
+}
+Topology parse_topology(std::string_view s) {
+  return parse_in(kTopology, s, "topology");
+}
+AccumDType parse_accum_dtype(std::string_view s) {
+  return parse_in(kAccum, s, "accumulator dtype");
+}
+Pass parse_pass(std::string_view s) {
+  return parse_in(kPass, s, "pass");
+}
+Backend parse_backend(std::string_view s) {
+  return parse_in(kBackend, s, "backend");
+}
 
 }  // namespace burst

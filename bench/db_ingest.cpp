@@ -2,12 +2,12 @@
 // batched transaction, prepared statements, WAL, synchronous=NORMAL) for a realistic ring trace:
 // per step a ring step, compute, merge, wait, pack, send and recv range (send/recv carry a JSON
 // payload). Goal: >= 500k rows/s. Results: bench/results/db-ingest.md.
-#include "db/database.hpp"
-
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <filesystem>
+
+#include "db/database.hpp"
 
 namespace {
 
@@ -47,12 +47,16 @@ void BM_write_trace_nvtx_rows(benchmark::State& state) {
     }
   }
   const auto rows = static_cast<double>(world * rows_per_rank);
-  state.counters["rows_per_s"] = benchmark::Counter(rows * static_cast<double>(state.iterations()),
-                                                    benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] =
+      benchmark::Counter(rows * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["db_MiB"] = static_cast<double>(std::filesystem::file_size(path)) / (1 << 20);
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_write_trace_nvtx_rows)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_write_trace_nvtx_rows)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 }  // namespace

@@ -8,8 +8,8 @@
 //                 and 5 on Skylake-SP and later server parts), else 2 for avx2 (Haswell and later),
 //     clock     = measured: a chain of dependent scalar vfmadd231ss, each waiting for the previous
 //                 result, runs at one per FMA latency; latency = 4 cycles (Skylake-SP .. Sapphire
-//                 Rapids), so clock = 4 * fmas / thread CPU seconds (best of 3). This is the clock the core really runs
-//                 under load, not the nominal one from /proc.
+//                 Rapids), so clock = 4 * fmas / thread CPU seconds (best of 3). This is the clock the core
+//                 really runs under load, not the nominal one from /proc.
 //   fraction_of_peak = GFLOP/s / peak GFLOP/s (wall time).
 //   fraction_of_peak_cpu_time = FLOPs / process CPU seconds (getrusage, all threads) / per-thread
 //                 peak: the kernel's efficiency per busy core, robust when other jobs share the
@@ -79,7 +79,8 @@ double measured_clock_hz() {
 struct Machine {
   std::string model = cpuinfo_field("model name");
   std::string flags = std::string(" ").append(cpuinfo_field("flags")).append(" ");  // gcc 12 -Wrestrict on +
-  int lanes = flags.find(" avx512f ") != std::string::npos ? 16 : (flags.find(" fma ") != std::string::npos ? 8 : 4);
+  int lanes =
+      flags.find(" avx512f ") != std::string::npos ? 16 : (flags.find(" fma ") != std::string::npos ? 8 : 4);
   int fma_units = 2;
   double clock_hz = measured_clock_hz();
   double peak_flops_per_thread() const { return fma_units * lanes * 2.0 * clock_hz; }
@@ -140,7 +141,8 @@ void bm_forward(benchmark::State& state) {
   p.k = b.k.data(), p.v = b.v.data(), p.kv_row_stride = p.q_row_stride, p.kv_batch_stride = p.q_batch_stride;
   p.o = b.o.data(), p.o_row_stride = p.q_row_stride, p.o_batch_stride = p.q_batch_stride;
   p.lse = b.lse.data(), p.lse_head_stride = n, p.lse_batch_stride = heads * n;
-  p.tile_q = static_cast<int>(state.range(1)), p.tile_kv = static_cast<int>(state.range(2)), p.threads = threads;
+  p.tile_q = static_cast<int>(state.range(1)), p.tile_kv = static_cast<int>(state.range(2)),
+  p.threads = threads;
   double seconds = 0.0;
   (void)machine();  // measure the clock before the timed loop
   const double cpu0 = process_cpu_seconds();
@@ -161,12 +163,15 @@ void bm_backward(benchmark::State& state) {
   BwdBlockParams p;
   p.batch = batch, p.nq = n, p.nk = n, p.heads = heads, p.kv_heads = heads, p.head_dim = head_dim;
   p.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  p.q = b.q.data(), p.dout = b.dout.data(), p.q_row_stride = heads * head_dim, p.q_batch_stride = n * heads * head_dim;
+  p.q = b.q.data(), p.dout = b.dout.data(), p.q_row_stride = heads * head_dim,
+  p.q_batch_stride = n * heads * head_dim;
   p.k = b.k.data(), p.v = b.v.data(), p.kv_row_stride = p.q_row_stride, p.kv_batch_stride = p.q_batch_stride;
   p.lse = b.lse.data(), p.delta = b.delta.data(), p.stat_head_stride = n, p.stat_batch_stride = heads * n;
   p.dq = b.dq.data(), p.dq_row_stride = p.q_row_stride, p.dq_batch_stride = p.q_batch_stride;
-  p.dk = b.dk.data(), p.dv = b.dv.data(), p.dkv_row_stride = p.q_row_stride, p.dkv_batch_stride = p.q_batch_stride;
-  p.tile_q = static_cast<int>(state.range(1)), p.tile_kv = static_cast<int>(state.range(2)), p.threads = threads;
+  p.dk = b.dk.data(), p.dv = b.dv.data(), p.dkv_row_stride = p.q_row_stride,
+  p.dkv_batch_stride = p.q_batch_stride;
+  p.tile_q = static_cast<int>(state.range(1)), p.tile_kv = static_cast<int>(state.range(2)),
+  p.threads = threads;
   double seconds = 0.0;
   (void)machine();  // measure the clock before the timed loop
   const double cpu0 = process_cpu_seconds();
@@ -181,11 +186,24 @@ void bm_backward(benchmark::State& state) {
 }
 
 // Args: threads, tile_q, tile_kv.
-BENCHMARK(bm_forward)->ArgNames({"threads", "tile_q", "tile_kv"})->Args({1, 64, 64})->Args({2, 64, 64})
-    ->Args({1, 128, 128})->Args({2, 128, 128})->Iterations(2)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(bm_backward)->ArgNames({"threads", "tile_q", "tile_kv"})->Args({1, 64, 64})->Args({2, 64, 64})
-    ->Args({1, 128, 128})->Args({2, 128, 128})
-    ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_forward)
+    ->ArgNames({"threads", "tile_q", "tile_kv"})
+    ->Args({1, 64, 64})
+    ->Args({2, 64, 64})
+    ->Args({1, 128, 128})
+    ->Args({2, 128, 128})
+    ->Iterations(2)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_backward)
+    ->ArgNames({"threads", "tile_q", "tile_kv"})
+    ->Args({1, 64, 64})
+    ->Args({2, 64, 64})
+    ->Args({1, 128, 128})
+    ->Args({2, 128, 128})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -79,7 +79,8 @@ void BM_Ring(benchmark::State& state) {
     burst::BurstAttention attn(comm, shape, schedule);
     const std::int64_t n = attn.local_seq();
     const auto q_elems = static_cast<std::size_t>(shape.batch * n * shape.heads * shape.head_dim);
-    const auto kv_elems = static_cast<std::size_t>(shape.batch * n * shape.kv_heads_or_heads() * shape.head_dim);
+    const auto kv_elems =
+        static_cast<std::size_t>(shape.batch * n * shape.kv_heads_or_heads() * shape.head_dim);
     const auto seed = static_cast<std::uint64_t>(comm.rank()) * 16;
     const auto q = random_floats(q_elems, seed + 1), k = random_floats(kv_elems, seed + 2),
                v = random_floats(kv_elems, seed + 3), dout = random_floats(q_elems, seed + 4);
@@ -87,12 +88,12 @@ void BM_Ring(benchmark::State& state) {
     std::vector<float> lse(static_cast<std::size_t>(shape.batch * shape.heads * n));
 
     auto pass = [&] {
-      return backward ? attn.backward(q.data(), k.data(), v.data(), o.data(), lse.data(), dout.data(), dq.data(),
-                                      dk.data(), dv.data())
+      return backward ? attn.backward(q.data(), k.data(), v.data(), o.data(), lse.data(), dout.data(),
+                                      dq.data(), dk.data(), dv.data())
                       : attn.forward(q.data(), k.data(), v.data(), o.data(), lse.data());
     };
     attn.forward(q.data(), k.data(), v.data(), o.data(), lse.data());  // o, lse for backward
-    pass();                                                              // warm-up
+    pass();                                                            // warm-up
     burst::PassStats last;
     auto timed = [&] {
       comm.barrier();
@@ -113,8 +114,9 @@ void BM_Ring(benchmark::State& state) {
   });
 
   const double flops = backward ? burst::backward_flops(shape) : burst::forward_flops(shape);
-  const double expected = static_cast<double>(backward ? burst::backward_bytes_per_rank(shape, schedule, world)
-                                                       : burst::forward_bytes_per_rank(shape, schedule, world));
+  const double expected =
+      static_cast<double>(backward ? burst::backward_bytes_per_rank(shape, schedule, world)
+                                   : burst::forward_bytes_per_rank(shape, schedule, world));
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["bytes_sent_per_rank"] = bytes_sent;
   state.counters["expected_bytes"] = expected;

@@ -39,7 +39,13 @@ void BM_ring_fwd_bwd(benchmark::State& state) {
   state.SetLabel(traced ? "tracing on" : "tracing off");
   state.counters["events_per_rank"] = static_cast<double>(events);
 }
-BENCHMARK(BM_ring_fwd_bwd)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3)->Repetitions(2);
+BENCHMARK(BM_ring_fwd_bwd)
+    ->Arg(0)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->Repetitions(2);
 
 }  // namespace
 

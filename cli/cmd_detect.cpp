@@ -36,7 +36,8 @@ int run_detect(const Context& ctx) {
 }
 
 void add_detect_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("detect", "Show the hardware, libraries and topology burst-tune will tune on");
+  auto* cmd =
+      app.add_subcommand("detect", "Show the hardware, libraries and topology burst-tune will tune on");
   cmd->footer(
       "Under MPI (mpirun -n K burst-tune detect) every rank reports and rank 0 prints the world.\n"
       "--json prints one JSON document (schema burst-detect/1, see docs/detect.md).");

@@ -25,9 +25,15 @@ std::string cuda_version_or(int v, const char* absent) {
   return j.is_null() ? std::string(absent) : j.get<std::string>();
 }
 
-std::string gib(std::uint64_t bytes) { return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1ull << 30)); }
-std::string mib(std::uint64_t bytes) { return fmt::format("{:.0f} MiB", static_cast<double>(bytes) / (1ull << 20)); }
-std::string mhz(int khz) { return khz > 0 ? fmt::format("{} MHz", khz / 1000) : std::string("-"); }
+std::string gib(std::uint64_t bytes) {
+  return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1ull << 30));
+}
+std::string mib(std::uint64_t bytes) {
+  return fmt::format("{:.0f} MiB", static_cast<double>(bytes) / (1ull << 20));
+}
+std::string mhz(int khz) {
+  return khz > 0 ? fmt::format("{} MHz", khz / 1000) : std::string("-");
+}
 
 std::string isa_text(const SystemInfo& s) {
   std::string t;
@@ -48,8 +54,12 @@ std::string backend_sentence(const SystemInfo& sys) {
 }
 
 json detect_to_json(const SystemInfo& sys) {
-  json host = {{"hostname", sys.hostname},    {"cpu_model", sys.cpu_model}, {"cpu_cores", sys.cpu_cores},
-               {"memory_bytes", sys.memory_bytes}, {"avx2", sys.avx2},        {"avx512f", sys.avx512},
+  json host = {{"hostname", sys.hostname},
+               {"cpu_model", sys.cpu_model},
+               {"cpu_cores", sys.cpu_cores},
+               {"memory_bytes", sys.memory_bytes},
+               {"avx2", sys.avx2},
+               {"avx512f", sys.avx512},
                {"fma", sys.fma}};
   json cuda = {{"built", BURST_HAVE_CUDA != 0},
                {"architectures", BURST_CUDA_ARCHS},
@@ -117,21 +127,24 @@ std::string detect_to_table(const SystemInfo& sys, bool verbose) {
   line(fmt::format("  memory        {}", gib(sys.memory_bytes)));
 
   line("\nCUDA");
-  line(fmt::format("  build         {}", BURST_HAVE_CUDA ? fmt::format("CUDA on, architectures {}", BURST_CUDA_ARCHS)
-                                                         : std::string("CUDA off (CPU-only build)")));
+  line(fmt::format("  build         {}", BURST_HAVE_CUDA
+                                             ? fmt::format("CUDA on, architectures {}", BURST_CUDA_ARCHS)
+                                             : std::string("CUDA off (CPU-only build)")));
   line(fmt::format("  driver        {}", cuda_version_or(sys.cuda_driver_version, "not found")));
   line(fmt::format("  runtime       {}", cuda_version_or(sys.cuda_runtime_version, "-")));
-  line(fmt::format("  devices       {}", sys.gpus.empty() ? "none: " + sys.gpu_status : std::to_string(sys.gpus.size())));
-  line(fmt::format("  NVML          {}", sys.nvml ? "loaded (NVLink state below)" : "not loaded (no NVLink data)"));
+  line(fmt::format("  devices       {}",
+                   sys.gpus.empty() ? "none: " + sys.gpu_status : std::to_string(sys.gpus.size())));
+  line(fmt::format("  NVML          {}",
+                   sys.nvml ? "loaded (NVLink state below)" : "not loaded (no NVLink data)"));
 
   if (!sys.gpus.empty()) {
     line("\nGPUs");
-    line(fmt::format("  {:>3}  {:<28} {:>4} {:>4} {:>10} {:>8} {:>9} {:>9}  {:<12}  {}", "#", "name", "cc", "SMs",
-                     "memory", "L2", "clock", "mem clock", "PCI bus id", "UUID"));
+    line(fmt::format("  {:>3}  {:<28} {:>4} {:>4} {:>10} {:>8} {:>9} {:>9}  {:<12}  {}", "#", "name", "cc",
+                     "SMs", "memory", "L2", "clock", "mem clock", "PCI bus id", "UUID"));
     for (const auto& g : sys.gpus) {
       line(fmt::format("  {:>3}  {:<28} {:>4} {:>4} {:>10} {:>8} {:>9} {:>9}  {:<12}  {}", g.index, g.name,
-                       fmt::format("{}.{}", g.cc_major, g.cc_minor), g.sm_count, gib(g.memory_bytes), mib(g.l2_bytes),
-                       mhz(g.clock_khz), mhz(g.memory_clock_khz), g.pci_bus_id, g.uuid));
+                       fmt::format("{}.{}", g.cc_major, g.cc_minor), g.sm_count, gib(g.memory_bytes),
+                       mib(g.l2_bytes), mhz(g.clock_khz), mhz(g.memory_clock_khz), g.pci_bus_id, g.uuid));
     }
   }
   if (sys.gpus.size() > 1) {
@@ -145,7 +158,8 @@ std::string detect_to_table(const SystemInfo& sys, bool verbose) {
         std::string cell = "-";
         for (const auto& p : sys.peers) {
           if (p.from != from.index || p.to != to.index) continue;
-          cell = fmt::format("{}/{}/{}", p.access ? "yes" : "no", p.perf_rank >= 0 ? std::to_string(p.perf_rank) : "?",
+          cell = fmt::format("{}/{}/{}", p.access ? "yes" : "no",
+                             p.perf_rank >= 0 ? std::to_string(p.perf_rank) : "?",
                              p.nvlinks >= 0 ? std::to_string(p.nvlinks) : "?");
         }
         row += fmt::format("{:>15}", cell);
@@ -158,8 +172,9 @@ std::string detect_to_table(const SystemInfo& sys, bool verbose) {
   line(fmt::format("  version       {}", sys.nccl_version.empty() ? "not built in" : sys.nccl_version));
 
   line("\nWorld");
-  line(fmt::format("  {} rank{} on {} node{} ({} rank{} per node)", sys.ranks.size(), sys.ranks.size() == 1 ? "" : "s",
-                   sys.nodes, sys.nodes == 1 ? "" : "s", sys.ranks_per_node, sys.ranks_per_node == 1 ? "" : "s"));
+  line(fmt::format("  {} rank{} on {} node{} ({} rank{} per node)", sys.ranks.size(),
+                   sys.ranks.size() == 1 ? "" : "s", sys.nodes, sys.nodes == 1 ? "" : "s", sys.ranks_per_node,
+                   sys.ranks_per_node == 1 ? "" : "s"));
   line(fmt::format("  {:>4}  {:<24} {:>5}  {:>4}  {}", "rank", "host", "local", "GPU", "GPU UUID"));
   for (const auto& r : sys.ranks) {
     line(fmt::format("  {:>4}  {:<24} {:>5}  {:>4}  {}", r.rank, r.host, r.local_rank,

@@ -2,9 +2,8 @@
 // document (schema "burst-detect/1", docs/detect.md).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "burst/system.hpp"
 

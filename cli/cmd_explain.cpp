@@ -2,16 +2,16 @@
 // call of that shape here, why, and every parameter with where it came from (the library answers
 // the same through burst::select_profile_entry / describe_selection).
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include "burst/error.hpp"
 #include "burst/attention.hpp"
+#include "burst/error.hpp"
 #include "burst/profile.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
@@ -56,10 +56,13 @@ nlohmann::json selection_json(const Selection& s, const Fingerprint& here) {
     const auto& k = s.entry->key;
     out["file"] = s.file;
     out["entry_index"] = s.entry_index;
-    out["key"] = {{"world_size", k.world_size}, {"heads", k.heads},          {"kv_heads", k.kv_heads},
-                  {"head_dim", k.head_dim},     {"dtype", to_string(k.dtype)}, {"causal", k.causal},
-                  {"pass", to_string(k.pass)},  {"seq_min", k.seq_min},      {"seq_max", k.seq_max}};
-    out["measured"] = {{"median_s", s.entry->measured.median_s}, {"noise", s.entry->measured.noise},
+    out["key"] = {{"world_size", k.world_size},  {"heads", k.heads},
+                  {"kv_heads", k.kv_heads},      {"head_dim", k.head_dim},
+                  {"dtype", to_string(k.dtype)}, {"causal", k.causal},
+                  {"pass", to_string(k.pass)},   {"seq_min", k.seq_min},
+                  {"seq_max", k.seq_max}};
+    out["measured"] = {{"median_s", s.entry->measured.median_s},
+                       {"noise", s.entry->measured.noise},
                        {"tflops", s.entry->measured.tflops},
                        {"speedup_vs_default", s.entry->measured.speedup_vs_default}};
   }
@@ -72,8 +75,9 @@ int run_explain(const Context& ctx, const ExplainFlags& f) {
   BURST_REQUIRE(shape.kv_heads_or_heads() >= 1 && shape.heads % shape.kv_heads_or_heads() == 0,
                 "--kv-heads must divide --heads (" + std::to_string(shape.heads) + "), got " +
                     std::to_string(shape.kv_heads));
-  BURST_REQUIRE(shape.seq % f.world == 0, "--seq (" + std::to_string(shape.seq) + ") must be a multiple of --world (" +
-                                              std::to_string(f.world) + ")");
+  BURST_REQUIRE(shape.seq % f.world == 0, "--seq (" + std::to_string(shape.seq) +
+                                              ") must be a multiple of --world (" + std::to_string(f.world) +
+                                              ")");
   std::string policy_text = f.policy;
   if (policy_text.empty()) {
     const char* env = std::getenv("BURST_PROFILE_POLICY");
@@ -90,19 +94,20 @@ int run_explain(const Context& ctx, const ExplainFlags& f) {
     here = fingerprint_here(f.world, nullptr);
   }
   const ProfileSet set = load_profile_set(f.profile);
-  const Selection s = select_profile_entry(set, here, make_workload_query(shape, f.world, pass), policy, backend);
+  const Selection s =
+      select_profile_entry(set, here, make_workload_query(shape, f.world, pass), policy, backend);
   if (ctx.global.json) {
     fmt::print("{}\n", selection_json(s, here).dump(2));
   } else {
-    fmt::print("profile: {} (policy {}, here: {} fingerprint {})\n", f.profile, to_string(policy), here.backend,
-               here.id());
+    fmt::print("profile: {} (policy {}, here: {} fingerprint {})\n", f.profile, to_string(policy),
+               here.backend, here.id());
     fmt::print("{}", describe_selection(s));
   }
   std::fflush(stdout);
   // The schedule the selection gives must run here (a profile entry the registry refuses is named).
   if (s.backend == Backend::cpu) {
-    const std::string source =
-        s.entry ? "profile entry " + std::to_string(s.entry_index) + " of " + s.file : std::string("defaults");
+    const std::string source = s.entry ? "profile entry " + std::to_string(s.entry_index) + " of " + s.file
+                                       : std::string("defaults");
     if (auto problem = check_runnable(shape, s.schedule, f.world, s.backend, pass))
       throw InvalidArgument(source + " cannot run: " + problem->message);
   }
@@ -112,18 +117,22 @@ int run_explain(const Context& ctx, const ExplainFlags& f) {
 void add_explain_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("explain", "Show which profile entry would be used for a shape, and why");
   auto f = std::make_shared<ExplainFlags>();
-  cmd->add_option("--profile", f->profile, "Profile file, directory or ':'-separated search path")->required();
+  cmd->add_option("--profile", f->profile, "Profile file, directory or ':'-separated search path")
+      ->required();
   cmd->add_option("--policy", f->policy, "Foreign-fingerprint policy (default: BURST_PROFILE_POLICY or warn)")
       ->check(CLI::IsMember({"strict", "warn", "ignore"}));
   cmd->add_option("--world", f->world, "World size (ranks)")->capture_default_str();
-  cmd->add_option("--pass", f->pass, "Pass")->capture_default_str()->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}));
+  cmd->add_option("--pass", f->pass, "Pass")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}));
   cmd->add_option("--backend", f->backend, "Backend the parameters must apply to")
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   cmd->add_option("--here", f->here, "Take this machine's fingerprint from a file instead of detecting it");
   add_shape_flags(*cmd, f->shape);
-  cmd->footer("Selection order: exact bucket of this fingerprint -> nearest bucket -> another fingerprint's\n"
-              "entry (policy warn/ignore) -> built-in defaults. See docs/profiles.md.");
+  cmd->footer(
+      "Selection order: exact bucket of this fingerprint -> nearest bucket -> another fingerprint's\n"
+      "entry (policy warn/ignore) -> built-in defaults. See docs/profiles.md.");
   cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_explain(ctx, *f); }; });
 }
 

@@ -1,13 +1,14 @@
 // burst-tune export --db FILE --trial ID --format perfetto -o trace.json: Chrome trace JSON for
 // Perfetto (layout in db/perfetto.hpp): one process per rank, a track per thread and GPU stream,
 // flow arrows from each send to its receive.
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+
 #include "burst/error.hpp"
 #include "cli/command.hpp"
 #include "db/database.hpp"
 #include "db/perfetto.hpp"
-
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 namespace burst::cli {
 namespace {

@@ -2,16 +2,16 @@
 // one, else the last one with a trace), per-rank/per-phase time, exposed communication fraction,
 // bytes sent per rank and link class, achieved rates and the kernel summary (db/summary.hpp has
 // the definitions; docs/trace-schema.md derives them).
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
 #include "burst/error.hpp"
 #include "cli/command.hpp"
 #include "db/database.hpp"
 #include "db/summary.hpp"
 #include "db/trial_list.hpp"
-
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
-
-#include <optional>
 
 namespace burst::cli {
 namespace {
@@ -27,9 +27,14 @@ nlohmann::json to_json(const db::TrialSummary& s) {
     j["phases"].push_back({{"rank", p.rank}, {"phase", p.phase}, {"count", p.count}, {"total_s", p.total_s}});
   }
   for (const auto& r : s.ranks) {
-    j["ranks"].push_back({{"rank", r.rank}, {"pass_s", r.pass_s}, {"comm_s", r.comm_s}, {"exposed_s", r.exposed_s},
-                          {"exposed_fraction", r.exposed_fraction}, {"bytes_sent", r.bytes_sent},
-                          {"achieved_GBps", r.achieved_gbps}, {"link_GBps", r.link_gbps}});
+    j["ranks"].push_back({{"rank", r.rank},
+                          {"pass_s", r.pass_s},
+                          {"comm_s", r.comm_s},
+                          {"exposed_s", r.exposed_s},
+                          {"exposed_fraction", r.exposed_fraction},
+                          {"bytes_sent", r.bytes_sent},
+                          {"achieved_GBps", r.achieved_gbps},
+                          {"link_GBps", r.link_gbps}});
   }
   for (const auto& l : s.links) {
     j["links"].push_back({{"rank", l.rank}, {"class", l.link_class}, {"sends", l.sends}, {"bytes", l.bytes}});
@@ -58,8 +63,12 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
   if (ctx.global.json) {
     nlohmann::json j = {{"database", opt.db_path}, {"trials", nlohmann::json::array()}};
     for (const auto& r : rows) {
-      j["trials"].push_back({{"id", r.id}, {"status", r.status}, {"failure_reason", r.failure},
-                             {"samples", r.samples}, {"median_s", r.median_s}, {"traced", r.traced},
+      j["trials"].push_back({{"id", r.id},
+                             {"status", r.status},
+                             {"failure_reason", r.failure},
+                             {"samples", r.samples},
+                             {"median_s", r.median_s},
+                             {"traced", r.traced},
                              {"config", nlohmann::json::parse(r.config, nullptr, false)}});
     }
     if (summary) j["summary"] = to_json(*summary);
@@ -85,8 +94,9 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
 
 void add_show_command(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<ShowOptions>();
-  auto* cmd = app.add_subcommand("show", "Summarise a burst-tune database: trials, per-rank phase times, "
-                                         "exposed communication, bytes per link class");
+  auto* cmd = app.add_subcommand("show",
+                                 "Summarise a burst-tune database: trials, per-rank phase times, "
+                                 "exposed communication, bytes per link class");
   cmd->add_option("--db", opt->db_path, "Database file written by burst-tune")->required();
   cmd->add_option("--trial", opt->trial, "Trial id (default: the last trial with a trace)");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_show(*opt, ctx); }; });

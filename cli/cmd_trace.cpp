@@ -3,11 +3,11 @@
 // session, one trial (config, samples, stats) and its trace into the database FILE
 // (docs/trace-schema.md). Under mpirun every rank traces itself and rank 0 gathers.
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include <exception>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -46,7 +46,8 @@ int run_trace(const RunFlags& flags, const TraceOptions& opt, const Context& ctx
     BURST_REQUIRE(parent.empty() || std::filesystem::is_directory(parent),
                   "--db " + opt.db_path + ": directory " + parent.string() + " does not exist");
     database.emplace(opt.db_path, /*create_if_missing=*/true);  // InvalidArgument on a bad file
-    session_id = database->begin_session(process_command_line("burst-tune trace"), system.fingerprint.to_json());
+    session_id =
+        database->begin_session(process_command_line("burst-tune trace"), system.fingerprint.to_json());
     tuner::TrialResult planned;
     planned.world = env.mpi_world ? env.mpi_world->size() : spec.world;
     planned.comm_backend = env.mpi_world ? std::string(env.mpi_world->backend()) : "local";
@@ -81,18 +82,21 @@ int run_trace(const RunFlags& flags, const TraceOptions& opt, const Context& ctx
     fmt::print("{}\n", j.dump(2));
   } else {
     print_result(spec, result, env);
-    fmt::print("trace: session {} trial {} written to {} ({} events)\n", session_id, trial_id, opt.db_path, events);
+    fmt::print("trace: session {} trial {} written to {} ({} events)\n", session_id, trial_id, opt.db_path,
+               events);
   }
   return check_exit_code(spec, result);
 }
 
 void add_trace_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("trace", "Run one configuration with tracing and write the trace to a database");
+  auto* cmd =
+      app.add_subcommand("trace", "Run one configuration with tracing and write the trace to a database");
   auto flags = std::make_shared<RunFlags>();
   auto opt = std::make_shared<TraceOptions>();
   add_run_flags(*cmd, *flags);
   cmd->add_option("--db", opt->db_path, "Database file to write (created when missing)")->required();
-  cmd->callback([&ctx, flags, opt] { ctx.action = [&ctx, flags, opt] { return run_trace(*flags, *opt, ctx); }; });
+  cmd->callback(
+      [&ctx, flags, opt] { ctx.action = [&ctx, flags, opt] { return run_trace(*flags, *opt, ctx); }; });
 }
 
 }  // namespace

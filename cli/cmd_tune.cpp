@@ -3,8 +3,6 @@
 // into an existing file), and print the top configurations with their speedup over the default.
 // docs/tune.md documents every flag, the measurement protocol and the output.
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "burst/config.hpp"
@@ -22,11 +21,11 @@
 #include "cli/command.hpp"
 #include "cli/process_text.hpp"
 #include "cli/profile_choice.hpp"
+#include "cli/tune_output.hpp"
 #include "cli/version.hpp"
 #include "comm/launch.hpp"
 #include "tuner/presets.hpp"
 #include "tuner/session.hpp"
-#include "cli/tune_output.hpp"
 
 namespace burst::cli {
 namespace {
@@ -60,7 +59,6 @@ struct TuneFlags {
   std::string progress = "auto";
   CLI::App* cmd = nullptr;
 };
-
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -97,7 +95,8 @@ std::vector<tuner::Workload> workloads_of(const TuneFlags& f, int world, int ran
   std::vector<tuner::Workload> out;
   for (const auto& s : seqs) {
     const auto n = tuner::parse_seq_length(s);
-    if (!n) throw InvalidArgument("--seq " + s + ": expected a positive sequence length such as 4096, 32K or 1M");
+    if (!n)
+      throw InvalidArgument("--seq " + s + ": expected a positive sequence length such as 4096, 32K or 1M");
     tuner::Workload w = base;
     w.shape.seq = *n;
     for (const auto& prev : out)
@@ -112,7 +111,8 @@ tuner::SpaceOptions space_options(const TuneFlags& f) {
   for (const auto& item : f.space) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw InvalidArgument("--space " + item + ": expected NAME=V1,V2 (for example ring.overlap=none,double_buffer)");
+      throw InvalidArgument("--space " + item +
+                            ": expected NAME=V1,V2 (for example ring.overlap=none,double_buffer)");
     const auto values = split(item.substr(eq + 1), ',');
     if (values.empty()) throw InvalidArgument("--space " + item + ": expected at least one value after '='");
     o.restrict.emplace_back(item.substr(0, eq), values);
@@ -121,7 +121,8 @@ tuner::SpaceOptions space_options(const TuneFlags& f) {
   return o;
 }
 
-int print_dry_run(const std::vector<tuner::Workload>& workloads, const tuner::SpaceOptions& so, const Context& ctx) {
+int print_dry_run(const std::vector<tuner::Workload>& workloads, const tuner::SpaceOptions& so,
+                  const Context& ctx) {
   nlohmann::json all = nlohmann::json::array();
   for (const auto& w : workloads) {
     const tuner::SearchSpace space = tuner::build_space(w, so);
@@ -147,8 +148,8 @@ std::optional<Profile> existing_profile(const std::string& path, const Fingerpri
   if (path.empty() || !std::filesystem::exists(path)) return std::nullopt;
   Profile p = read_profile(path);  // InvalidArgument naming the file and the JSON path
   if (!(p.fingerprint == here))
-    throw InvalidArgument("--out " + path + ": holds a profile of another system (fingerprint " + p.fingerprint.id() +
-                          ", here " + here.id() + "); give another --out file");
+    throw InvalidArgument("--out " + path + ": holds a profile of another system (fingerprint " +
+                          p.fingerprint.id() + ", here " + here.id() + "); give another --out file");
   return p;
 }
 
@@ -158,7 +159,8 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
     return replay_command(f.replay, f.strategy, f.seed, f.max_trials, f.time_limit, ctx.global.json);
   }
   if (f.backend == "cuda")
-    throw InvalidArgument("--backend cuda: the CUDA attention kernels are not wired into the runtime yet; use cpu or auto");
+    throw InvalidArgument(
+        "--backend cuda: the CUDA attention kernels are not wired into the runtime yet; use cpu or auto");
   if (f.backend != "cpu" && f.backend != "auto")
     throw InvalidArgument("--backend " + f.backend + ": expected auto, cpu or cuda");
   std::unique_ptr<Communicator> mpi;
@@ -214,16 +216,18 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   // model ranks with the cost model; halving uses it to shortlist its first rung when the budget
   // cannot cover the space. Rates: calibrated for this fingerprint in --db (a quick calibration now
   // when there are none; collective under MPI).
-  if (o.strategy == "model" || o.strategy == "halving") o.predict = model_predictor(o.db_path, here, mpi.get());
+  if (o.strategy == "model" || o.strategy == "halving")
+    o.predict = model_predictor(o.db_path, here, mpi.get());
 
   g_interrupted = false;
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
   ProgressPrinter progress(f.progress == "auto" ? (isatty(STDERR_FILENO) ? "bar" : "lines") : f.progress,
-                                  ctx.global.quiet || rank != 0);
+                           ctx.global.quiet || rank != 0);
   tuner::TuneOutcome outcome;
   try {
-    outcome = tuner::run_tune(o, mpi.get(), &g_interrupted, [&](const tuner::TrialEvent& e) { progress.on_trial(e); });
+    outcome = tuner::run_tune(o, mpi.get(), &g_interrupted,
+                              [&](const tuner::TrialEvent& e) { progress.on_trial(e); });
   } catch (...) {
     progress.finish();
     std::signal(SIGINT, SIG_DFL);
@@ -237,8 +241,10 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   MergeStats ms;
   if (!my_out.empty() && !outcome.profile.entries.empty()) {
     Profile merged = outcome.profile;
-    if (before) merged = merge_profiles(*before, outcome.profile, &ms);
-    else ms.added = static_cast<int>(outcome.profile.entries.size());
+    if (before)
+      merged = merge_profiles(*before, outcome.profile, &ms);
+    else
+      ms.added = static_cast<int>(outcome.profile.entries.size());
     write_profile(merged, my_out);
   }
   if (rank != 0) return outcome.interrupted ? 130 : 0;
@@ -247,22 +253,29 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
     nlohmann::json j = outcome_json(outcome, f.db, my_out);
     fmt::print("{}\n", j.dump(2));
   } else {
-    auto shown = [](const std::string& p) { return p.empty() ? p : std::filesystem::absolute(p).lexically_normal().string(); };
+    auto shown = [](const std::string& p) {
+      return p.empty() ? p : std::filesystem::absolute(p).lexically_normal().string();
+    };
     fmt::print("{}", outcome_text(outcome, shown(f.db), shown(my_out), ms.added, ms.replaced, ms.kept));
   }
   if (outcome.interrupted) {
-    fmt::print(stderr, "interrupted: finished trials are recorded in {}; run the same command again to resume\n", f.db);
+    fmt::print(stderr,
+               "interrupted: finished trials are recorded in {}; run the same command again to resume\n",
+               f.db);
     return 130;
   }
   return 0;
 }
 
 void add_tune_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("tune", "Search the fastest configuration of each workload and write a profile");
+  auto* cmd =
+      app.add_subcommand("tune", "Search the fastest configuration of each workload and write a profile");
   auto f = std::make_shared<TuneFlags>();
   f->cmd = cmd;
-  cmd->add_option("--preset", f->preset, "Model shape: llama2-7b (32/32/128), llama3-8b (32/8/128), ... or small");
-  cmd->add_option("--seq", f->seq, "Global sequence lengths, comma-separated (4096,32K,1M); one profile bucket each")
+  cmd->add_option("--preset", f->preset,
+                  "Model shape: llama2-7b (32/32/128), llama3-8b (32/8/128), ... or small");
+  cmd->add_option("--seq", f->seq,
+                  "Global sequence lengths, comma-separated (4096,32K,1M); one profile bucket each")
       ->default_str("1024");
   cmd->add_option("--batch", f->batch, "Batch size")->default_val(1);
   cmd->add_option("--heads", f->heads, "Query heads (overrides the preset)");
@@ -271,20 +284,25 @@ void add_tune_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--dtype", f->dtype, "Input dtype: fp32, fp16, bf16")->default_val("fp32");
   cmd->add_flag("--causal,!--no-causal", f->causal, "Causal mask (default on)");
   cmd->add_option("--pass", f->pass, "Pass to tune: fwd, bwd, fwd+bwd")->default_val("fwd+bwd");
-  cmd->add_option("--world", f->world, "Ranks as threads of this process (ignored under mpirun)")->default_val(2);
+  cmd->add_option("--world", f->world, "Ranks as threads of this process (ignored under mpirun)")
+      ->default_val(2);
   cmd->add_option("--backend", f->backend, "auto, cpu or cuda")->default_val("auto");
   cmd->add_option("--strategy", f->strategy, "exhaustive, random, halving or model")->default_val("halving");
   cmd->add_option("--seed", f->seed, "Seed of the random choices of the strategy")->default_val(0);
   cmd->add_option("--max-trials", f->max_trials, "Evaluations per workload (0: no limit)")->default_val(64);
-  cmd->add_option("--time-limit", f->time_limit, "Seconds of measuring for the whole job (0: no limit)")->default_val(0);
-  cmd->add_option("--space", f->space, "Restrict a parameter: NAME=V1,V2 (repeatable), e.g. ring.overlap=none,double_buffer");
+  cmd->add_option("--time-limit", f->time_limit, "Seconds of measuring for the whole job (0: no limit)")
+      ->default_val(0);
+  cmd->add_option("--space", f->space,
+                  "Restrict a parameter: NAME=V1,V2 (repeatable), e.g. ring.overlap=none,double_buffer");
   cmd->add_flag("--allow-lossy", f->allow_lossy, "Also search ring.accum_dtype=input (changes numerics)");
   cmd->add_option("--warmup", f->warmup, "Untimed calls before the samples")->default_val(1);
   cmd->add_option("--min-samples", f->min_samples, "Fewest timed samples of a candidate")->default_val(5);
   cmd->add_option("--max-samples", f->max_samples, "Most timed samples of a candidate")->default_val(20);
-  cmd->add_option("--max-noise", f->max_noise, "Stop sampling once stdev/median is below this")->default_val(0.03);
+  cmd->add_option("--max-noise", f->max_noise, "Stop sampling once stdev/median is below this")
+      ->default_val(0.03);
   cmd->add_option("--max-time", f->max_time, "Seconds of samples per candidate at most")->default_val(5.0);
-  cmd->add_option("--db", f->db, "Database of trials, samples and traces (created when missing)")->default_val("burst.db");
+  cmd->add_option("--db", f->db, "Database of trials, samples and traces (created when missing)")
+      ->default_val("burst.db");
   cmd->add_option("--out", f->out, "Profile to write (merged into an existing one; {rank} for one per rank)")
       ->default_val("burst-profile.json");
   cmd->add_option("--confirm", f->confirm,
@@ -294,9 +312,12 @@ void add_tune_command(CLI::App& app, Context& ctx) {
                   "Abandon a candidate once its median passes this multiple of the best so far (0: never)")
       ->default_val(2.0);
   cmd->add_flag("--no-trace", f->no_trace, "Do not record the trace of each trial");
-  cmd->add_flag("--dry-run", f->dry_run, "Print the search space before and after pruning, and why; measure nothing");
-  cmd->add_option("--replay", f->replay, "Run the strategy against the measurements recorded in this database");
-  cmd->add_option("--progress", f->progress, "auto, bar, lines or none")->default_val("auto")
+  cmd->add_flag("--dry-run", f->dry_run,
+                "Print the search space before and after pruning, and why; measure nothing");
+  cmd->add_option("--replay", f->replay,
+                  "Run the strategy against the measurements recorded in this database");
+  cmd->add_option("--progress", f->progress, "auto, bar, lines or none")
+      ->default_val("auto")
       ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
   cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_tune_command(*f, ctx); }; });
 }

@@ -2,10 +2,10 @@
 // prints every problem with its JSON path. Exit 0 when no file has errors (warnings allowed), 1
 // otherwise; a missing file is an error.
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -20,7 +20,8 @@ namespace {
 std::size_t count_entries(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("entries") || !doc["entries"].is_array()) return 0;
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("entries") || !doc["entries"].is_array())
+    return 0;
   return doc["entries"].size();
 }
 
@@ -48,8 +49,9 @@ int run_validate(const Context& ctx, const std::vector<std::string>& files) {
       continue;
     }
     for (const auto& p : problems) fmt::print("{}\n", p.to_string());
-    if (!errors) fmt::print("{}: ok ({} entries{})\n", file, entries,
-                            problems.empty() ? "" : fmt::format(", {} warnings", problems.size()));
+    if (!errors)
+      fmt::print("{}: ok ({} entries{})\n", file, entries,
+                 problems.empty() ? "" : fmt::format(", {} warnings", problems.size()));
   }
   if (ctx.global.json) fmt::print("{}\n", nlohmann::json{{"ok", !any_errors}, {"files", report}}.dump(2));
   std::fflush(stdout);

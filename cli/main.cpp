@@ -1,7 +1,7 @@
 // burst-tune: profile and autotune BurstAttention on the machine in front of it.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.fallthrough();
   Context ctx;
-  app.set_version_flag("--version", [] { return version_text(); }, "Print the version and the build's features");
+  app.set_version_flag(
+      "--version", [] { return version_text(); }, "Print the version and the build's features");
   app.add_flag("-v,--verbose", ctx.global.verbose, "More output (repeat for debug)");
   app.add_flag("-q,--quiet", ctx.global.quiet, "Only errors and the result");
   app.add_flag("--json", ctx.global.json, "Print the result as JSON (commands whose output is data)");

@@ -1,13 +1,12 @@
 // Parameter, history and timeline plots of `burst-tune report` (see report_charts.hpp).
 #include "cli/report_charts.hpp"
 
-#include "burst/params.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <limits>
 
+#include "burst/params.hpp"
 #include "cli/svg_plot.hpp"
 
 namespace burst::cli {
@@ -33,7 +32,9 @@ const char* lane_colour(db::LaneKind kind) {
 // The unit comes from the parameter table; choice parameters say "choice".
 std::string parameter_axis_title(const std::string& name) {
   const ParamDesc* p = find_param(name);
-  const std::string unit = p == nullptr ? "value" : p->type == ParamType::choice ? "choice" : std::string(p->unit);
+  const std::string unit = p == nullptr                   ? "value"
+                           : p->type == ParamType::choice ? "choice"
+                                                          : std::string(p->unit);
   return fmt::format("{} ({})", name, unit);
 }
 

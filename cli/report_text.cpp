@@ -53,28 +53,31 @@ std::string workload_text(const db::Report& r, const db::WorkloadReport& w) {
     if (w.best()) {
       const auto changes = winner_changes(w);
       out += fmt::format("  winner  {}\n", changes.empty() ? std::string("the default configuration")
-                                                          : changes_text(changes) + " (others as default)");
+                                                           : changes_text(changes) + " (others as default)");
     }
     if (!w.verdict.empty()) out += fmt::format("  verdict {}\n", w.verdict);
   }
   if (w.timeline) {
     const auto& t = *w.timeline;
-    out += fmt::format("  exposed communication {:.1f}% of the pass time on rank {} (critical), trial {}: {}\n",
-                       t.exposed_fraction * 100, t.critical_rank, t.trial_id, exposure_verdict(t.exposed_fraction));
+    out += fmt::format(
+        "  exposed communication {:.1f}% of the pass time on rank {} (critical), trial {}: {}\n",
+        t.exposed_fraction * 100, t.critical_rank, t.trial_id, exposure_verdict(t.exposed_fraction));
   } else {
     out += "  exposed communication: the best trial has no trace\n";
   }
   int listed = 0;
   for (const auto& t : w.trials) {
     if ((t.status == "failed" || t.status == "stopped_early") && listed++ < 5) {
-      out += fmt::format("  {:<7} trial {} ({}): {}\n", t.status == "failed" ? "failed" : "stopped", t.id,
-                         candidate_text(w, t), t.reason.empty() ? "far slower than the best so far" : t.reason);
+      out +=
+          fmt::format("  {:<7} trial {} ({}): {}\n", t.status == "failed" ? "failed" : "stopped", t.id,
+                      candidate_text(w, t), t.reason.empty() ? "far slower than the best so far" : t.reason);
     }
   }
   for (std::size_t i = 0; i < w.pruned_reasons.size() && i < 3; ++i) {
     out += fmt::format("  pruned  {} x {}\n", w.pruned_reasons[i].candidates, w.pruned_reasons[i].reason);
   }
-  if (w.pruned_reasons.size() > 3) out += fmt::format("  pruned  ... {} more reasons\n", w.pruned_reasons.size() - 3);
+  if (w.pruned_reasons.size() > 3)
+    out += fmt::format("  pruned  ... {} more reasons\n", w.pruned_reasons.size() - 3);
   return out;
 }
 

@@ -15,40 +15,63 @@ void add_run_flags(CLI::App& cmd, RunFlags& f) {
   add_shape_flags(cmd, f.shape);
   add_schedule_flags(cmd, f.schedule);
   cmd.add_option("--backend", f.backend, "Backend (auto picks cuda when a usable GPU is present)")
-      ->capture_default_str()->check(CLI::IsMember({"cpu", "cuda", "auto"}))->group("Execution");
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->group("Execution");
   cmd.add_option("--world", f.world, "Ranks as threads of this process (under mpirun: the MPI world)")
-      ->capture_default_str()->check(CLI::Range(1, 1024))->group("Execution");
-  cmd.add_option("--pass", f.pass, "Passes to run")->capture_default_str()
-      ->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}))->group("Execution");
-  cmd.add_option("--warmup", f.warmup, "Untimed iterations")->capture_default_str()->check(CLI::NonNegativeNumber)->group("Execution");
-  cmd.add_option("--iters", f.iters, "Timed iterations")->capture_default_str()->check(CLI::PositiveNumber)->group("Execution");
-  cmd.add_option("--threads", f.schedule.threads, "Compute threads per rank (0: cores / ranks in this process)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group("Execution");
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024))
+      ->group("Execution");
+  cmd.add_option("--pass", f.pass, "Passes to run")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}))
+      ->group("Execution");
+  cmd.add_option("--warmup", f.warmup, "Untimed iterations")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group("Execution");
+  cmd.add_option("--iters", f.iters, "Timed iterations")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Execution");
+  cmd.add_option("--threads", f.schedule.threads,
+                 "Compute threads per rank (0: cores / ranks in this process)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group("Execution");
   cmd.add_option("--timeout-ms", f.timeout_ms, "Deadline of every communication wait")
-      ->capture_default_str()->check(CLI::PositiveNumber)->group("Execution");
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Execution");
   cmd.add_option("--q", f.q, "Global Q (B, N, H, d) .npy, float32 or float16")->group("Data");
   cmd.add_option("--k", f.k, "Global K (B, N, Hkv, d) .npy")->group("Data");
   cmd.add_option("--v", f.v, "Global V (B, N, Hkv, d) .npy")->group("Data");
   cmd.add_option("--do", f.dout, "Global dO (B, N, H, d) .npy")->group("Data");
   cmd.add_option("--seed", f.seed, "Seed of the random inputs")->capture_default_str()->group("Data");
-  cmd.add_option("--save", f.save, "Write o, lse, dq, dk, dv .npy (float32, global order) to this directory")->group("Data");
+  cmd.add_option("--save", f.save, "Write o, lse, dq, dk, dv .npy (float32, global order) to this directory")
+      ->group("Data");
   cmd.add_option("--profile", f.profile,
                  "Tuned profile (file or search path): its entry for this shape sets every schedule option "
-                 "not given here")->group("Schedule");
-  cmd.add_option("--policy", f.policy, "Use of profile entries from another machine")->capture_default_str()
-      ->check(CLI::IsMember({"strict", "warn", "ignore"}))->group("Schedule");
-  cmd.add_flag("--check", f.check, "Compare with a single-rank run and report the largest relative error")->group("Data");
+                 "not given here")
+      ->group("Schedule");
+  cmd.add_option("--policy", f.policy, "Use of profile entries from another machine")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"strict", "warn", "ignore"}))
+      ->group("Schedule");
+  cmd.add_flag("--check", f.check, "Compare with a single-rank run and report the largest relative error")
+      ->group("Data");
 }
 
 RunEnvironment make_run_environment(const RunFlags& f) {
   RunEnvironment env;
   if (f.backend == "cuda")
     throw InvalidArgument(
-        "--backend cuda: this build has no CUDA attention kernels yet (BurstAttention runs on the cpu backend); "
+        "--backend cuda: this build has no CUDA attention kernels yet (BurstAttention runs on the cpu "
+        "backend); "
         "use --backend cpu or auto");
   env.backend = "cpu";
-  env.backend_reason = f.backend == "auto" ? "auto: the CUDA backend is not part of this build yet, using cpu"
-                                           : "requested";
+  env.backend_reason =
+      f.backend == "auto" ? "auto: the CUDA backend is not part of this build yet, using cpu" : "requested";
   if (comm::launched_by_mpi()) {
     env.mpi_world = comm::make_mpi_world();
     if (f.cmd != nullptr && f.cmd->count("--world") > 0 && f.world != env.mpi_world->size())
@@ -73,9 +96,10 @@ tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env) {
     spec.schedule = override_given(env.profile->schedule, f.schedule, *f.cmd);
   }
   // Refused here, before any input is read or any rank starts, naming the flag or profile entry.
-  const std::string source = env.profile && env.profile->entry
-                                 ? "profile entry " + std::to_string(env.profile->entry_index) + " of " + env.profile->file
-                                 : std::string();
+  const std::string source =
+      env.profile && env.profile->entry
+          ? "profile entry " + std::to_string(env.profile->entry_index) + " of " + env.profile->file
+          : std::string();
   require_runnable(spec.shape, spec.schedule, spec.world, Backend::cpu, spec.pass, f.cmd, source);
   spec.warmup = f.warmup;
   spec.iters = f.iters;
@@ -92,19 +116,29 @@ tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env) {
 
 double check_tolerance(DType t) {
   switch (t) {
-    case DType::f32: return 1e-5;
-    case DType::f16: return 8.0 / 2048.0;
-    case DType::bf16: return 8.0 / 256.0;
+    case DType::f32:
+      return 1e-5;
+    case DType::f16:
+      return 8.0 / 2048.0;
+    case DType::bf16:
+      return 8.0 / 256.0;
   }
   return 0.0;
 }
 
 namespace {
 
-nlohmann::json pass_json(const tuner::TimeStats& t, double gflops, std::uint64_t bytes, std::uint64_t expected) {
-  return {{"median_s", t.median}, {"min_s", t.min},   {"max_s", t.max},
-          {"mean_s", t.mean},     {"stdev_s", t.stdev}, {"noise", t.rel_noise()},
-          {"samples_s", t.samples}, {"gflops", gflops}, {"bytes_sent_per_rank", bytes},
+nlohmann::json pass_json(const tuner::TimeStats& t, double gflops, std::uint64_t bytes,
+                         std::uint64_t expected) {
+  return {{"median_s", t.median},
+          {"min_s", t.min},
+          {"max_s", t.max},
+          {"mean_s", t.mean},
+          {"stdev_s", t.stdev},
+          {"noise", t.rel_noise()},
+          {"samples_s", t.samples},
+          {"gflops", gflops},
+          {"bytes_sent_per_rank", bytes},
           {"expected_bytes_per_rank", expected}};
 }
 
@@ -114,37 +148,54 @@ std::string bytes_text(double b) {
   return fmt::format("{:.0f} B", b);
 }
 
-void print_pass(const char* name, const tuner::TimeStats& t, double gflops, std::uint64_t bytes, std::uint64_t expected) {
-  fmt::print("{:<9} median {:.3f} ms (min {:.3f}, max {:.3f}, noise {:.1f}%)  {:.1f} GFLOP/s  sent {}/rank{}\n", name,
-             t.median * 1e3, t.min * 1e3, t.max * 1e3, 100.0 * t.rel_noise(), gflops, bytes_text(double(bytes)),
-             bytes == expected ? "" : fmt::format(" (expected {}!)", bytes_text(double(expected))));
+void print_pass(const char* name, const tuner::TimeStats& t, double gflops, std::uint64_t bytes,
+                std::uint64_t expected) {
+  fmt::print(
+      "{:<9} median {:.3f} ms (min {:.3f}, max {:.3f}, noise {:.1f}%)  {:.1f} GFLOP/s  sent {}/rank{}\n",
+      name, t.median * 1e3, t.min * 1e3, t.max * 1e3, 100.0 * t.rel_noise(), gflops,
+      bytes_text(double(bytes)),
+      bytes == expected ? "" : fmt::format(" (expected {}!)", bytes_text(double(expected))));
 }
 
 }  // namespace
 
-nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResult& r, const RunEnvironment& env) {
+nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResult& r,
+                           const RunEnvironment& env) {
   const auto& s = spec.shape;
   const auto& sc = spec.schedule;
   nlohmann::json j;
-  j["shape"] = {{"batch", s.batch}, {"seq", s.seq}, {"heads", s.heads}, {"kv_heads", s.kv_heads_or_heads()},
-                {"head_dim", s.head_dim}, {"dtype", to_string(s.dtype)}, {"causal", s.causal}};
-  j["schedule"] = {{"layout", to_string(sc.layout)}, {"bwd_comm", to_string(sc.bwd_comm)},
-                   {"overlap", to_string(sc.overlap)}, {"chunks", sc.chunks},
-                   {"topology", to_string(sc.topology)}, {"group_size", sc.group_size},
-                   {"accum_dtype", to_string(sc.accum_dtype)}, {"tile_q", sc.tile_q},
-                   {"tile_kv", sc.tile_kv}, {"threads", sc.threads}};
+  j["shape"] = {{"batch", s.batch},       {"seq", s.seq},
+                {"heads", s.heads},       {"kv_heads", s.kv_heads_or_heads()},
+                {"head_dim", s.head_dim}, {"dtype", to_string(s.dtype)},
+                {"causal", s.causal}};
+  j["schedule"] = {{"layout", to_string(sc.layout)},
+                   {"bwd_comm", to_string(sc.bwd_comm)},
+                   {"overlap", to_string(sc.overlap)},
+                   {"chunks", sc.chunks},
+                   {"topology", to_string(sc.topology)},
+                   {"group_size", sc.group_size},
+                   {"accum_dtype", to_string(sc.accum_dtype)},
+                   {"tile_q", sc.tile_q},
+                   {"tile_kv", sc.tile_kv},
+                   {"threads", sc.threads}};
   j["world"] = r.world;
   j["comm"] = r.comm_backend;
   j["backend"] = env.backend;
   j["pass"] = to_string(spec.pass);
   j["iters"] = spec.iters;
   j["warmup"] = spec.warmup;
-  if (spec.pass != Pass::bwd) j["forward"] = pass_json(r.fwd, r.gflops_fwd, r.bytes_fwd, r.expected_bytes_fwd);
-  if (spec.pass != Pass::fwd) j["backward"] = pass_json(r.bwd, r.gflops_bwd, r.bytes_bwd, r.expected_bytes_bwd);
+  if (spec.pass != Pass::bwd)
+    j["forward"] = pass_json(r.fwd, r.gflops_fwd, r.bytes_fwd, r.expected_bytes_fwd);
+  if (spec.pass != Pass::fwd)
+    j["backward"] = pass_json(r.bwd, r.gflops_bwd, r.bytes_bwd, r.expected_bytes_bwd);
   if (r.check) {
     const auto& c = *r.check;
-    j["check"] = {{"o", c.o}, {"lse", c.lse}, {"max", c.max()}, {"finite", c.finite},
-                  {"tolerance", check_tolerance(s.dtype)}, {"ok", check_exit_code(spec, r) == 0},
+    j["check"] = {{"o", c.o},
+                  {"lse", c.lse},
+                  {"max", c.max()},
+                  {"finite", c.finite},
+                  {"tolerance", check_tolerance(s.dtype)},
+                  {"ok", check_exit_code(spec, r) == 0},
                   {"against", "single-rank run"}};
     if (spec.pass != Pass::fwd) {
       j["check"]["dq"] = c.dq;
@@ -158,8 +209,11 @@ nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResul
     nlohmann::json applied = nlohmann::json::array();
     for (const ResolvedParam& rp : p.params)
       if (rp.origin == ParamOrigin::entry) applied.push_back(rp.name);
-    j["profile"] = {{"file", p.file}, {"source", to_string(p.source)}, {"entry_index", p.entry_index},
-                    {"fingerprint_match", p.fingerprint_match}, {"explanation", p.explanation},
+    j["profile"] = {{"file", p.file},
+                    {"source", to_string(p.source)},
+                    {"entry_index", p.entry_index},
+                    {"fingerprint_match", p.fingerprint_match},
+                    {"explanation", p.explanation},
                     {"parameters_from_profile", applied}};
   }
   return j;
@@ -168,14 +222,18 @@ nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResul
 void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, const RunEnvironment& env) {
   const auto& s = spec.shape;
   const auto& sc = spec.schedule;
-  fmt::print("shape     B={} N={} H={} Hkv={} d={} {}{}\n", s.batch, s.seq, s.heads, s.kv_heads_or_heads(), s.head_dim,
-             to_string(s.dtype), s.causal ? " causal" : "");
+  fmt::print("shape     B={} N={} H={} Hkv={} d={} {}{}\n", s.batch, s.seq, s.heads, s.kv_heads_or_heads(),
+             s.head_dim, to_string(s.dtype), s.causal ? " causal" : "");
   fmt::print("world     {} ranks ({}), backend {} ({})\n", r.world,
-             r.comm_backend == "local" ? "threads of this process" : "MPI processes", env.backend, env.backend_reason);
-  fmt::print("schedule  layout {}, bwd {}, overlap {}, chunks {}, topology {}{}, accum {}, tiles {}x{}\n",
-             to_string(sc.layout), to_string(sc.bwd_comm), to_string(sc.overlap), sc.chunks, to_string(sc.topology),
-             sc.topology == Topology::double_ring ? (sc.group_size == 0 ? std::string(" (one group)") : fmt::format(" (groups of {})", sc.group_size)) : "",
-             to_string(sc.accum_dtype), sc.tile_q, sc.tile_kv);
+             r.comm_backend == "local" ? "threads of this process" : "MPI processes", env.backend,
+             env.backend_reason);
+  fmt::print(
+      "schedule  layout {}, bwd {}, overlap {}, chunks {}, topology {}{}, accum {}, tiles {}x{}\n",
+      to_string(sc.layout), to_string(sc.bwd_comm), to_string(sc.overlap), sc.chunks, to_string(sc.topology),
+      sc.topology == Topology::double_ring
+          ? (sc.group_size == 0 ? std::string(" (one group)") : fmt::format(" (groups of {})", sc.group_size))
+          : "",
+      to_string(sc.accum_dtype), sc.tile_q, sc.tile_kv);
   if (env.profile) fmt::print("profile   {}\n", env.profile->explanation);
   if (spec.pass != Pass::bwd) print_pass("forward", r.fwd, r.gflops_fwd, r.bytes_fwd, r.expected_bytes_fwd);
   if (spec.pass != Pass::fwd) print_pass("backward", r.bwd, r.gflops_bwd, r.bytes_bwd, r.expected_bytes_bwd);
@@ -183,10 +241,13 @@ void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, con
     const auto& c = *r.check;
     std::string errs = fmt::format("o {:.2e}  lse {:.2e}", c.o, c.lse);
     if (spec.pass != Pass::fwd) errs += fmt::format("  dq {:.2e}  dk {:.2e}  dv {:.2e}", c.dq, c.dk, c.dv);
-    fmt::print("check     max relative error {:.2e} vs a single-rank run ({}); tolerance {:.1e}: {}\n", c.max(), errs,
-               check_tolerance(s.dtype), check_exit_code(spec, r) == 0 ? "OK" : (c.finite ? "FAILED" : "FAILED (NaN/Inf)"));
+    fmt::print("check     max relative error {:.2e} vs a single-rank run ({}); tolerance {:.1e}: {}\n",
+               c.max(), errs, check_tolerance(s.dtype),
+               check_exit_code(spec, r) == 0 ? "OK" : (c.finite ? "FAILED" : "FAILED (NaN/Inf)"));
   }
-  if (!spec.save_dir.empty()) fmt::print("saved     o.npy lse.npy{} in {}\n", spec.pass != Pass::fwd ? " dq.npy dk.npy dv.npy" : "", spec.save_dir);
+  if (!spec.save_dir.empty())
+    fmt::print("saved     o.npy lse.npy{} in {}\n", spec.pass != Pass::fwd ? " dq.npy dk.npy dv.npy" : "",
+               spec.save_dir);
 }
 
 int check_exit_code(const tuner::TrialSpec& spec, const tuner::TrialResult& r) {

@@ -3,14 +3,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include "cli/shape_flags.hpp"
 #include "burst/profile.hpp"
+#include "cli/shape_flags.hpp"
 #include "tuner/trial.hpp"
 
 namespace burst::cli {
@@ -47,7 +46,8 @@ tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env);
 // dtype for fp16 (8 * 2^-11) and bf16 (8 * 2^-8). See docs/run.md.
 double check_tolerance(DType t);
 
-nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResult& r, const RunEnvironment& env);
+nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResult& r,
+                           const RunEnvironment& env);
 void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, const RunEnvironment& env);
 // 0 when there was no check or it passed, 1 otherwise.
 int check_exit_code(const tuner::TrialSpec& spec, const tuner::TrialResult& r);

@@ -24,13 +24,29 @@ Schedule ScheduleFlags::to_schedule() const {
 }
 
 void add_shape_flags(CLI::App& cmd, ShapeFlags& f) {
-  cmd.add_option("--batch", f.batch, "Batch size B")->capture_default_str()->check(CLI::PositiveNumber)->group("Shape");
-  cmd.add_option("--seq", f.seq, "Global sequence length N")->capture_default_str()->check(CLI::PositiveNumber)->group("Shape");
-  cmd.add_option("--heads", f.heads, "Query heads H")->capture_default_str()->check(CLI::PositiveNumber)->group("Shape");
+  cmd.add_option("--batch", f.batch, "Batch size B")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Shape");
+  cmd.add_option("--seq", f.seq, "Global sequence length N")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Shape");
+  cmd.add_option("--heads", f.heads, "Query heads H")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Shape");
   cmd.add_option("--kv-heads", f.kv_heads, "Key/value heads Hkv (0: same as --heads; GQA when smaller)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group("Shape");
-  cmd.add_option("--head-dim", f.head_dim, "Head dimension d (32..256, multiple of 8)")->capture_default_str()->group("Shape");
-  cmd.add_option("--dtype", f.dtype, "Input dtype")->capture_default_str()->check(CLI::IsMember({"fp32", "fp16", "bf16"}))->group("Shape");
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group("Shape");
+  cmd.add_option("--head-dim", f.head_dim, "Head dimension d (32..256, multiple of 8)")
+      ->capture_default_str()
+      ->group("Shape");
+  cmd.add_option("--dtype", f.dtype, "Input dtype")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+      ->group("Shape");
   cmd.add_flag("--causal", f.causal, "Causal mask")->group("Shape");
 }
 
@@ -56,8 +72,8 @@ std::string param_origin(const ParamDesc& param, const CLI::App* cmd) {
   return std::string(param.name);
 }
 
-void require_runnable(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend, Pass pass,
-                      const CLI::App* cmd, const std::string& source) {
+void require_runnable(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend,
+                      Pass pass, const CLI::App* cmd, const std::string& source) {
   const auto problem = check_runnable(shape, schedule, world, backend, pass);
   if (!problem) return;
   std::string message = problem->message;

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <map>
 #include <optional>
@@ -23,8 +22,8 @@ struct ShapeFlags {
 // time, so a value that is never allowed is refused naming the flag before anything runs.
 struct ScheduleFlags {
   std::map<std::string, std::string, std::less<>> values;  // parameter name -> text (defaults first)
-  int threads = 0;                                          // execution setting, not a parameter
-  Schedule to_schedule() const;                             // throws burst::InvalidArgument
+  int threads = 0;                                         // execution setting, not a parameter
+  Schedule to_schedule() const;                            // throws burst::InvalidArgument
 };
 
 void add_shape_flags(CLI::App& cmd, ShapeFlags& f);
@@ -35,8 +34,7 @@ void add_schedule_flags(CLI::App& cmd, ScheduleFlags& f);
 std::string param_origin(const ParamDesc& param, const CLI::App* cmd);
 // check_runnable, with a refused parameter named by its flag when the command line set it; throws
 // burst::InvalidArgument "--tile-kv 96: ..." or the runtime's message otherwise.
-void require_runnable(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend, Pass pass,
-                      const CLI::App* cmd, const std::string& source = "");
-
+void require_runnable(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend,
+                      Pass pass, const CLI::App* cmd, const std::string& source = "");
 
 }  // namespace burst::cli

@@ -10,7 +10,9 @@
 namespace burst::cli {
 namespace {
 
-std::string ms(double s) { return s > 0 ? fmt::format("{:.3f}", s * 1e3) : std::string("-"); }
+std::string ms(double s) {
+  return s > 0 ? fmt::format("{:.3f}", s * 1e3) : std::string("-");
+}
 
 std::string duration(double s) {
   if (s < 0) return "?";
@@ -23,8 +25,8 @@ std::string describe(const tuner::Candidate& c) {
   const tuner::Candidate d = tuner::default_candidate();
   std::string out;
   for (auto name : {tuner::param_tile_q, tuner::param_tile_kv, tuner::param_overlap, tuner::param_chunks,
-                    tuner::param_topology, tuner::param_group_size, tuner::param_bwd_comm, tuner::param_layout,
-                    tuner::param_accum_dtype}) {
+                    tuner::param_topology, tuner::param_group_size, tuner::param_bwd_comm,
+                    tuner::param_layout, tuner::param_accum_dtype}) {
     if (c.value(name) == d.value(name)) continue;
     out += (out.empty() ? "" : " ") + std::string(name.substr(name.find('.') + 1)) + "=" + c.value(name);
   }
@@ -41,15 +43,16 @@ std::string dry_run_text(const tuner::SearchSpace& space) {
     for (const auto& v : d.values) vals += (vals.empty() ? "" : ", ") + v;
     out += fmt::format("    {:<18} {} ({})\n", d.name, vals, d.values.size());
   }
-  out += fmt::format("  space: {} before pruning, {} after ({} pruned)\n", space.raw_size, space.candidates.size(),
-                     space.pruned.size());
+  out += fmt::format("  space: {} before pruning, {} after ({} pruned)\n", space.raw_size,
+                     space.candidates.size(), space.pruned.size());
   std::map<std::string, std::pair<int, std::string>> groups;  // reason group -> (count, example)
   for (const auto& p : space.pruned) {
     auto& g = groups[p.constraint];
     if (g.first++ == 0) g.second = p.reason;
   }
   std::vector<std::pair<std::string, std::pair<int, std::string>>> sorted(groups.begin(), groups.end());
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
   if (!sorted.empty()) out += "  pruned because:\n";
   for (const auto& [group, info] : sorted)
     out += fmt::format("    {:>5}  {:<10} e.g. {}\n", info.first, group, info.second);
@@ -60,9 +63,14 @@ nlohmann::json dry_run_json(const tuner::SearchSpace& space) {
   nlohmann::json dims = nlohmann::json::array();
   for (const auto& d : space.dims) dims.push_back({{"name", d.name}, {"values", d.values}});
   nlohmann::json pruned = nlohmann::json::array();
-  for (const auto& p : space.pruned) pruned.push_back({{"candidate", p.candidate.to_json()}, {"constraint", p.constraint}, {"reason", p.reason}});
-  return {{"workload", space.workload.to_json()}, {"dimensions", dims},   {"size_before", space.raw_size},
-          {"size_after", space.candidates.size()}, {"pruned", pruned}};
+  for (const auto& p : space.pruned)
+    pruned.push_back(
+        {{"candidate", p.candidate.to_json()}, {"constraint", p.constraint}, {"reason", p.reason}});
+  return {{"workload", space.workload.to_json()},
+          {"dimensions", dims},
+          {"size_before", space.raw_size},
+          {"size_after", space.candidates.size()},
+          {"pruned", pruned}};
 }
 
 ProgressPrinter::ProgressPrinter(std::string mode, bool silent) : mode_(std::move(mode)), silent_(silent) {}
@@ -72,19 +80,24 @@ void ProgressPrinter::on_trial(const tuner::TrialEvent& e) {
   const double left = e.done > 0 ? e.elapsed_s / e.done * std::max(0, e.planned - e.done) : -1;
   const std::string what = e.m.ok ? fmt::format("{} ms +-{:.1f}%", ms(e.m.median_s), e.m.noise * 100)
                                   : fmt::format("{}", e.m.status);
-  const std::string wl = e.workloads > 1 ? fmt::format("[{}/{}] ", e.workload + 1, e.workloads) : std::string();
+  const std::string wl =
+      e.workloads > 1 ? fmt::format("[{}/{}] ", e.workload + 1, e.workloads) : std::string();
   if (mode_ == "bar") {
     constexpr int width = 24;
     const int filled = e.planned > 0 ? std::min(width, e.done * width / e.planned) : 0;
-    fmt::print(stderr, "\r\033[K{}[{}{}] {}/{}  best {} ms  {} elapsed, ~{} left", wl, std::string(filled, '#'),
-               std::string(width - filled, '.'), e.done, e.planned, ms(e.best_s), duration(e.elapsed_s),
-               duration(left));
+    fmt::print(stderr, "\r\033[K{}[{}{}] {}/{}  best {} ms  {} elapsed, ~{} left", wl,
+               std::string(filled, '#'), std::string(width - filled, '.'), e.done, e.planned, ms(e.best_s),
+               duration(e.elapsed_s), duration(left));
     std::fflush(stderr);
     drawn_ = true;
   } else {
-    fmt::print(stderr, "{}trial {}/{} {}{}: {}{}  (best {} ms, {} elapsed, ~{} left)\n", wl, e.done, e.planned,
-               e.level == 0 && e.full_level > 0 ? "[brief] " : e.level > e.full_level ? "[confirm] " : "", describe(*e.candidate), what, e.reused ? " [recorded]" : "",
-               ms(e.best_s), duration(e.elapsed_s), duration(left));
+    fmt::print(stderr, "{}trial {}/{} {}{}: {}{}  (best {} ms, {} elapsed, ~{} left)\n", wl, e.done,
+               e.planned,
+               e.level == 0 && e.full_level > 0 ? "[brief] "
+               : e.level > e.full_level         ? "[confirm] "
+                                                : "",
+               describe(*e.candidate), what, e.reused ? " [recorded]" : "", ms(e.best_s),
+               duration(e.elapsed_s), duration(left));
   }
 }
 
@@ -93,16 +106,18 @@ void ProgressPrinter::finish() {
   drawn_ = false;
 }
 
-std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, const std::string& out, int added,
-                         int replaced, int kept) {
+std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, const std::string& out,
+                         int added, int replaced, int kept) {
   std::string s;
   for (const auto& w : o.workloads) {
     s += fmt::format("\n{}\n", w.workload.label());
-    s += fmt::format("  space {} -> {} after pruning; {} evaluations ({} from earlier runs), {} failed, {} stopped early\n",
-                     w.raw_size, w.candidates, w.evaluations, w.reused, w.failed, w.stopped_early);
+    s += fmt::format(
+        "  space {} -> {} after pruning; {} evaluations ({} from earlier runs), {} failed, {} stopped "
+        "early\n",
+        w.raw_size, w.candidates, w.evaluations, w.reused, w.failed, w.stopped_early);
     const double flops = w.workload.flops();
-    s += fmt::format("  {:>3}  {:>10}  {:>7}  {:>8}  {:>8}  {}\n", "#", "time (ms)", "noise", "TFLOP/s", "speedup",
-                     "configuration (differences from the default)");
+    s += fmt::format("  {:>3}  {:>10}  {:>7}  {:>8}  {:>8}  {}\n", "#", "time (ms)", "noise", "TFLOP/s",
+                     "speedup", "configuration (differences from the default)");
     int k = 0;
     for (const auto& row : w.top) {
       const double sp = w.default_m.median_s > 0 ? w.default_m.median_s / row.m.median_s : 0;
@@ -112,26 +127,32 @@ std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, con
                        chosen ? "  <- chosen" : "");
     }
     const bool winner_listed = w.winner && std::any_of(w.top.begin(), w.top.end(), [&](const auto& r) {
-      return r.candidate.key() == w.winner->key();
-    });
+                                 return r.candidate.key() == w.winner->key();
+                               });
     if (w.winner && !winner_listed)
-      s += fmt::format("  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}  <- chosen (ties with the fastest, simpler)\n",
-                       "win", ms(w.winner_m.median_s), w.winner_m.noise * 100, flops / w.winner_m.median_s / 1e12,
-                       w.speedup, describe(*w.winner));
-    const bool default_listed = std::any_of(w.top.begin(), w.top.end(), [](const auto& r) { return r.candidate.is_default(); });
+      s += fmt::format(
+          "  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}  <- chosen (ties with the fastest, simpler)\n",
+          "win", ms(w.winner_m.median_s), w.winner_m.noise * 100, flops / w.winner_m.median_s / 1e12,
+          w.speedup, describe(*w.winner));
+    const bool default_listed =
+        std::any_of(w.top.begin(), w.top.end(), [](const auto& r) { return r.candidate.is_default(); });
     if (!default_listed && w.default_m.median_s > 0)
-      s += fmt::format("  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}\n", "def", ms(w.default_m.median_s),
-                       w.default_m.noise * 100, flops / w.default_m.median_s / 1e12, 1.0, "(default)");
-    if (w.confirmed) s += "  (times from the confirmation round: the default and the fastest measured again, back to back)\n";
+      s += fmt::format("  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}\n", "def",
+                       ms(w.default_m.median_s), w.default_m.noise * 100, flops / w.default_m.median_s / 1e12,
+                       1.0, "(default)");
+    if (w.confirmed)
+      s +=
+          "  (times from the confirmation round: the default and the fastest measured again, back to back)\n";
     s += fmt::format("  result: {}\n", w.verdict);
   }
   s += fmt::format("\nrecorded: {} (session {}, job {})\n", db, o.session_id, o.job_id);
   if (!out.empty() && !o.profile.entries.empty())
-    s += fmt::format("profile:  {} ({} added, {} replaced, {} kept)  -> burst-tune run --profile {} ...\n", out, added,
-                     replaced, kept, out);
+    s += fmt::format("profile:  {} ({} added, {} replaced, {} kept)  -> burst-tune run --profile {} ...\n",
+                     out, added, replaced, kept, out);
   else if (!out.empty())
     s += fmt::format("profile:  {} not written (no workload finished)\n", out);
-  if (o.budget_exhausted) s += "note: the trial or time budget ended the search (--max-trials, --time-limit)\n";
+  if (o.budget_exhausted)
+    s += "note: the trial or time budget ended the search (--max-trials, --time-limit)\n";
   s += fmt::format("elapsed:  {}\n", duration(o.elapsed_s));
   return s;
 }
@@ -141,29 +162,39 @@ nlohmann::json outcome_json(const tuner::TuneOutcome& o, const std::string& db, 
   for (const auto& w : o.workloads) {
     nlohmann::json top = nlohmann::json::array();
     for (const auto& r : w.top)
-      top.push_back({{"candidate", r.candidate.to_json()}, {"median_s", r.m.median_s}, {"noise", r.m.noise},
+      top.push_back({{"candidate", r.candidate.to_json()},
+                     {"median_s", r.m.median_s},
+                     {"noise", r.m.noise},
                      {"trial_id", r.trial_id}});
-    nlohmann::json j = {{"workload", w.workload.to_json()},
-                        {"size_before", w.raw_size},
-                        {"size_after", w.candidates},
-                        {"evaluations", w.evaluations},
-                        {"reused", w.reused},
-                        {"failed", w.failed},
-                        {"stopped_early", w.stopped_early},
-                        {"default", {{"median_s", w.default_m.median_s}, {"noise", w.default_m.noise},
-                                     {"trial_id", w.default_trial}}},
-                        {"speedup", w.speedup},
-                        {"tie_with_default", w.tie_with_default},
-                        {"verdict", w.verdict},
-                        {"top", top}};
+    nlohmann::json j = {
+        {"workload", w.workload.to_json()},
+        {"size_before", w.raw_size},
+        {"size_after", w.candidates},
+        {"evaluations", w.evaluations},
+        {"reused", w.reused},
+        {"failed", w.failed},
+        {"stopped_early", w.stopped_early},
+        {"default",
+         {{"median_s", w.default_m.median_s}, {"noise", w.default_m.noise}, {"trial_id", w.default_trial}}},
+        {"speedup", w.speedup},
+        {"tie_with_default", w.tie_with_default},
+        {"verdict", w.verdict},
+        {"top", top}};
     if (w.winner)
-      j["winner"] = {{"candidate", w.winner->to_json()}, {"median_s", w.winner_m.median_s},
-                     {"noise", w.winner_m.noise}, {"trial_id", w.winner_trial}};
+      j["winner"] = {{"candidate", w.winner->to_json()},
+                     {"median_s", w.winner_m.median_s},
+                     {"noise", w.winner_m.noise},
+                     {"trial_id", w.winner_trial}};
     wl.push_back(j);
   }
-  return {{"db", db},          {"profile", out},       {"session_id", o.session_id},
-          {"job_id", o.job_id}, {"interrupted", o.interrupted}, {"budget_exhausted", o.budget_exhausted},
-          {"elapsed_s", o.elapsed_s}, {"workloads", wl}};
+  return {{"db", db},
+          {"profile", out},
+          {"session_id", o.session_id},
+          {"job_id", o.job_id},
+          {"interrupted", o.interrupted},
+          {"budget_exhausted", o.budget_exhausted},
+          {"elapsed_s", o.elapsed_s},
+          {"workloads", wl}};
 }
 
 }  // namespace burst::cli

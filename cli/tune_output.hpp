@@ -4,9 +4,8 @@
 
 #include <chrono>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "burst/communicator.hpp"
 #include "burst/fingerprint.hpp"
@@ -29,8 +28,8 @@ class ProgressPrinter {
   bool silent_ = false, drawn_ = false;
 };
 
-std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, const std::string& out, int added,
-                         int replaced, int kept);
+std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, const std::string& out,
+                         int added, int replaced, int kept);
 nlohmann::json outcome_json(const tuner::TuneOutcome& o, const std::string& db, const std::string& out);
 
 // `tune --replay DB`: the strategy against the recorded measurements; prints what it chose.
@@ -39,8 +38,7 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
 
 // The model strategy's predictor: the cost model with the rates calibrated for `here` in the
 // database (calibrating now, briefly, when there are none).
-std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(const std::string& db,
-                                                                                        const Fingerprint& here,
-                                                                                        Communicator* mpi);
+std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(
+    const std::string& db, const Fingerprint& here, Communicator* mpi);
 
 }  // namespace burst::cli

@@ -42,7 +42,8 @@ double recorded_best(const tuner::RecordedWorkload& w, int full_level) {
 
 int replay_command(const std::string& db, const std::string& strategy, std::uint64_t seed, int max_trials,
                    double time_limit_s, bool json) {
-  const tuner::ReplayData data = tuner::load_replay(db);  // InvalidArgument for a missing/foreign file or no job
+  const tuner::ReplayData data =
+      tuner::load_replay(db);  // InvalidArgument for a missing/foreign file or no job
   tuner::StrategyOptions so;
   so.seed = seed;
   so.max_trials = max_trials;
@@ -50,15 +51,22 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
   if (strategy == "model") {
     const auto rates = recorded_rates(db, data.job_id);
     if (!rates)
-      throw InvalidArgument("--replay " + db + " --strategy model: no calibrated rates in the database for the system "
-                            "that recorded it (run `burst-tune calibrate --db " + db + "` there)");
-    predict = [r = *rates](const tuner::Workload& w, const tuner::Candidate& c) { return tuner::predict(w, c, r).total_s; };
+      throw InvalidArgument("--replay " + db +
+                            " --strategy model: no calibrated rates in the database for the system "
+                            "that recorded it (run `burst-tune calibrate --db " +
+                            db + "` there)");
+    predict = [r = *rates](const tuner::Workload& w, const tuner::Candidate& c) {
+      return tuner::predict(w, c, r).total_s;
+    };
   }
   tuner::ReplayEvaluator::Budget budget{max_trials, time_limit_s};
   const auto replayed = tuner::replay_job(data, strategy, so, budget, predict);
   const int full = static_cast<int>(data.protocol.levels().size()) - 1;
 
-  nlohmann::json out = {{"db", db}, {"job_id", data.job_id}, {"strategy", strategy}, {"seed", seed},
+  nlohmann::json out = {{"db", db},
+                        {"job_id", data.job_id},
+                        {"strategy", strategy},
+                        {"seed", seed},
                         {"workloads", nlohmann::json::array()}};
   std::string text = fmt::format("replay of job {} in {} with strategy {} (seed {}): nothing is executed\n",
                                  data.job_id, db, strategy, seed);
@@ -72,7 +80,9 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
                         {"recorded_best_s", std::isfinite(truth) ? truth : 0.0}};
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : r.trace.steps)
-      steps.push_back({{"key", r.space.candidates[s.candidate].key()}, {"level", s.level}, {"status", s.m.status},
+      steps.push_back({{"key", r.space.candidates[s.candidate].key()},
+                       {"level", s.level},
+                       {"status", s.m.status},
                        {"median_s", s.m.median_s}});
     w["steps"] = steps;
     text += fmt::format("\n{}\n  {} evaluations of {} candidates ({:.1f} s of recorded samples)\n",
@@ -80,7 +90,9 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
     if (r.winner) {
       const auto& m = r.measurements[*r.winner];
       const double gap = std::isfinite(truth) && truth > 0 ? m.median_s / truth - 1 : 0;
-      w["winner"] = {{"candidate", r.measured[*r.winner].to_json()}, {"median_s", m.median_s}, {"noise", m.noise},
+      w["winner"] = {{"candidate", r.measured[*r.winner].to_json()},
+                     {"median_s", m.median_s},
+                     {"noise", m.noise},
                      {"gap_to_recorded_best", gap}};
       text += fmt::format("  chose {} at {:.3f} ms; the best recorded is {:.3f} ms ({:+.1f}%)\n",
                           r.measured[*r.winner].key(), m.median_s * 1e3, truth * 1e3, gap * 100);
@@ -89,17 +101,20 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
     }
     out["workloads"].push_back(w);
   }
-  if (json) fmt::print("{}\n", out.dump(2));
-  else fmt::print("{}", text);
+  if (json)
+    fmt::print("{}\n", out.dump(2));
+  else
+    fmt::print("{}", text);
   return 0;
 }
 
-std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(const std::string& db,
-                                                                                        const Fingerprint& here,
-                                                                                        Communicator* mpi) {
+std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(
+    const std::string& db, const Fingerprint& here, Communicator* mpi) {
   const int world = mpi != nullptr ? mpi->size() : std::max(1, here.ranks_per_node);
   const tuner::MachineRates rates = tuner::load_or_calibrate(db, here.id(), world, mpi);
-  return [rates](const tuner::Workload& w, const tuner::Candidate& c) { return tuner::predict(w, c, rates).total_s; };
+  return [rates](const tuner::Workload& w, const tuner::Candidate& c) {
+    return tuner::predict(w, c, rates).total_s;
+  };
 }
 
 }  // namespace burst::cli

@@ -12,8 +12,8 @@ std::string version_text() {
   const BuildInfo b = build_info();
   std::string text = fmt::format("burst-tune {}\n", BURST_VERSION);
   text += fmt::format("  CUDA:     {}\n", b.cuda ? fmt::format("on (toolkit {}, architectures {})",
-                                                           b.cuda_toolkit_version, BURST_CUDA_ARCHS)
-                                             : std::string("off (CPU backend only)"));
+                                                               b.cuda_toolkit_version, BURST_CUDA_ARCHS)
+                                                 : std::string("off (CPU backend only)"));
   text += fmt::format("  NCCL:     {}\n", b.nccl_version.empty() ? "off" : b.nccl_version);
   text += fmt::format("  CUPTI:    {}\n", b.cupti_version.empty() ? "off" : b.cupti_version);
   text += fmt::format("  NVTX:     {}\n", BURST_HAVE_NVTX ? "on (domain burst)" : "off");

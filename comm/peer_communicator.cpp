@@ -14,7 +14,6 @@
 namespace burst::comm {
 namespace {
 
-
 // Shared by the two sides of one transfer. The receiver creates and records `done` on its device.
 struct PeerTransfer {
   const void* src = nullptr;

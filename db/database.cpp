@@ -1,20 +1,21 @@
 // Opening (with the checks that turn bad files into clear errors), sessions, trials, samples.
 #include "db/database.hpp"
 
-#include "burst/error.hpp"
-#include "db/schema.hpp"
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include "burst/error.hpp"
+#include "db/schema.hpp"
 
 namespace burst::db {
 namespace fs = std::filesystem;
 
 namespace {
 std::int64_t utc_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 }  // namespace
@@ -50,12 +51,14 @@ void Database::open_checked(bool create_if_missing) {
     char header[16] = {};
     std::ifstream in(path_, std::ios::binary);
     in.read(header, sizeof(header));
-    BURST_REQUIRE(in.gcount() == 16 && std::string_view(header, 16) == std::string_view("SQLite format 3\0", 16),
-                  "database " + path_ + " is not an SQLite file (foreign file, or truncated to " +
-                      std::to_string(size) + " bytes)");
+    BURST_REQUIRE(
+        in.gcount() == 16 && std::string_view(header, 16) == std::string_view("SQLite format 3\0", 16),
+        "database " + path_ + " is not an SQLite file (foreign file, or truncated to " +
+            std::to_string(size) + " bytes)");
     BURST_REQUIRE(size >= 512, "database " + path_ + " is truncated (" + std::to_string(size) + " bytes)");
   }
-  const int flags = SQLITE_OPEN_READWRITE | (create_if_missing ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      SQLITE_OPEN_READWRITE | (create_if_missing ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   BURST_SQLITE(db_, sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr), "open " + path_);
   sqlite3_extended_result_codes(db_, 1);
   BURST_SQLITE(db_, sqlite3_busy_timeout(db_, busy_timeout_ms), "busy_timeout");
@@ -119,12 +122,14 @@ void Database::create_or_validate(bool maybe_new) {
           {"EXPORT_PROGRAM_NAME", "burst-tune"},
           {"TIMESTAMP_CLOCK", "CLOCK_MONOTONIC ns (std::chrono::steady_clock)"},
           {"GLOBAL_TID_ENCODING", "(rank + 1) << 24 | (os_tid & 0xFFFFFF)"}};
-      for (const auto& [name, value] : rows) ins.bind(1, std::string_view(name)).bind(2, std::string_view(value)).run();
+      for (const auto& [name, value] : rows)
+        ins.bind(1, std::string_view(name)).bind(2, std::string_view(value)).run();
       t.commit();
     }
   }
-  BURST_REQUIRE(has_table("META_DATA_EXPORT"),
-                "database " + path_ + " is an SQLite file but not a burst-tune database (no META_DATA_EXPORT table)");
+  BURST_REQUIRE(
+      has_table("META_DATA_EXPORT"),
+      "database " + path_ + " is an SQLite file but not a burst-tune database (no META_DATA_EXPORT table)");
   Statement v(db_, "SELECT value FROM META_DATA_EXPORT WHERE name='BURST_SCHEMA_VERSION'");
   BURST_REQUIRE(v.step(), "database " + path_ +
                               " has META_DATA_EXPORT but no BURST_SCHEMA_VERSION: an nsys export or another "
@@ -137,7 +142,9 @@ void Database::create_or_validate(bool maybe_new) {
   BURST_REQUIRE(file_version_ >= 1, "database " + path_ + " has invalid schema version " + v.text(0));
 }
 
-Database::Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Database::Transaction::Transaction(Database& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
 
 Database::Transaction::~Transaction() {
   if (!done_) {
@@ -157,7 +164,11 @@ std::int64_t Database::begin_session(std::string_view command, std::string_view 
   Statement ins(db_,
                 "INSERT INTO sessions(command, fingerprint, start_utc_ns, start_monotonic_ns, hostname) "
                 "VALUES (?, ?, ?, ?, ?)");
-  ins.bind(1, command).bind(2, fingerprint_json).bind(3, utc).bind(4, trace::now_ns()).bind(5, trace::hostname());
+  ins.bind(1, command)
+      .bind(2, fingerprint_json)
+      .bind(3, utc)
+      .bind(4, trace::now_ns())
+      .bind(5, trace::hostname());
   ins.run();
   const auto id = sqlite3_last_insert_rowid(db_);
   Statement has(db_, "SELECT 1 FROM TARGET_INFO_SESSION_START_TIME");
@@ -177,7 +188,8 @@ std::int64_t Database::begin_session(std::string_view command, std::string_view 
 }
 
 std::int64_t Database::begin_trial(std::int64_t session_id, std::string_view config_json) {
-  Statement ins(db_, "INSERT INTO trials(session_id, config, status, start_utc_ns) VALUES (?, ?, 'running', ?)");
+  Statement ins(db_,
+                "INSERT INTO trials(session_id, config, status, start_utc_ns) VALUES (?, ?, 'running', ?)");
   ins.bind(1, session_id).bind(2, config_json).bind(3, utc_now_ns()).run();
   return sqlite3_last_insert_rowid(db_);
 }
@@ -186,8 +198,14 @@ void Database::finish_trial(std::int64_t trial_id, std::string_view status, std:
                             std::string_view stats_json) {
   Statement up(db_, "UPDATE trials SET status=?, failure_reason=?, stats=?, end_utc_ns=? WHERE id=?");
   up.bind(1, status);
-  if (failure_reason.empty()) up.bind_null(2); else up.bind(2, failure_reason);
-  if (stats_json.empty()) up.bind_null(3); else up.bind(3, stats_json);
+  if (failure_reason.empty())
+    up.bind_null(2);
+  else
+    up.bind(2, failure_reason);
+  if (stats_json.empty())
+    up.bind_null(3);
+  else
+    up.bind(3, stats_json);
   up.bind(4, utc_now_ns()).bind(5, trial_id).run();
   BURST_REQUIRE(sqlite3_changes(db_) == 1, "finish_trial: no trial " + std::to_string(trial_id));
 }
@@ -196,7 +214,11 @@ void Database::add_samples(std::int64_t trial_id, int rank, const std::vector<do
   Transaction t(*this);
   Statement ins(db_, "INSERT INTO samples(trial_id, rank, idx, seconds) VALUES (?, ?, ?, ?)");
   for (std::size_t i = 0; i < seconds.size(); ++i) {
-    ins.bind(1, trial_id).bind(2, std::int64_t{rank}).bind(3, static_cast<std::int64_t>(i)).bind(4, seconds[i]).run();
+    ins.bind(1, trial_id)
+        .bind(2, std::int64_t{rank})
+        .bind(3, static_cast<std::int64_t>(i))
+        .bind(4, seconds[i])
+        .run();
   }
   t.commit();
 }
@@ -204,21 +226,28 @@ void Database::add_samples(std::int64_t trial_id, int rank, const std::vector<do
 void Database::write_gpu_info(const std::vector<GpuInfo>& gpus) {
   Transaction t(*this);
   Statement seen(db_, "SELECT 1 FROM TARGET_INFO_GPU WHERE uuid = ?");
-  Statement ins(db_,
-                "INSERT INTO TARGET_INFO_GPU(vmId, id, name, busLocation, isDiscrete, l2CacheSize, totalMemory, "
-                "memoryBandwidth, clockRate, smCount, uuid, chipName, cuDevice, computeMajor, computeMinor, "
-                "maxThreadsPerBlock, threadsPerWarp, maxShmemPerBlock, maxRegistersPerBlock, maxShmemPerBlockOptin) "
-                "VALUES (0, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement ins(
+      db_,
+      "INSERT INTO TARGET_INFO_GPU(vmId, id, name, busLocation, isDiscrete, l2CacheSize, totalMemory, "
+      "memoryBandwidth, clockRate, smCount, uuid, chipName, cuDevice, computeMajor, computeMinor, "
+      "maxThreadsPerBlock, threadsPerWarp, maxShmemPerBlock, maxRegistersPerBlock, maxShmemPerBlockOptin) "
+      "VALUES (0, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   for (const auto& g : gpus) {
     seen.bind(1, g.uuid);
     const bool known = !g.uuid.empty() && seen.step();
     seen.reset();
     if (known) continue;
     using I = std::int64_t;
-    ins.bind(1, I{g.id}).bind(2, g.name).bind(3, g.bus_location).bind(4, g.l2_cache_size).bind(5, g.total_memory);
+    ins.bind(1, I{g.id})
+        .bind(2, g.name)
+        .bind(3, g.bus_location)
+        .bind(4, g.l2_cache_size)
+        .bind(5, g.total_memory);
     ins.bind(6, g.memory_bandwidth).bind(7, g.clock_rate).bind(8, I{g.sm_count}).bind(9, g.uuid);
     ins.bind(10, g.chip_name).bind(11, I{g.id}).bind(12, I{g.compute_major}).bind(13, I{g.compute_minor});
-    ins.bind(14, I{g.max_threads_per_block}).bind(15, I{g.threads_per_warp}).bind(16, I{g.max_shmem_per_block});
+    ins.bind(14, I{g.max_threads_per_block})
+        .bind(15, I{g.threads_per_warp})
+        .bind(16, I{g.max_shmem_per_block});
     ins.bind(17, I{g.max_registers_per_block}).bind(18, I{g.max_shmem_per_block_optin}).run();
   }
   t.commit();

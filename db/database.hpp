@@ -16,23 +16,29 @@
 // Concurrency: WAL mode and a 30 s busy timeout, so processes writing one file wait for each other.
 #pragma once
 
-#include "burst/error.hpp"
-#include "db/sqlite.hpp"
-#include "trace/cupti_records.hpp"
-#include "trace/host_tracer.hpp"
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "burst/error.hpp"
+#include "db/sqlite.hpp"
+#include "trace/cupti_records.hpp"
+#include "trace/host_tracer.hpp"
+
 namespace burst::db {
 
 // globalTid encoding (nsys layout: pid in bits 24..47, tid in bits 0..23): pid = rank + 1.
-inline std::int64_t global_pid(int rank) { return static_cast<std::int64_t>(rank + 1) << 24; }
-inline std::int64_t global_tid(int rank, std::uint32_t tid) { return global_pid(rank) | (tid & 0xFFFFFFu); }
-inline int rank_of_global_tid(std::int64_t gtid) { return static_cast<int>((gtid >> 24) & 0xFFFFFF) - 1; }
+inline std::int64_t global_pid(int rank) {
+  return static_cast<std::int64_t>(rank + 1) << 24;
+}
+inline std::int64_t global_tid(int rank, std::uint32_t tid) {
+  return global_pid(rank) | (tid & 0xFFFFFFu);
+}
+inline int rank_of_global_tid(std::int64_t gtid) {
+  return static_cast<int>((gtid >> 24) & 0xFFFFFF) - 1;
+}
 
 // One row of TARGET_INFO_GPU (nsys columns; what `detect` knows).
 struct GpuInfo {
@@ -40,7 +46,8 @@ struct GpuInfo {
   std::string name, bus_location, uuid, chip_name;
   std::int64_t total_memory = 0, l2_cache_size = 0, memory_bandwidth = 0, clock_rate = 0;
   int sm_count = 0, compute_major = 0, compute_minor = 0;
-  int max_threads_per_block = 0, threads_per_warp = 32, max_shmem_per_block = 0, max_shmem_per_block_optin = 0;
+  int max_threads_per_block = 0, threads_per_warp = 32, max_shmem_per_block = 0,
+      max_shmem_per_block_optin = 0;
   int max_registers_per_block = 0;
 };
 

@@ -1,15 +1,14 @@
 // Chrome trace JSON writer (see perfetto.hpp for the layout).
 #include "db/perfetto.hpp"
 
-#include "burst/error.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <tuple>
+
+#include "burst/error.hpp"
 
 namespace burst::db {
 namespace {
@@ -18,7 +17,9 @@ using nlohmann::json;
 
 constexpr std::int64_t stream_tid_base = 1'000'000'000;
 
-std::int64_t stream_tid(const DeviceActivity& a) { return stream_tid_base + a.device_id * 65536 + a.stream_id; }
+std::int64_t stream_tid(const DeviceActivity& a) {
+  return stream_tid_base + a.device_id * 65536 + a.stream_id;
+}
 
 struct Slice {
   std::int64_t pid, tid, start, end;
@@ -29,8 +30,9 @@ struct Slice {
 // Emits B/E pairs of one track's slices with a stack, so the pairs nest even when a child's
 // timestamps touch (or, from bad data, cross) its parent's.
 void emit_track(std::vector<Slice>& slices, double t0, json& events) {
-  std::sort(slices.begin(), slices.end(),
-            [](const Slice& a, const Slice& b) { return std::tie(a.start, b.end) < std::tie(b.start, a.end); });
+  std::sort(slices.begin(), slices.end(), [](const Slice& a, const Slice& b) {
+    return std::tie(a.start, b.end) < std::tie(b.start, a.end);
+  });
   std::vector<const Slice*> stack;
   std::vector<std::int64_t> ends;
   auto us = [&](std::int64_t ns) { return (static_cast<double>(ns) - t0) / 1e3; };
@@ -43,7 +45,8 @@ void emit_track(std::vector<Slice>& slices, double t0, json& events) {
   for (const auto& s : slices) {
     while (!stack.empty() && ends.back() <= s.start) close_top();
     const std::int64_t end = stack.empty() ? s.end : std::min(s.end, ends.back());
-    json b = {{"ph", "B"}, {"pid", s.pid}, {"tid", s.tid}, {"ts", us(s.start)}, {"name", s.name}, {"cat", s.cat}};
+    json b = {{"ph", "B"},         {"pid", s.pid},   {"tid", s.tid},
+              {"ts", us(s.start)}, {"name", s.name}, {"cat", s.cat}};
     if (!s.args.is_null()) b["args"] = s.args;
     events.push_back(std::move(b));
     stack.push_back(&s);
@@ -64,12 +67,21 @@ PerfettoStats write_perfetto(const TrialTrace& t, std::ostream& out) {
 
   std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Slice>> tracks;
   std::map<int, std::string> processes;
-  for (const auto& [rank, info] : t.ranks) processes[rank] = "rank " + std::to_string(rank) + " (" + info.hostname + ")";
+  for (const auto& [rank, info] : t.ranks)
+    processes[rank] = "rank " + std::to_string(rank) + " (" + info.hostname + ")";
   for (const auto& r : t.ranges) {
-    Slice s{r.rank, r.global_tid & 0xFFFFFF, r.start_ns, r.end_ns, std::string(trace::phase_name(r.phase)),
-            std::string(trace::category_name(trace::phase_category(r.phase))), json()};
+    Slice s{r.rank,
+            r.global_tid & 0xFFFFFF,
+            r.start_ns,
+            r.end_ns,
+            std::string(trace::phase_name(r.phase)),
+            std::string(trace::category_name(trace::phase_category(r.phase))),
+            json()};
     if (r.payload.peer >= 0 || r.payload.bytes > 0 || r.payload.step >= 0) {
-      s.args = {{"peer", r.payload.peer}, {"step", r.payload.step}, {"bytes", r.payload.bytes}, {"chunk", r.payload.chunk}};
+      s.args = {{"peer", r.payload.peer},
+                {"step", r.payload.step},
+                {"bytes", r.payload.bytes},
+                {"chunk", r.payload.chunk}};
     }
     tracks[{s.pid, s.tid}].push_back(std::move(s));
     processes.try_emplace(r.rank, "rank " + std::to_string(r.rank));
@@ -79,18 +91,28 @@ PerfettoStats write_perfetto(const TrialTrace& t, std::ostream& out) {
     json args = {{"correlationId", d.correlation_id}};
     if (d.bytes > 0) args["bytes"] = d.bytes;
     Slice s{d.rank, stream_tid(d), d.start_ns, d.end_ns, d.name, d.kind, args};
-    stream_names[{s.pid, s.tid}] = "GPU " + std::to_string(d.device_id) + " stream " + std::to_string(d.stream_id);
+    stream_names[{s.pid, s.tid}] =
+        "GPU " + std::to_string(d.device_id) + " stream " + std::to_string(d.stream_id);
     tracks[{s.pid, s.tid}].push_back(std::move(s));
     processes.try_emplace(d.rank, "rank " + std::to_string(d.rank));
   }
   for (const auto& [rank, name] : processes) {
-    events.push_back({{"ph", "M"}, {"pid", rank}, {"tid", 0}, {"name", "process_name"}, {"args", {{"name", name}}}});
-    events.push_back({{"ph", "M"}, {"pid", rank}, {"tid", 0}, {"name", "process_sort_index"}, {"args", {{"sort_index", rank}}}});
+    events.push_back(
+        {{"ph", "M"}, {"pid", rank}, {"tid", 0}, {"name", "process_name"}, {"args", {{"name", name}}}});
+    events.push_back({{"ph", "M"},
+                      {"pid", rank},
+                      {"tid", 0},
+                      {"name", "process_sort_index"},
+                      {"args", {{"sort_index", rank}}}});
   }
   for (auto& [key, slices] : tracks) {
     auto sn = stream_names.find(key);
     const std::string tname = sn != stream_names.end() ? sn->second : "thread " + std::to_string(key.second);
-    events.push_back({{"ph", "M"}, {"pid", key.first}, {"tid", key.second}, {"name", "thread_name"}, {"args", {{"name", tname}}}});
+    events.push_back({{"ph", "M"},
+                      {"pid", key.first},
+                      {"tid", key.second},
+                      {"name", "thread_name"},
+                      {"args", {{"name", tname}}}});
     stats.slices += slices.size();
     emit_track(slices, t0, events);
   }
@@ -100,8 +122,10 @@ PerfettoStats write_perfetto(const TrialTrace& t, std::ostream& out) {
   std::map<Key, std::vector<const TraceRange*>> sends, recvs;
   for (const auto& r : t.ranges) {
     if (r.payload.peer < 0) continue;
-    if (r.phase == trace::Phase::send) sends[{r.rank, r.payload.peer, r.payload.step, r.payload.chunk}].push_back(&r);
-    if (r.phase == trace::Phase::recv) recvs[{r.payload.peer, r.rank, r.payload.step, r.payload.chunk}].push_back(&r);
+    if (r.phase == trace::Phase::send)
+      sends[{r.rank, r.payload.peer, r.payload.step, r.payload.chunk}].push_back(&r);
+    if (r.phase == trace::Phase::recv)
+      recvs[{r.payload.peer, r.rank, r.payload.step, r.payload.chunk}].push_back(&r);
   }
   auto by_start = [](const TraceRange* a, const TraceRange* b) { return a->start_ns < b->start_ns; };
   std::int64_t flow_id = 1;
@@ -114,15 +138,27 @@ PerfettoStats write_perfetto(const TrialTrace& t, std::ostream& out) {
       const TraceRange* s = list[i];
       const TraceRange* r = it->second[i];
       const auto us = [&](std::int64_t ns) { return (static_cast<double>(ns) - t0) / 1e3; };
-      events.push_back({{"ph", "s"}, {"id", flow_id}, {"pid", s->rank}, {"tid", s->global_tid & 0xFFFFFF},
-                        {"ts", us(s->start_ns)}, {"name", "transfer"}, {"cat", "flow"}});
-      events.push_back({{"ph", "f"}, {"bp", "e"}, {"id", flow_id}, {"pid", r->rank}, {"tid", r->global_tid & 0xFFFFFF},
-                        {"ts", us(std::max(r->start_ns, s->start_ns))}, {"name", "transfer"}, {"cat", "flow"}});
+      events.push_back({{"ph", "s"},
+                        {"id", flow_id},
+                        {"pid", s->rank},
+                        {"tid", s->global_tid & 0xFFFFFF},
+                        {"ts", us(s->start_ns)},
+                        {"name", "transfer"},
+                        {"cat", "flow"}});
+      events.push_back({{"ph", "f"},
+                        {"bp", "e"},
+                        {"id", flow_id},
+                        {"pid", r->rank},
+                        {"tid", r->global_tid & 0xFFFFFF},
+                        {"ts", us(std::max(r->start_ns, s->start_ns))},
+                        {"name", "transfer"},
+                        {"cat", "flow"}});
       ++flow_id;
       ++stats.flows;
     }
   }
-  json doc = {{"traceEvents", std::move(events)}, {"displayTimeUnit", "ns"},
+  json doc = {{"traceEvents", std::move(events)},
+              {"displayTimeUnit", "ns"},
               {"otherData", {{"trial", t.trial_id}, {"status", t.status}}}};
   out << doc.dump() << '\n';
   return stats;

@@ -8,10 +8,10 @@
 //    (step, chunk).
 #pragma once
 
-#include "db/trace_reader.hpp"
-
 #include <ostream>
 #include <string>
+
+#include "db/trace_reader.hpp"
 
 namespace burst::db {
 

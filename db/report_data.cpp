@@ -169,7 +169,8 @@ void sort_numeric_values(std::vector<ParameterValue>& vs) {
     return !v.value.empty() && v.value.find_first_not_of("0123456789") == std::string::npos;
   });
   if (numeric) {
-    std::sort(vs.begin(), vs.end(), [](auto& a, auto& b) { return std::stoll(a.value) < std::stoll(b.value); });
+    std::sort(vs.begin(), vs.end(),
+              [](auto& a, auto& b) { return std::stoll(a.value) < std::stoll(b.value); });
   }
 }
 
@@ -264,13 +265,15 @@ void read_session(const Database& db, Report& rep) {
 }
 
 std::optional<std::int64_t> job_of(const RawTrial& t) {
-  if (!t.is_tune() || !t.config.contains("job_id") || !t.config["job_id"].is_number_integer()) return std::nullopt;
+  if (!t.is_tune() || !t.config.contains("job_id") || !t.config["job_id"].is_number_integer())
+    return std::nullopt;
   return t.config["job_id"].get<std::int64_t>();
 }
 
 // The trials reported: the jobs the session worked on (all their sessions), else the session's
 // trials. Sets rep.tuning, rep.job_ids and rep.strategy.
-std::vector<const RawTrial*> reported_trials(const Database& db, const std::vector<RawTrial>& trials, Report& rep) {
+std::vector<const RawTrial*> reported_trials(const Database& db, const std::vector<RawTrial>& trials,
+                                             Report& rep) {
   std::set<std::int64_t> jobs;
   for (const auto& t : trials) {
     if (t.session_id != rep.session_id || !t.is_tune()) continue;
@@ -292,7 +295,8 @@ std::vector<const RawTrial*> reported_trials(const Database& db, const std::vect
 
 // One WorkloadReport per workload, in first appearance order; returns canonical workload JSON ->
 // index into rep.workloads.
-std::map<std::string, std::size_t> group_by_workload(const Database& db, const std::vector<const RawTrial*>& chosen,
+std::map<std::string, std::size_t> group_by_workload(const Database& db,
+                                                     const std::vector<const RawTrial*>& chosen,
                                                      Report& rep) {
   std::map<std::string, std::size_t> index;
   std::map<std::size_t, int> seen;

@@ -14,7 +14,8 @@ namespace burst::db {
 
 // Throws when rc is not SQLITE_OK/ROW/DONE.
 void check_sqlite(int rc, sqlite3* db, std::string_view what, const char* file, int line);
-#define BURST_SQLITE(handle, call, what) ::burst::db::check_sqlite((call), (handle), (what), __FILE__, __LINE__)
+#define BURST_SQLITE(handle, call, what) \
+  ::burst::db::check_sqlite((call), (handle), (what), __FILE__, __LINE__)
 
 class Statement {
  public:
@@ -35,9 +36,9 @@ class Statement {
     return value ? bind(index, *value) : bind_null(index);
   }
 
-  bool step();        // true while a row is available
-  void run();         // step() expecting no row, then reset()
-  void reset();       // ready to bind again (bindings cleared)
+  bool step();   // true while a row is available
+  void run();    // step() expecting no row, then reset()
+  void reset();  // ready to bind again (bindings cleared)
 
   bool is_null(int column) const;
   std::int64_t int64(int column) const;

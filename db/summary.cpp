@@ -67,10 +67,22 @@ TrialSummary summarise(const TrialTrace& t) {
     const std::pair iv{r.start_ns, r.end_ns};
     all[r.rank].push_back(iv);
     switch (r.phase) {
-      case Phase::pass_forward: case Phase::pass_backward: pass[r.rank].push_back(iv); break;
-      case Phase::send: case Phase::recv: case Phase::wait: comm[r.rank].push_back(iv); break;
-      case Phase::compute: case Phase::merge: case Phase::delta: compute[r.rank].push_back(iv); break;
-      default: break;
+      case Phase::pass_forward:
+      case Phase::pass_backward:
+        pass[r.rank].push_back(iv);
+        break;
+      case Phase::send:
+      case Phase::recv:
+      case Phase::wait:
+        comm[r.rank].push_back(iv);
+        break;
+      case Phase::compute:
+      case Phase::merge:
+      case Phase::delta:
+        compute[r.rank].push_back(iv);
+        break;
+      default:
+        break;
     }
     ranks[r.rank].rank = r.rank;
     if (r.phase == Phase::send) {
@@ -124,20 +136,22 @@ std::string format_summary(const TrialSummary& s) {
   for (const auto& p : s.phases) {
     out += fmt::format("{:>4}  {:<14} {:>8} {:>12.3f}\n", p.rank, p.phase, p.count, p.total_s * 1e3);
   }
-  out += fmt::format("\n{:>4}  {:>10} {:>10} {:>11} {:>9} {:>12} {:>10} {:>10}\n", "rank", "pass ms", "comm ms",
-                     "exposed ms", "exposed", "bytes sent", "GB/s", "link GB/s");
+  out += fmt::format("\n{:>4}  {:>10} {:>10} {:>11} {:>9} {:>12} {:>10} {:>10}\n", "rank", "pass ms",
+                     "comm ms", "exposed ms", "exposed", "bytes sent", "GB/s", "link GB/s");
   for (const auto& r : s.ranks) {
     out += fmt::format("{:>4}  {:>10.3f} {:>10.3f} {:>11.3f} {:>8.1f}% {:>12} {:>10.3f} {:>10.3f}\n", r.rank,
-                       r.pass_s * 1e3, r.comm_s * 1e3, r.exposed_s * 1e3, r.exposed_fraction * 100, r.bytes_sent,
-                       r.achieved_gbps, r.link_gbps);
+                       r.pass_s * 1e3, r.comm_s * 1e3, r.exposed_s * 1e3, r.exposed_fraction * 100,
+                       r.bytes_sent, r.achieved_gbps, r.link_gbps);
   }
   if (!s.links.empty()) {
     out += fmt::format("\n{:>4}  {:<14} {:>8} {:>14}\n", "rank", "link class", "sends", "bytes");
-    for (const auto& l : s.links) out += fmt::format("{:>4}  {:<14} {:>8} {:>14}\n", l.rank, l.link_class, l.sends, l.bytes);
+    for (const auto& l : s.links)
+      out += fmt::format("{:>4}  {:<14} {:>8} {:>14}\n", l.rank, l.link_class, l.sends, l.bytes);
   }
   if (!s.kernels.empty()) {
     out += fmt::format("\n{:<40} {:>8} {:>12}\n", "kernel", "count", "total ms");
-    for (const auto& k : s.kernels) out += fmt::format("{:<40} {:>8} {:>12.3f}\n", k.name, k.count, k.total_s * 1e3);
+    for (const auto& k : s.kernels)
+      out += fmt::format("{:<40} {:>8} {:>12.3f}\n", k.name, k.count, k.total_s * 1e3);
   }
   return out;
 }

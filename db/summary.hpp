@@ -9,11 +9,11 @@
 //  - achieved rate = bytes sent / |T| (what the ring delivered); link rate = bytes sent / |C|.
 #pragma once
 
-#include "db/trace_reader.hpp"
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "db/trace_reader.hpp"
 
 namespace burst::db {
 
@@ -59,8 +59,8 @@ std::string format_summary(const TrialSummary& summary);
 
 // Interval helpers (half-open [start, end) in ns), exposed for tests.
 using Intervals = std::vector<std::pair<std::int64_t, std::int64_t>>;
-Intervals merge_intervals(Intervals v);                        // sorted, disjoint
-Intervals intersect(const Intervals& a, const Intervals& b);   // both merged
+Intervals merge_intervals(Intervals v);                       // sorted, disjoint
+Intervals intersect(const Intervals& a, const Intervals& b);  // both merged
 std::int64_t total_length(const Intervals& merged);
 
 }  // namespace burst::db

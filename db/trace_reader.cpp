@@ -1,17 +1,18 @@
 // Selecting a trial's rows: each table through its [first_rowid, last_rowid] from trial_trace.
 #include "db/trace_reader.hpp"
 
-#include "burst/error.hpp"
-#include "db/schema.hpp"
-
 #include <algorithm>
 #include <cstdio>
 #include <tuple>
 
+#include "burst/error.hpp"
+#include "db/schema.hpp"
+
 namespace burst::db {
 namespace {
 
-bool row_range(const Database& db, std::int64_t trial, const char* table, std::int64_t& first, std::int64_t& last) {
+bool row_range(const Database& db, std::int64_t trial, const char* table, std::int64_t& first,
+               std::int64_t& last) {
   auto s = db.prepare("SELECT first_rowid, last_rowid FROM trial_trace WHERE trial_id=? AND table_name=?");
   s.bind(1, trial).bind(2, std::string_view(table));
   if (!s.step()) return false;
@@ -25,8 +26,12 @@ void load_ranges(const Database& db, TrialTrace& out) {
   if (!row_range(db, out.trial_id, "NVTX_EVENTS", first, last)) return;
   auto s = db.prepare(
       "SELECT n.start, n.end, n.globalTid, s.value, n.uint64Value, n.jsonText FROM NVTX_EVENTS n "
-      "JOIN StringIds s ON n.textId = s.id WHERE n.rowid BETWEEN ? AND ? AND n.eventType = ? AND n.domainId = ?");
-  s.bind(1, first).bind(2, last).bind(3, std::int64_t{event_type_nvtx_push_pop}).bind(4, std::int64_t{burst_nvtx_domain_id});
+      "JOIN StringIds s ON n.textId = s.id WHERE n.rowid BETWEEN ? AND ? AND n.eventType = ? AND n.domainId "
+      "= ?");
+  s.bind(1, first)
+      .bind(2, last)
+      .bind(3, std::int64_t{event_type_nvtx_push_pop})
+      .bind(4, std::int64_t{burst_nvtx_domain_id});
   while (s.step()) {
     TraceRange r;
     r.start_ns = s.int64(0);
@@ -59,9 +64,11 @@ void load_device(const Database& db, TrialTrace& out) {
   static const Source sources[] = {
       {"CUPTI_ACTIVITY_KIND_KERNEL", "kernel",
        "SELECT k.globalPid, s.value, k.deviceId, k.streamId, k.start, k.end, 0, k.correlationId "
-       "FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON k.shortName = s.id WHERE k.rowid BETWEEN ? AND ?"},
+       "FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON k.shortName = s.id WHERE k.rowid BETWEEN ? AND "
+       "?"},
       {"CUPTI_ACTIVITY_KIND_MEMCPY", "memcpy",
-       "SELECT m.globalPid, 'memcpy ' || e.label, m.deviceId, m.streamId, m.start, m.end, m.bytes, m.correlationId "
+       "SELECT m.globalPid, 'memcpy ' || e.label, m.deviceId, m.streamId, m.start, m.end, m.bytes, "
+       "m.correlationId "
        "FROM CUPTI_ACTIVITY_KIND_MEMCPY m LEFT JOIN ENUM_CUDA_MEMCPY_OPER e ON m.copyKind = e.id "
        "WHERE m.rowid BETWEEN ? AND ?"},
       {"CUPTI_ACTIVITY_KIND_MEMSET", "memset",
@@ -91,7 +98,8 @@ void load_device(const Database& db, TrialTrace& out) {
     }
   }
   std::sort(out.device.begin(), out.device.end(), [](const DeviceActivity& a, const DeviceActivity& b) {
-    return std::tie(a.rank, a.device_id, a.stream_id, a.start_ns) < std::tie(b.rank, b.device_id, b.stream_id, b.start_ns);
+    return std::tie(a.rank, a.device_id, a.stream_id, a.start_ns) <
+           std::tie(b.rank, b.device_id, b.stream_id, b.start_ns);
   });
 }
 
@@ -106,7 +114,8 @@ TrialTrace load_trial_trace(const Database& db, std::int64_t trial_id) {
     BURST_REQUIRE(s.step(), "database " + db.path() + " has no trial " + std::to_string(trial_id));
     out.status = s.text(0);
   }
-  auto s = db.prepare("SELECT rank, globalPid, os_pid, hostname FROM trial_ranks WHERE trial_id=? ORDER BY rank");
+  auto s =
+      db.prepare("SELECT rank, globalPid, os_pid, hostname FROM trial_ranks WHERE trial_id=? ORDER BY rank");
   s.bind(1, trial_id);
   while (s.step()) {
     RankInfo r{static_cast<int>(s.int64(0)), s.int64(1), s.int64(2), s.text(3)};

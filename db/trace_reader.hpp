@@ -2,13 +2,13 @@
 // activity selected through the trial_trace rowid ranges.
 #pragma once
 
-#include "db/database.hpp"
-#include "trace/trace.hpp"
-
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "db/database.hpp"
+#include "trace/trace.hpp"
 
 namespace burst::db {
 
@@ -41,8 +41,8 @@ struct TrialTrace {
   std::int64_t trial_id = 0;
   std::string status;
   std::map<int, RankInfo> ranks;
-  std::vector<TraceRange> ranges;        // sorted by (rank, global_tid, start)
-  std::vector<DeviceActivity> device;    // sorted by (rank, device, stream, start)
+  std::vector<TraceRange> ranges;      // sorted by (rank, global_tid, start)
+  std::vector<DeviceActivity> device;  // sorted by (rank, device, stream, start)
 };
 
 // Throws burst::InvalidArgument when the trial does not exist.

@@ -1,22 +1,22 @@
 // Database::write_trace: NVTX_EVENTS (plus the domain/category rows nsys writes), CUPTI_ACTIVITY_*,
 // MPI_RANKS, trial_ranks, and trial_trace rows that link the trial to the rowid range of each table.
-#include "burst/error.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
-
-#include <fmt/format.h>
-
 #include <cxxabi.h>
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <memory>
+
+#include "burst/error.hpp"
+#include "db/database.hpp"
+#include "db/schema.hpp"
 
 namespace burst::db {
 namespace {
 
 std::string demangle(const std::string& name) {
   int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status), std::free);
+  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status),
+                                             std::free);
   return status == 0 && out ? std::string(out.get()) : name;
 }
 
@@ -28,15 +28,21 @@ std::string short_name(const std::string& demangled) {
   for (std::size_t i = 0; i < s.size(); ++i) {  // drop the parameter list: first '(' at depth 0
     if (s[i] == '<') ++depth;
     if (s[i] == '>') --depth;
-    if (s[i] == '(' && depth == 0) { cut = i; break; }
+    if (s[i] == '(' && depth == 0) {
+      cut = i;
+      break;
+    }
   }
   s.resize(cut);
   std::string out;
   depth = 0;
   for (char c : s) {  // drop template arguments
-    if (c == '<') ++depth;
-    else if (c == '>') --depth;
-    else if (depth == 0) out += c;
+    if (c == '<')
+      ++depth;
+    else if (c == '>')
+      --depth;
+    else if (depth == 0)
+      out += c;
   }
   if (auto p = out.rfind("::"); p != std::string::npos) out = out.substr(p + 2);
   if (auto p = out.rfind(' '); p != std::string::npos) out = out.substr(p + 1);
@@ -64,11 +70,13 @@ void Database::write_trace(std::int64_t trial_id, const std::vector<trace::RankT
   for (int p = 0; p < trace::phase_count; ++p) {
     phase_ids[static_cast<std::size_t>(p)] = intern(trace::phase_name(static_cast<trace::Phase>(p)));
   }
-  Statement nvtx(db_,
-                 "INSERT INTO NVTX_EVENTS(start, end, eventType, category, text, globalTid, textId, domainId, "
-                 "uint64Value, jsonText) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement nvtx(
+      db_,
+      "INSERT INTO NVTX_EVENTS(start, end, eventType, category, text, globalTid, textId, domainId, "
+      "uint64Value, jsonText) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   Statement mpi(db_, "INSERT INTO MPI_RANKS(globalTid, rank) VALUES (?, ?)");
-  Statement tr(db_, "INSERT INTO trial_ranks(trial_id, rank, globalPid, os_pid, hostname) VALUES (?, ?, ?, ?, ?)");
+  Statement tr(db_,
+               "INSERT INTO trial_ranks(trial_id, rank, globalPid, os_pid, hostname) VALUES (?, ?, ?, ?, ?)");
   RowRange nvtx_rows, mpi_rows, kernel_rows, memcpy_rows, memset_rows, runtime_rows, sync_rows;
   std::string json;
   for (const auto& rank : ranks) {
@@ -106,21 +114,25 @@ void Database::write_trace(std::int64_t trial_id, const std::vector<trace::RankT
   }
 
   if (!cupti.empty()) {
-    Statement k(db_,
-                "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL(start, end, deviceId, contextId, streamId, correlationId, "
-                "globalPid, demangledName, shortName, mangledName, launchType, cacheConfig, registersPerThread, "
-                "gridX, gridY, gridZ, blockX, blockY, blockZ, staticSharedMemory, dynamicSharedMemory, "
-                "localMemoryPerThread, localMemoryTotal, gridId) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,0)");
-    Statement m(db_,
-                "INSERT INTO CUPTI_ACTIVITY_KIND_MEMCPY(start, end, deviceId, contextId, streamId, correlationId, "
-                "globalPid, bytes, copyKind, srcKind, dstKind) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-    Statement ms(db_,
-                 "INSERT INTO CUPTI_ACTIVITY_KIND_MEMSET(start, end, deviceId, contextId, streamId, correlationId, "
-                 "globalPid, value, bytes, memKind) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    Statement rt(db_,
-                 "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME(start, end, eventClass, globalTid, correlationId, nameId, "
-                 "returnValue) VALUES (?,?,0,?,?,?,?)");
+    Statement k(
+        db_,
+        "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL(start, end, deviceId, contextId, streamId, correlationId, "
+        "globalPid, demangledName, shortName, mangledName, launchType, cacheConfig, registersPerThread, "
+        "gridX, gridY, gridZ, blockX, blockY, blockZ, staticSharedMemory, dynamicSharedMemory, "
+        "localMemoryPerThread, localMemoryTotal, gridId) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,0)");
+    Statement m(
+        db_,
+        "INSERT INTO CUPTI_ACTIVITY_KIND_MEMCPY(start, end, deviceId, contextId, streamId, correlationId, "
+        "globalPid, bytes, copyKind, srcKind, dstKind) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    Statement ms(
+        db_,
+        "INSERT INTO CUPTI_ACTIVITY_KIND_MEMSET(start, end, deviceId, contextId, streamId, correlationId, "
+        "globalPid, value, bytes, memKind) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    Statement rt(
+        db_,
+        "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME(start, end, eventClass, globalTid, correlationId, nameId, "
+        "returnValue) VALUES (?,?,0,?,?,?,?)");
     Statement sy(db_,
                  "INSERT INTO CUPTI_ACTIVITY_KIND_SYNCHRONIZATION(start, end, deviceId, contextId, streamId, "
                  "correlationId, globalPid, syncType, eventId) VALUES (?,?,?,?,?,?,?,?,?)");
@@ -164,11 +176,16 @@ void Database::write_trace(std::int64_t trial_id, const std::vector<trace::RankT
     }
   }
 
-  Statement link(db_, "INSERT INTO trial_trace(trial_id, table_name, first_rowid, last_rowid) VALUES (?, ?, ?, ?)");
+  Statement link(
+      db_, "INSERT INTO trial_trace(trial_id, table_name, first_rowid, last_rowid) VALUES (?, ?, ?, ?)");
   const std::pair<const char*, const RowRange*> tables[] = {
-      {"NVTX_EVENTS", &nvtx_rows}, {"MPI_RANKS", &mpi_rows}, {"CUPTI_ACTIVITY_KIND_KERNEL", &kernel_rows},
-      {"CUPTI_ACTIVITY_KIND_MEMCPY", &memcpy_rows}, {"CUPTI_ACTIVITY_KIND_MEMSET", &memset_rows},
-      {"CUPTI_ACTIVITY_KIND_RUNTIME", &runtime_rows}, {"CUPTI_ACTIVITY_KIND_SYNCHRONIZATION", &sync_rows}};
+      {"NVTX_EVENTS", &nvtx_rows},
+      {"MPI_RANKS", &mpi_rows},
+      {"CUPTI_ACTIVITY_KIND_KERNEL", &kernel_rows},
+      {"CUPTI_ACTIVITY_KIND_MEMCPY", &memcpy_rows},
+      {"CUPTI_ACTIVITY_KIND_MEMSET", &memset_rows},
+      {"CUPTI_ACTIVITY_KIND_RUNTIME", &runtime_rows},
+      {"CUPTI_ACTIVITY_KIND_SYNCHRONIZATION", &sync_rows}};
   for (const auto& [name, range] : tables) {
     if (range->first < 0) continue;
     link.bind(1, trial_id).bind(2, std::string_view(name)).bind(3, range->first).bind(4, range->last).run();

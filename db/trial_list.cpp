@@ -16,7 +16,8 @@ std::vector<TrialListRow> trial_list(const Database& db) {
     q.bind(1, r.id);
     std::vector<double> v;
     while (q.step()) v.push_back(q.real(0));
-    if (!v.empty()) r.median_s = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+    if (!v.empty())
+      r.median_s = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
   }
   return rows;
 }

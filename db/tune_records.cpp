@@ -18,7 +18,9 @@ TrialRecord trial_record(const Statement& st) {
 
 }  // namespace
 
-void ensure_tune_tables(Database& db) { db.exec(tune_tables_sql()); }
+void ensure_tune_tables(Database& db) {
+  db.exec(tune_tables_sql());
+}
 
 bool has_tune_jobs(const Database& db) {
   auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
@@ -49,7 +51,8 @@ void resume_tune_job(Database& db, std::int64_t job_id, std::int64_t session_id)
   up.run();
 }
 
-void finish_tune_job(Database& db, std::int64_t job_id, std::string_view status, std::string_view results_json) {
+void finish_tune_job(Database& db, std::int64_t job_id, std::string_view status,
+                     std::string_view results_json) {
   auto up = db.prepare("UPDATE tune_jobs SET status = ?, results = ? WHERE id = ?");
   up.bind(1, status).bind(2, results_json).bind(3, job_id);
   up.run();
@@ -89,15 +92,20 @@ void replace_tune_result(Database& db, std::int64_t job_id, const TuneResultRow&
   del.bind(1, job_id).bind(2, result.workload);
   del.run();
   auto ins = db.prepare(
-      "INSERT INTO tune_results(job_id, workload, default_trial_id, winner_trial_id, summary) VALUES (?, ?, ?, ?, ?)");
-  ins.bind(1, job_id).bind(2, result.workload).bind(3, result.default_trial_id).bind(4, result.winner_trial_id)
+      "INSERT INTO tune_results(job_id, workload, default_trial_id, winner_trial_id, summary) VALUES (?, ?, "
+      "?, ?, ?)");
+  ins.bind(1, job_id)
+      .bind(2, result.workload)
+      .bind(3, result.default_trial_id)
+      .bind(4, result.winner_trial_id)
       .bind(5, result.summary);
   ins.run();
 }
 
 std::vector<TuneResultRow> tune_results(const Database& db, std::int64_t job_id) {
   std::vector<TuneResultRow> out;
-  auto s = db.prepare("SELECT workload, default_trial_id, winner_trial_id, summary FROM tune_results WHERE job_id = ?");
+  auto s = db.prepare(
+      "SELECT workload, default_trial_id, winner_trial_id, summary FROM tune_results WHERE job_id = ?");
   s.bind(1, job_id);
   while (s.step()) {
     TuneResultRow r;
@@ -121,7 +129,8 @@ bool has_pruned_trials(const Database& db, std::int64_t job_id, std::int64_t wor
 std::vector<TrialRecord> finished_tune_trials(const Database& db, std::string_view fingerprint_json) {
   std::vector<TrialRecord> out;
   auto q = db.prepare(
-      "SELECT t.id, t.config, t.status, t.failure_reason, t.stats FROM trials t JOIN sessions s ON s.id = t.session_id "
+      "SELECT t.id, t.config, t.status, t.failure_reason, t.stats FROM trials t JOIN sessions s ON s.id = "
+      "t.session_id "
       "WHERE s.fingerprint = ? AND t.status IN ('ok', 'stopped_early', 'failed') "
       "AND json_extract(t.config, '$.kind') = 'tune' ORDER BY t.id");
   q.bind(1, fingerprint_json);

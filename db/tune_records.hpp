@@ -36,7 +36,7 @@ struct TuneResultRow {
 // The columns of a trials row that resume and replay read.
 struct TrialRecord {
   std::int64_t id = 0;
-  std::string config, status;  // config: JSON text
+  std::string config, status;                        // config: JSON text
   std::optional<std::string> failure_reason, stats;  // stats: JSON text
 };
 
@@ -55,7 +55,8 @@ std::int64_t insert_tune_job(Database& db, std::string_view job_key, std::int64_
 // `session_id` resumes the job: last_session_id = session_id, status 'running'.
 void resume_tune_job(Database& db, std::int64_t job_id, std::int64_t session_id);
 // Final status and results JSON.
-void finish_tune_job(Database& db, std::int64_t job_id, std::string_view status, std::string_view results_json);
+void finish_tune_job(Database& db, std::int64_t job_id, std::string_view status,
+                     std::string_view results_json);
 // The job `id`, else (no id) the latest job.
 std::optional<TuneJobRow> tune_job(const Database& db, std::optional<std::int64_t> id);
 // The latest job whose sessions span `session_id` (first_session_id <= it <= last_session_id).

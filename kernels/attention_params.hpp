@@ -57,8 +57,8 @@ struct FwdBlockParams : QkvParams {
 struct BwdBlockParams : QkvParams {
   const void* dout = nullptr;  // strides: q_batch_stride, q_row_stride
 
-  const float* lse = nullptr;    // saved forward statistics
-  const float* delta = nullptr;  // D = rowsum(dout * o)
+  const float* lse = nullptr;                                // saved forward statistics
+  const float* delta = nullptr;                              // D = rowsum(dout * o)
   std::int64_t stat_batch_stride = 0, stat_head_stride = 0;  // shared by lse and delta
 
   // fp32 gradient accumulators, added to (+=).

@@ -20,16 +20,16 @@ using namespace cpu_detail;
 using simd::vf;
 
 struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to 16
-  float* q;    // (tq, dp)
-  float* dout; // (tq, dp)
-  float* kt;   // (dp, tk)  K transposed
-  float* vt;   // (dp, tk)  V transposed
-  float* k;    // (tk, dp)  K rows (dq pass)
-  float* p;    // (tq, tk)  P
-  float* ds;   // (tq, tk)  dP, then dS
-  float* acc0; // (max(tq, tk), dp)  dq, or dk
-  float* acc1; // (tk, dp)            dv
-  float* tmp;  // (dp)
+  float* q;          // (tq, dp)
+  float* dout;       // (tq, dp)
+  float* kt;         // (dp, tk)  K transposed
+  float* vt;         // (dp, tk)  V transposed
+  float* k;          // (tk, dp)  K rows (dq pass)
+  float* p;          // (tq, tk)  P
+  float* ds;         // (tq, tk)  dP, then dS
+  float* acc0;       // (max(tq, tk), dp)  dq, or dk
+  float* acc1;       // (tk, dp)            dv
+  float* tmp;        // (dp)
 
   static std::int64_t floats(std::int64_t tq, std::int64_t tk, std::int64_t dp) {
     return 2 * tq * dp + 3 * tk * dp + 2 * tq * tk + std::max(tq, tk) * dp + tk * dp + dp + 10 * 16;
@@ -41,14 +41,16 @@ struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to 16
       return r;
     };
     q = take(tq * dp), dout = take(tq * dp), kt = take(dp * tk), vt = take(dp * tk), k = take(tk * dp);
-    p = take(tq * tk), ds = take(tq * tk), acc0 = take(std::max(tq, tk) * dp), acc1 = take(tk * dp), tmp = take(dp);
+    p = take(tq * tk), ds = take(tq * tk), acc0 = take(std::max(tq, tk) * dp), acc1 = take(tk * dp),
+    tmp = take(dp);
   }
 };
 
 // For query rows [i0, i0 + nqt) of head h and the key tile at j0 (nkt keys, kt/vt loaded):
 // w.p = P, w.ds = dS, both (nqt, nk_pad) with zeros where masked or padded.
-void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b, std::int64_t h, std::int64_t i0,
-                          std::int64_t nqt, std::int64_t j0, std::int64_t nkt, std::int64_t nk_pad, TileVisibility vis) {
+void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b, std::int64_t h,
+                          std::int64_t i0, std::int64_t nqt, std::int64_t j0, std::int64_t nkt,
+                          std::int64_t nk_pad, TileVisibility vis) {
   const TileMask mask{p.mask};
   const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
   tile::gemm_nt(nqt, nk_pad, d, w.q, dp, w.kt, nk_pad, w.p, nk_pad);
@@ -105,7 +107,7 @@ void dkdv_item(const BwdBlockParams& p, std::int64_t b, std::int64_t hk, std::in
       load_q_side(p, w, b, h, i0, nqt);
       probabilities_and_ds(p, w, b, h, i0, nqt, j0, nkt, nk_pad, vis);
       tile::gemm_acc(nkt, dp, nqt, w.p, 1, nk_pad, w.dout, dp, w.acc1, dp);  // dV += P^T dO
-      tile::gemm_acc(nkt, dp, nqt, w.ds, 1, nk_pad, w.q, dp, w.acc0, dp);   // dK += dS^T Q
+      tile::gemm_acc(nkt, dp, nqt, w.ds, 1, nk_pad, w.q, dp, w.acc0, dp);    // dK += dS^T Q
     }
   }
   if (!any) return;

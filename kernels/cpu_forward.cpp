@@ -18,14 +18,14 @@ using namespace cpu_detail;
 using simd::vf;
 
 struct FwdScratch {  // one thread's tiles, tq = tile_q, tk = tile_kv, dp = head_dim padded to 16
-  float* q;    // (tq, dp)  scaled by log2(e) * scale
-  float* kt;   // (dp, tk)  K transposed
-  float* v;    // (tk, dp)
-  float* s;    // (tq, tk)  scores, then probabilities
-  float* acc;  // (tq, dp)  unnormalised output of this block
-  float* m;    // (tq)      running row max (log2 domain)
-  float* l;    // (tq)      running row sum
-  float* tmp;  // (dp)      conversion row
+  float* q;          // (tq, dp)  scaled by log2(e) * scale
+  float* kt;         // (dp, tk)  K transposed
+  float* v;          // (tk, dp)
+  float* s;          // (tq, tk)  scores, then probabilities
+  float* acc;        // (tq, dp)  unnormalised output of this block
+  float* m;          // (tq)      running row max (log2 domain)
+  float* l;          // (tq)      running row sum
+  float* tmp;        // (dp)      conversion row
 
   static std::int64_t floats(std::int64_t tq, std::int64_t tk, std::int64_t dp) {
     return 2 * tq * dp + 2 * tk * dp + tq * tk + 2 * tq + dp + 7 * 16;
@@ -90,8 +90,8 @@ void key_tile(const FwdBlockParams& p, FwdScratch& w, std::int64_t b, std::int64
 }
 
 // Merges the block result (acc / l, lse_j) of query rows [i0, i0 + nqt) into the running state.
-void merge_into_state(const FwdBlockParams& p, const FwdScratch& w, std::int64_t b, std::int64_t h, std::int64_t i0,
-                      std::int64_t nqt) {
+void merge_into_state(const FwdBlockParams& p, const FwdScratch& w, std::int64_t b, std::int64_t h,
+                      std::int64_t i0, std::int64_t nqt) {
   const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
   for (std::int64_t i = 0; i < nqt; ++i) {
     if (w.l[i] == 0.0f) continue;  // the block is fully masked for this row: nothing changes
@@ -118,8 +118,8 @@ void forward_item(const FwdBlockParams& p, std::int64_t b, std::int64_t h, std::
   const TileMask mask{p.mask};
   FwdScratch w(thread_scratch(FwdScratch::floats(tq, tk, dp)), tq, tk, dp);
 
-  load_rows(offset(p.q, p.dtype, bshd(b, p.q_batch_stride, i0, p.q_row_stride, h, d)), p.dtype, p.q_row_stride, nqt,
-            nqt, d, p.scale * log2e, w.q, dp);
+  load_rows(offset(p.q, p.dtype, bshd(b, p.q_batch_stride, i0, p.q_row_stride, h, d)), p.dtype,
+            p.q_row_stride, nqt, nqt, d, p.scale * log2e, w.q, dp);
   for (std::int64_t i = 0; i < nqt; ++i) w.m[i] = neg_inf, w.l[i] = 0.0f;
   for (std::int64_t x = 0; x < nqt * dp; ++x) w.acc[x] = 0.0f;
 

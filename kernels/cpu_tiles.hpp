@@ -18,7 +18,9 @@ inline constexpr float neg_inf = -std::numeric_limits<float>::infinity();
 inline constexpr float log2e = 1.44269504088896340736f;
 inline constexpr float ln2 = 0.693147180559945309417f;
 
-inline std::int64_t round_up(std::int64_t x, std::int64_t m) noexcept { return (x + m - 1) / m * m; }
+inline std::int64_t round_up(std::int64_t x, std::int64_t m) noexcept {
+  return (x + m - 1) / m * m;
+}
 
 inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {  // b > 0
   const std::int64_t q = a / b;
@@ -27,7 +29,9 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {  // b >
 
 // Per-thread fp32 scratch, 64-byte aligned, grown on demand and reused across calls (one buffer per
 // thread for every variant: kernels/cpu_dispatch.cpp, compiled for the baseline instruction set).
-inline float* thread_scratch(std::int64_t floats) { return cpu_thread_scratch(floats); }
+inline float* thread_scratch(std::int64_t floats) {
+  return cpu_thread_scratch(floats);
+}
 
 // How much of a (query tile, key tile) pair the causal mask lets through.
 enum class TileVisibility { none, partial, all };
@@ -56,12 +60,14 @@ struct TileMask {
 };
 
 // dst (rows, ld) = src rows * mul, columns [d, ld) and rows [rows, rows_pad) zeroed.
-inline void load_rows(const void* src, DType t, std::int64_t row_stride, std::int64_t rows, std::int64_t rows_pad,
-                      std::int64_t d, float mul, float* dst, std::int64_t ld) noexcept {
+inline void load_rows(const void* src, DType t, std::int64_t row_stride, std::int64_t rows,
+                      std::int64_t rows_pad, std::int64_t d, float mul, float* dst,
+                      std::int64_t ld) noexcept {
   const std::size_t esize = t == DType::f32 ? 4 : 2;
   for (std::int64_t r = 0; r < rows; ++r) {
     float* out = dst + r * ld;
-    convert_to_float(static_cast<const char*>(src) + static_cast<std::size_t>(r * row_stride) * esize, t, out, d);
+    convert_to_float(static_cast<const char*>(src) + static_cast<std::size_t>(r * row_stride) * esize, t, out,
+                     d);
     if (mul != 1.0f)
       for (std::int64_t c = 0; c < d; ++c) out[c] *= mul;
     for (std::int64_t c = d; c < ld; ++c) out[c] = 0.0f;
@@ -71,8 +77,8 @@ inline void load_rows(const void* src, DType t, std::int64_t row_stride, std::in
 }
 
 // dst (d, ld) = transpose of src rows (rows, d); columns [rows, ld) zeroed. `tmp` holds d floats.
-inline void load_transposed(const void* src, DType t, std::int64_t row_stride, std::int64_t rows, std::int64_t d,
-                            float* dst, std::int64_t ld, float* tmp) noexcept {
+inline void load_transposed(const void* src, DType t, std::int64_t row_stride, std::int64_t rows,
+                            std::int64_t d, float* dst, std::int64_t ld, float* tmp) noexcept {
   const std::size_t esize = t == DType::f32 ? 4 : 2;
   for (std::int64_t r = 0; r < rows; ++r) {
     const char* p = static_cast<const char*>(src) + static_cast<std::size_t>(r * row_stride) * esize;

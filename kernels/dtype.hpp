@@ -10,7 +10,9 @@
 
 namespace burst::kernels {
 
-inline float bf16_to_float(std::uint16_t h) noexcept { return std::bit_cast<float>(std::uint32_t(h) << 16); }
+inline float bf16_to_float(std::uint16_t h) noexcept {
+  return std::bit_cast<float>(std::uint32_t(h) << 16);
+}
 
 inline std::uint16_t float_to_bf16(float f) noexcept {
   std::uint32_t u = std::bit_cast<std::uint32_t>(f);
@@ -37,12 +39,12 @@ inline std::uint16_t float_to_fp16(float f) noexcept {
   const std::uint32_t u = std::bit_cast<std::uint32_t>(f);
   const std::uint16_t sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
   const std::uint32_t abs = u & 0x7fffffffu;
-  if (abs > 0x7f800000u) return sign | 0x7e00u;                 // NaN
-  if (abs >= 0x477ff000u) return sign | 0x7c00u;                // rounds to >= 65520: infinity
-  if (abs < 0x38800000u) {                                      // below the smallest normal 2^-14
+  if (abs > 0x7f800000u) return sign | 0x7e00u;   // NaN
+  if (abs >= 0x477ff000u) return sign | 0x7c00u;  // rounds to >= 65520: infinity
+  if (abs < 0x38800000u) {                        // below the smallest normal 2^-14
     const float a = std::bit_cast<float>(abs);
     // subnormal halves are multiples of 2^-24; nearbyint-style round to even
-    const float scaled = a * 16777216.0f;                       // a / 2^-24
+    const float scaled = a * 16777216.0f;  // a / 2^-24
     std::uint32_t m = static_cast<std::uint32_t>(scaled);
     const float rem = scaled - static_cast<float>(m);
     if (rem > 0.5f || (rem == 0.5f && (m & 1u))) ++m;
@@ -55,18 +57,27 @@ inline std::uint16_t float_to_fp16(float f) noexcept {
 
 inline float load_as_float(const void* base, std::int64_t index, DType t) noexcept {
   switch (t) {
-    case DType::f32: return static_cast<const float*>(base)[index];
-    case DType::f16: return fp16_to_float(static_cast<const std::uint16_t*>(base)[index]);
-    case DType::bf16: return bf16_to_float(static_cast<const std::uint16_t*>(base)[index]);
+    case DType::f32:
+      return static_cast<const float*>(base)[index];
+    case DType::f16:
+      return fp16_to_float(static_cast<const std::uint16_t*>(base)[index]);
+    case DType::bf16:
+      return bf16_to_float(static_cast<const std::uint16_t*>(base)[index]);
   }
   return 0.0f;
 }
 
 inline void store_from_float(void* base, std::int64_t index, DType t, float value) noexcept {
   switch (t) {
-    case DType::f32: static_cast<float*>(base)[index] = value; return;
-    case DType::f16: static_cast<std::uint16_t*>(base)[index] = float_to_fp16(value); return;
-    case DType::bf16: static_cast<std::uint16_t*>(base)[index] = float_to_bf16(value); return;
+    case DType::f32:
+      static_cast<float*>(base)[index] = value;
+      return;
+    case DType::f16:
+      static_cast<std::uint16_t*>(base)[index] = float_to_fp16(value);
+      return;
+    case DType::bf16:
+      static_cast<std::uint16_t*>(base)[index] = float_to_bf16(value);
+      return;
   }
 }
 

@@ -24,20 +24,25 @@ std::string range_text(std::int64_t v, const char* what, int lo, int hi, int mul
   return text;
 }
 
-bool in_range(std::int64_t v, int lo, int hi, int multiple) { return v >= lo && v <= hi && v % multiple == 0; }
+bool in_range(std::int64_t v, int lo, int hi, int multiple) {
+  return v >= lo && v <= hi && v % multiple == 0;
+}
 
-std::optional<std::string> check_common(const KernelDesc& desc, const KernelProblem& problem, std::int64_t batch,
-                                        std::int64_t nq, std::int64_t nk, float scale, const MaskParams& mask) {
+std::optional<std::string> check_common(const KernelDesc& desc, const KernelProblem& problem,
+                                        std::int64_t batch, std::int64_t nq, std::int64_t nk, float scale,
+                                        const MaskParams& mask) {
   if (auto reason = can_implement(desc, problem)) return reason;
   if (batch < 0 || nq < 0 || nk < 0) return std::string("negative batch or sequence length");
-  if (!(std::isfinite(scale) && scale > 0.0f)) return "scale " + std::to_string(scale) + " must be finite and > 0";
+  if (!(std::isfinite(scale) && scale > 0.0f))
+    return "scale " + std::to_string(scale) + " must be finite and > 0";
   if (mask.kind == MaskKind::causal && (mask.q_pos_stride < 0 || mask.k_pos_stride < 1))
     return std::string("causal mask needs q_pos_stride >= 0 and k_pos_stride >= 1");
   return std::nullopt;
 }
 
 // Vectorised variants read rows with 16-byte copies: pointers and strides must keep that alignment.
-std::optional<std::string> check_alignment(const KernelDesc& desc, DType dtype, std::initializer_list<const void*> ptrs,
+std::optional<std::string> check_alignment(const KernelDesc& desc, DType dtype,
+                                           std::initializer_list<const void*> ptrs,
                                            std::initializer_list<std::int64_t> strides) {
   if (desc.vector_elems <= 1) return std::nullopt;
   const auto bytes = static_cast<std::uintptr_t>(desc.vector_elems) * dtype_size(dtype);
@@ -55,7 +60,10 @@ std::optional<std::string> tile_check(const KernelDesc& desc, int tile, int fixe
   if (fixed != 0) {
     if (tile == fixed) return std::nullopt;
     std::string text(what);
-    text.append(" ").append(std::to_string(tile)).append(" is not this variant's ").append(std::to_string(fixed));
+    text.append(" ")
+        .append(std::to_string(tile))
+        .append(" is not this variant's ")
+        .append(std::to_string(fixed));
     return text;
   }
   if (!in_range(tile, desc.min_tile, desc.max_tile, desc.tile_multiple))
@@ -67,7 +75,10 @@ std::optional<std::string> tile_check(const KernelDesc& desc, int tile, int fixe
 std::optional<std::string> shape_check(int asked, int fixed, const char* what) {
   if (asked == 0 || fixed == 0 || asked == fixed) return std::nullopt;
   std::string text(what);
-  return text.append(" ").append(std::to_string(asked)).append(" is not this variant's ").append(std::to_string(fixed));
+  return text.append(" ")
+      .append(std::to_string(asked))
+      .append(" is not this variant's ")
+      .append(std::to_string(fixed));
 }
 
 std::vector<KernelDesc> make_table() {
@@ -99,17 +110,21 @@ const std::vector<KernelDesc>& table() {
 
 std::optional<Refusal> refusal(const KernelDesc& desc, const KernelProblem& problem) {
   if (std::find(desc.dtypes.begin(), desc.dtypes.end(), problem.dtype) == desc.dtypes.end())
-    return Refusal{"dtype", std::string(desc.name) + " does not support dtype " + std::string(to_string(problem.dtype))};
+    return Refusal{
+        "dtype", std::string(desc.name) + " does not support dtype " + std::string(to_string(problem.dtype))};
   if (!in_range(problem.head_dim, desc.min_head_dim, desc.max_head_dim, desc.head_dim_multiple))
     return Refusal{"head_dim", range_text(problem.head_dim, "head_dim", desc.min_head_dim, desc.max_head_dim,
                                           desc.head_dim_multiple)};
-  if (auto reason = tile_check(desc, problem.tile_q, desc.tile_q, "tile_q")) return Refusal{"kernel.tile_q", *reason};
+  if (auto reason = tile_check(desc, problem.tile_q, desc.tile_q, "tile_q"))
+    return Refusal{"kernel.tile_q", *reason};
   if (auto reason = tile_check(desc, problem.tile_kv, desc.tile_kv, "tile_kv"))
     return Refusal{"kernel.tile_kv", *reason};
   if (auto reason = shape_check(problem.warps, desc.warps, "warps")) return Refusal{"kernel.warps", *reason};
-  if (auto reason = shape_check(problem.stages, desc.stages, "stages")) return Refusal{"kernel.stages", *reason};
+  if (auto reason = shape_check(problem.stages, desc.stages, "stages"))
+    return Refusal{"kernel.stages", *reason};
   if (problem.heads <= 0 || problem.kv_heads <= 0 || problem.heads % problem.kv_heads != 0)
-    return Refusal{"heads", "heads " + std::to_string(problem.heads) + " must be a positive multiple of kv_heads " +
+    return Refusal{"heads", "heads " + std::to_string(problem.heads) +
+                                " must be a positive multiple of kv_heads " +
                                 std::to_string(problem.kv_heads)};
   return std::nullopt;
 }
@@ -119,7 +134,8 @@ std::optional<std::string> can_implement(const KernelDesc& desc, const KernelPro
   return std::nullopt;
 }
 
-KernelChoice choose_kernel(Backend backend, bool forward, const KernelProblem& problem, const DeviceLimits* device) {
+KernelChoice choose_kernel(Backend backend, bool forward, const KernelProblem& problem,
+                           const DeviceLimits* device) {
   KernelChoice choice;
   const char* pass = forward ? "forward" : "backward";
   for (const KernelDesc& desc : table()) {
@@ -140,14 +156,15 @@ KernelChoice choose_kernel(Backend backend, bool forward, const KernelProblem& p
     choice.why_not = std::move(why);
   }
   if (!choice.why_not)
-    choice.why_not = Refusal{"pass", std::string("no ") + std::string(to_string(backend)) + " kernel variant of this build has a " +
-                                         pass + " pass"};
+    choice.why_not = Refusal{"pass", std::string("no ") + std::string(to_string(backend)) +
+                                         " kernel variant of this build has a " + pass + " pass"};
   return choice;
 }
 
 std::optional<std::string> can_implement(const KernelDesc& desc, const FwdBlockParams& p) {
   const KernelProblem problem{p.dtype, p.head_dim, p.heads, p.kv_heads, p.tile_q, p.tile_kv};
-  if (desc.forward == nullptr && desc.launch_forward == nullptr) return std::string(desc.name) + " has no forward pass";
+  if (desc.forward == nullptr && desc.launch_forward == nullptr)
+    return std::string(desc.name) + " has no forward pass";
   if (auto reason = check_common(desc, problem, p.batch, p.nq, p.nk, p.scale, p.mask)) return reason;
   if (p.q_row_stride < p.heads * p.head_dim || p.o_row_stride < p.heads * p.head_dim ||
       p.kv_row_stride < p.kv_heads * p.head_dim || p.lse_head_stride < p.nq)
@@ -164,7 +181,8 @@ std::optional<std::string> can_implement(const KernelDesc& desc, const FwdBlockP
 
 std::optional<std::string> can_implement(const KernelDesc& desc, const BwdBlockParams& p) {
   const KernelProblem problem{p.dtype, p.head_dim, p.heads, p.kv_heads, p.tile_q, p.tile_kv};
-  if (desc.backward == nullptr && desc.launch_backward == nullptr) return std::string(desc.name) + " has no backward pass";
+  if (desc.backward == nullptr && desc.launch_backward == nullptr)
+    return std::string(desc.name) + " has no backward pass";
   if (auto reason = check_common(desc, problem, p.batch, p.nq, p.nk, p.scale, p.mask)) return reason;
   if (p.q_row_stride < p.heads * p.head_dim || p.dq_row_stride < p.heads * p.head_dim ||
       p.kv_row_stride < p.kv_heads * p.head_dim || p.dkv_row_stride < p.kv_heads * p.head_dim ||
@@ -176,15 +194,19 @@ std::optional<std::string> can_implement(const KernelDesc& desc, const BwdBlockP
 
 std::optional<std::string> can_run_on(const KernelDesc& desc, const DeviceLimits& device) {
   if (desc.backend != Backend::cuda) return std::nullopt;
-  if ((desc.min_arch != 0 && device.arch < desc.min_arch) || (desc.max_arch != 0 && device.arch > desc.max_arch)) {
+  if ((desc.min_arch != 0 && device.arch < desc.min_arch) ||
+      (desc.max_arch != 0 && device.arch > desc.max_arch)) {
     std::string text(desc.name);
     text.append(" runs on sm_").append(std::to_string(desc.min_arch)).append("..");
-    text.append(desc.max_arch != 0 ? "sm_" + std::to_string(desc.max_arch) : std::string("")).append("; the device is sm_");
+    text.append(desc.max_arch != 0 ? "sm_" + std::to_string(desc.max_arch) : std::string(""))
+        .append("; the device is sm_");
     return text.append(std::to_string(device.arch));
   }
   if (desc.smem_bytes > device.smem_per_block_optin) {
     std::string text(desc.name);
-    text.append(" needs ").append(std::to_string(desc.smem_bytes)).append(" bytes of shared memory per block; the device allows ");
+    text.append(" needs ")
+        .append(std::to_string(desc.smem_bytes))
+        .append(" bytes of shared memory per block; the device allows ");
     return text.append(std::to_string(device.smem_per_block_optin));
   }
   return std::nullopt;
@@ -196,9 +218,13 @@ std::optional<std::string> can_implement(const KernelDesc& desc, const KernelPro
   return can_run_on(desc, device);
 }
 
-std::span<const KernelDesc> kernel_registry() { return table(); }
+std::span<const KernelDesc> kernel_registry() {
+  return table();
+}
 
-const KernelDesc& find_cpu_kernel() { return table()[0]; }
+const KernelDesc& find_cpu_kernel() {
+  return table()[0];
+}
 
 const KernelDesc* find_kernel(std::string_view name) {
   for (const auto& k : table())

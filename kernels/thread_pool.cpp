@@ -70,8 +70,10 @@ class Pool {
       const auto want = std::min<std::size_t>(queue_.size(), max_workers);
       while (workers_.size() < want) workers_.emplace_back([this] { run(); });
     }
-    if (tickets == 1) wake_.notify_one();
-    else wake_.notify_all();
+    if (tickets == 1)
+      wake_.notify_one();
+    else
+      wake_.notify_all();
   }
 
   int size() {

@@ -68,37 +68,48 @@ void gemm_acc_block(const float* a, std::int64_t a_row, std::int64_t a_col, cons
 }
 
 namespace detail {
-using nt_fn = void (*)(const float*, std::int64_t, const float*, std::int64_t, std::int64_t, float*, std::int64_t) noexcept;
-using acc_fn = void (*)(const float*, std::int64_t, std::int64_t, const float*, std::int64_t, std::int64_t, float*,
-                        std::int64_t) noexcept;
+using nt_fn = void (*)(const float*, std::int64_t, const float*, std::int64_t, std::int64_t, float*,
+                       std::int64_t) noexcept;
+using acc_fn = void (*)(const float*, std::int64_t, std::int64_t, const float*, std::int64_t, std::int64_t,
+                        float*, std::int64_t) noexcept;
 
 template <int R>
-constexpr nt_fn nt_table[4] = {&gemm_nt_block<R, 1>, &gemm_nt_block<R, 2>, &gemm_nt_block<R, 3>, &gemm_nt_block<R, 4>};
+constexpr nt_fn nt_table[4] = {&gemm_nt_block<R, 1>, &gemm_nt_block<R, 2>, &gemm_nt_block<R, 3>,
+                               &gemm_nt_block<R, 4>};
 template <int R>
 constexpr acc_fn acc_table[4] = {&gemm_acc_block<R, 1>, &gemm_acc_block<R, 2>, &gemm_acc_block<R, 3>,
                                  &gemm_acc_block<R, 4>};
 
 inline nt_fn pick_nt(int r, int nv) noexcept {
   switch (r) {
-    case 1: return nt_table<1>[nv - 1];
-    case 2: return nt_table<2>[nv - 1];
-    case 3: return nt_table<3>[nv - 1];
-    default: return nt_table<4>[nv - 1];
+    case 1:
+      return nt_table<1>[nv - 1];
+    case 2:
+      return nt_table<2>[nv - 1];
+    case 3:
+      return nt_table<3>[nv - 1];
+    default:
+      return nt_table<4>[nv - 1];
   }
 }
 inline acc_fn pick_acc(int r, int nv) noexcept {
   switch (r) {
-    case 1: return acc_table<1>[nv - 1];
-    case 2: return acc_table<2>[nv - 1];
-    case 3: return acc_table<3>[nv - 1];
-    default: return acc_table<4>[nv - 1];
+    case 1:
+      return acc_table<1>[nv - 1];
+    case 2:
+      return acc_table<2>[nv - 1];
+    case 3:
+      return acc_table<3>[nv - 1];
+    default:
+      return acc_table<4>[nv - 1];
   }
 }
 }  // namespace detail
 
 // s (rows, cols) = a (rows, depth) * bt (depth, cols); cols % lanes == 0.
-inline void gemm_nt(std::int64_t rows, std::int64_t cols, std::int64_t depth, const float* a, std::int64_t lda,
-                    const float* bt, std::int64_t ldb, float* s, std::int64_t lds) noexcept {
+inline void gemm_nt(std::int64_t rows, std::int64_t cols, std::int64_t depth, const float* a,
+                    std::int64_t lda, const float* bt, std::int64_t ldb, float* s,
+                    std::int64_t lds) noexcept {
   for (std::int64_t r0 = 0; r0 < rows; r0 += 4) {
     const int r = static_cast<int>(rows - r0 < 4 ? rows - r0 : 4);
     for (std::int64_t c0 = 0; c0 < cols; c0 += 4 * simd::lanes) {
@@ -111,8 +122,9 @@ inline void gemm_nt(std::int64_t rows, std::int64_t cols, std::int64_t depth, co
 
 // c (rows, cols) += a (rows, depth) * b (depth, cols), a[r][k] at a[r * a_row + k * a_col];
 // cols % lanes == 0.
-inline void gemm_acc(std::int64_t rows, std::int64_t cols, std::int64_t depth, const float* a, std::int64_t a_row,
-                     std::int64_t a_col, const float* b, std::int64_t ldb, float* c, std::int64_t ldc) noexcept {
+inline void gemm_acc(std::int64_t rows, std::int64_t cols, std::int64_t depth, const float* a,
+                     std::int64_t a_row, std::int64_t a_col, const float* b, std::int64_t ldb, float* c,
+                     std::int64_t ldc) noexcept {
   for (std::int64_t r0 = 0; r0 < rows; r0 += 4) {
     const int r = static_cast<int>(rows - r0 < 4 ? rows - r0 : 4);
     for (std::int64_t c0 = 0; c0 < cols; c0 += 4 * simd::lanes) {

@@ -22,14 +22,16 @@ const json& field(const json& j, const char* name) {
 
 std::string get_string(const json& j, const char* name) {
   const json& v = field(j, name);
-  if (!v.is_string()) throw InvalidArgument(std::string("fingerprint: field '") + name + "' must be a string");
+  if (!v.is_string())
+    throw InvalidArgument(std::string("fingerprint: field '") + name + "' must be a string");
   return v.get<std::string>();
 }
 
 // Non-negative integers only (counts); `minimum` raises the bound (nodes, ranks_per_node >= 1).
 int get_count(const json& j, const char* name, int minimum) {
   const json& v = field(j, name);
-  if (!v.is_number_integer()) throw InvalidArgument(std::string("fingerprint: field '") + name + "' must be an integer");
+  if (!v.is_number_integer())
+    throw InvalidArgument(std::string("fingerprint: field '") + name + "' must be an integer");
   const auto value = v.get<std::int64_t>();
   if (value < minimum || value > 1'000'000'000) {
     throw InvalidArgument(std::string("fingerprint: field '") + name + "' must be an integer >= " +
@@ -58,11 +60,13 @@ void to_json(json& j, const Fingerprint& fp) {
 }
 
 void from_json(const json& j, Fingerprint& fp) {
-  if (!j.is_object()) throw InvalidArgument("fingerprint: expected a JSON object, got " + std::string(j.type_name()));
+  if (!j.is_object())
+    throw InvalidArgument("fingerprint: expected a JSON object, got " + std::string(j.type_name()));
   Fingerprint out;
   out.backend = get_string(j, "backend");
   if (out.backend != "cpu" && out.backend != "cuda") {
-    throw InvalidArgument("fingerprint: field 'backend' must be \"cpu\" or \"cuda\", got \"" + out.backend + "\"");
+    throw InvalidArgument("fingerprint: field 'backend' must be \"cpu\" or \"cuda\", got \"" + out.backend +
+                          "\"");
   }
   out.cpu_model = get_string(j, "cpu_model");
   out.cpu_cores = get_count(j, "cpu_cores", 1);
@@ -76,9 +80,11 @@ void from_json(const json& j, Fingerprint& fp) {
   out.nodes = get_count(j, "nodes", 1);
   out.ranks_per_node = get_count(j, "ranks_per_node", 1);
   const json& classes = field(j, "link_classes");
-  if (!classes.is_array()) throw InvalidArgument("fingerprint: field 'link_classes' must be an array of strings");
+  if (!classes.is_array())
+    throw InvalidArgument("fingerprint: field 'link_classes' must be an array of strings");
   for (const auto& c : classes) {
-    if (!c.is_string()) throw InvalidArgument("fingerprint: field 'link_classes' must be an array of strings");
+    if (!c.is_string())
+      throw InvalidArgument("fingerprint: field 'link_classes' must be an array of strings");
     const auto name = c.get<std::string>();
     bool known = false;
     for (const auto k : known_link_classes) known = known || k == name;

@@ -70,7 +70,8 @@ std::optional<std::int64_t> JsonChecker::integer_value(const json& value, const 
   std::optional<std::int64_t> v;
   if (value.is_number_unsigned()) {
     auto u = value.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) v = static_cast<std::int64_t>(u);
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      v = static_cast<std::int64_t>(u);
   } else if (value.is_number_integer()) {
     v = value.get<std::int64_t>();
   } else if (value.is_number_float()) {
@@ -84,8 +85,9 @@ std::optional<std::int64_t> JsonChecker::integer_value(const json& value, const 
   return v;
 }
 
-std::optional<std::int64_t> JsonChecker::integer(const json& object, const std::string& path, std::string_view key,
-                                                 bool required, std::int64_t min, std::int64_t max) {
+std::optional<std::int64_t> JsonChecker::integer(const json& object, const std::string& path,
+                                                 std::string_view key, bool required, std::int64_t min,
+                                                 std::int64_t max) {
   const json* value = member(object, path, key, required);
   if (!value) return std::nullopt;
   return integer_value(*value, child_path(path, key), min, max);
@@ -106,8 +108,8 @@ std::optional<double> JsonChecker::number(const json& object, const std::string&
   return d;
 }
 
-std::optional<std::string> JsonChecker::string(const json& object, const std::string& path, std::string_view key,
-                                               bool required) {
+std::optional<std::string> JsonChecker::string(const json& object, const std::string& path,
+                                               std::string_view key, bool required) {
   const json* value = member(object, path, key, required);
   if (!value) return std::nullopt;
   if (!value->is_string()) {
@@ -141,8 +143,9 @@ std::optional<std::size_t> JsonChecker::one_of_value(const json& value, const st
   return std::nullopt;
 }
 
-std::optional<std::size_t> JsonChecker::one_of(const json& object, const std::string& path, std::string_view key,
-                                               bool required, const std::vector<std::string_view>& names) {
+std::optional<std::size_t> JsonChecker::one_of(const json& object, const std::string& path,
+                                               std::string_view key, bool required,
+                                               const std::vector<std::string_view>& names) {
   const json* value = member(object, path, key, required);
   if (!value) return std::nullopt;
   return one_of_value(*value, child_path(path, key), names);

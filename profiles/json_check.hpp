@@ -2,9 +2,8 @@
 // path and hands back typed values, so one pass both validates a profile and builds it.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,11 +39,12 @@ class JsonChecker {
                                       bool required, std::int64_t min, std::int64_t max);
   std::optional<std::int64_t> integer_value(const json& value, const std::string& path, std::int64_t min,
                                             std::int64_t max);
-  std::optional<double> number(const json& object, const std::string& path, std::string_view key, bool required,
-                               double min, bool min_exclusive);
+  std::optional<double> number(const json& object, const std::string& path, std::string_view key,
+                               bool required, double min, bool min_exclusive);
   std::optional<std::string> string(const json& object, const std::string& path, std::string_view key,
                                     bool required);
-  std::optional<bool> boolean(const json& object, const std::string& path, std::string_view key, bool required);
+  std::optional<bool> boolean(const json& object, const std::string& path, std::string_view key,
+                              bool required);
   // A string that must be one of `names`; returns its index in `names`.
   std::optional<std::size_t> one_of_value(const json& value, const std::string& path,
                                           const std::vector<std::string_view>& names);

@@ -84,7 +84,8 @@ Profile parse_profile(std::string_view text, const std::string& file) {
     if (!first) first = &p;
   }
   if (first) {
-    std::string more = errors > 1 ? " (and " + std::to_string(errors - 1) + " more errors; run burst-tune validate)" : "";
+    std::string more =
+        errors > 1 ? " (and " + std::to_string(errors - 1) + " more errors; run burst-tune validate)" : "";
     throw InvalidArgument(first->file + ": " + first->json_path + ": " + first->message + more);
   }
   for (const auto& p : problems) log_warning(p.file + ": " + p.json_path + ": " + p.message);
@@ -99,7 +100,9 @@ Profile read_profile(const std::string& path) {
   return parse_profile(text, path);
 }
 
-std::string profile_to_json_text(const Profile& profile) { return profiles::profile_to_json(profile).dump(2) + "\n"; }
+std::string profile_to_json_text(const Profile& profile) {
+  return profiles::profile_to_json(profile).dump(2) + "\n";
+}
 
 void write_profile(const Profile& profile, const std::string& path) {
   const std::string text = profile_to_json_text(profile);
@@ -126,8 +129,8 @@ bool entries_tie(const ProfileMeasured& a, const ProfileMeasured& b) noexcept {
 
 Profile merge_profiles(const Profile& base, const Profile& incoming, MergeStats* stats) {
   if (!(base.fingerprint == incoming.fingerprint))
-    throw InvalidArgument("cannot merge profiles of different fingerprints (" + base.fingerprint.id() + " and " +
-                          incoming.fingerprint.id() + ")");
+    throw InvalidArgument("cannot merge profiles of different fingerprints (" + base.fingerprint.id() +
+                          " and " + incoming.fingerprint.id() + ")");
   MergeStats s;
   Profile out = base;
   out.schema = std::string(profile_schema_name);

@@ -36,14 +36,15 @@ void check_fingerprint(const json& doc, JsonChecker& check, Fingerprint& fp) {
   const json* f = check.member(doc, "$", "fingerprint", true);
   const std::string p = "$.fingerprint";
   if (!f || !check.expect_object(*f, p)) return;
-  check.warn_unknown(*f, p,
-                     {"backend", "cpu_model", "cpu_cores", "gpu_model", "gpu_count", "compute_capability", "sm_count",
-                      "driver_version", "cuda_version", "nccl_version", "nodes", "ranks_per_node", "link_classes"});
+  check.warn_unknown(
+      *f, p,
+      {"backend", "cpu_model", "cpu_cores", "gpu_model", "gpu_count", "compute_capability", "sm_count",
+       "driver_version", "cuda_version", "nccl_version", "nodes", "ranks_per_node", "link_classes"});
   const std::size_t errors_before = check.problems().size();
   if (auto i = check.one_of(*f, p, "backend", true, {"cpu", "cuda"})) fp.backend = *i == 0 ? "cpu" : "cuda";
   // Every field is required (as profiles/fingerprint.cpp reads them); GPU fields are ""/0 on cpu.
-  for (std::string_view key : {"cpu_model", "gpu_model", "compute_capability", "driver_version", "cuda_version",
-                               "nccl_version"})
+  for (std::string_view key :
+       {"cpu_model", "gpu_model", "compute_capability", "driver_version", "cuda_version", "nccl_version"})
     check.string(*f, p, key, true);
   check.integer(*f, p, "cpu_cores", true, 1, 1 << 30);
   check.integer(*f, p, "gpu_count", true, fp.backend == "cuda" ? 1 : 0, 1 << 30);
@@ -75,8 +76,9 @@ void check_key(const json& e, const std::string& ep, JsonChecker& check, Workloa
   const json* k = check.member(e, ep, "key", true);
   const std::string p = ep + ".key";
   if (!k || !check.expect_object(*k, p)) return;
-  check.warn_unknown(*k, p, {"world_size", "heads", "kv_heads", "head_dim", "dtype", "causal", "pass", "seq_min",
-                             "seq_max"});
+  check.warn_unknown(
+      *k, p,
+      {"world_size", "heads", "kv_heads", "head_dim", "dtype", "causal", "pass", "seq_min", "seq_max"});
   if (auto v = check.integer(*k, p, "world_size", true, 1, 1 << 20)) key.world_size = static_cast<int>(*v);
   if (auto v = check.integer(*k, p, "heads", true, 1, kNoMax)) key.heads = *v;
   if (auto v = check.integer(*k, p, "kv_heads", true, 1, kNoMax)) key.kv_heads = *v;
@@ -91,8 +93,8 @@ void check_key(const json& e, const std::string& ep, JsonChecker& check, Workloa
   if (lo) key.seq_min = *lo;
   if (hi) key.seq_max = *hi;
   if (lo && hi && *hi < *lo)
-    check.error(p + ".seq_max", "expected seq_max >= seq_min (" + std::to_string(*lo) + "), got " +
-                                    std::to_string(*hi));
+    check.error(p + ".seq_max",
+                "expected seq_max >= seq_min (" + std::to_string(*lo) + "), got " + std::to_string(*hi));
   if (key.heads > 0 && key.kv_heads > 0 && key.heads % key.kv_heads != 0)
     check.error(p + ".kv_heads", "expected a divisor of heads (" + std::to_string(key.heads) + "), got " +
                                      std::to_string(key.kv_heads));
@@ -189,12 +191,20 @@ json profile_to_json(const Profile& profile) {
     if (e.provenance.trial_id) prov["trial_id"] = *e.provenance.trial_id;
     entries.push_back({
         {"key",
-         {{"world_size", e.key.world_size}, {"heads", e.key.heads}, {"kv_heads", e.key.kv_heads},
-          {"head_dim", e.key.head_dim}, {"dtype", to_string(e.key.dtype)}, {"causal", e.key.causal},
-          {"pass", to_string(e.key.pass)}, {"seq_min", e.key.seq_min}, {"seq_max", e.key.seq_max}}},
+         {{"world_size", e.key.world_size},
+          {"heads", e.key.heads},
+          {"kv_heads", e.key.kv_heads},
+          {"head_dim", e.key.head_dim},
+          {"dtype", to_string(e.key.dtype)},
+          {"causal", e.key.causal},
+          {"pass", to_string(e.key.pass)},
+          {"seq_min", e.key.seq_min},
+          {"seq_max", e.key.seq_max}}},
         {"params", params},
         {"measured",
-         {{"median_s", e.measured.median_s}, {"noise", e.measured.noise}, {"tflops", e.measured.tflops},
+         {{"median_s", e.measured.median_s},
+          {"noise", e.measured.noise},
+          {"tflops", e.measured.tflops},
           {"speedup_vs_default", e.measured.speedup_vs_default}}},
         {"provenance", prov},
     });

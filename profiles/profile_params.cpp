@@ -9,7 +9,8 @@ namespace burst::profiles {
 void read_param(const ParamDesc& param, const json& value, const std::string& path, JsonChecker& check,
                 ProfileParams& p) {
   if (param.type == ParamType::choice) {
-    if (auto i = check.one_of_value(value, path, param.choices)) p.set(param.name, std::string(param.choices[*i]));
+    if (auto i = check.one_of_value(value, path, param.choices))
+      p.set(param.name, std::string(param.choices[*i]));
     return;
   }
   const auto v = check.integer_value(value, path, param.min, param.max);
@@ -34,7 +35,9 @@ void apply_param(const ParamDesc& param, const ProfileParams& p, Schedule& s) {
   if (auto v = p.get(param.name)) set_param(s, param, *v);
 }
 
-std::string default_param_text(const ParamDesc& param) { return param.cuda_only ? "-" : param.default_text(); }
+std::string default_param_text(const ParamDesc& param) {
+  return param.cuda_only ? "-" : param.default_text();
+}
 
 }  // namespace burst::profiles
 

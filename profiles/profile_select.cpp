@@ -28,8 +28,8 @@ bool better(const Candidate& a, const Candidate& b) {
   return a.entry->key.seq_max < b.entry->key.seq_max;
 }
 
-std::optional<Candidate> best_candidate(const ProfileSet& set, const Fingerprint& here, const WorkloadQuery& q,
-                                        bool same_fingerprint) {
+std::optional<Candidate> best_candidate(const ProfileSet& set, const Fingerprint& here,
+                                        const WorkloadQuery& q, bool same_fingerprint) {
   std::optional<Candidate> best;
   for (std::size_t f = 0; f < set.profiles.size(); ++f) {
     if ((set.profiles[f].profile.fingerprint == here) != same_fingerprint) continue;
@@ -66,8 +66,8 @@ void resolve_params(Selection& s, const std::string& entry_backend) {
     } else if (present && spec.kernel && entry_backend != here_backend) {
       r.origin = ParamOrigin::ignored;
       s.applied.clear(spec.name);
-      s.warnings.push_back(r.name + " was tuned for the " + entry_backend + " backend's kernels; ignored on " +
-                           here_backend);
+      s.warnings.push_back(r.name + " was tuned for the " + entry_backend +
+                           " backend's kernels; ignored on " + here_backend);
     } else if (present) {
       profiles::apply_param(spec, s.entry->params, s.schedule);
       r.value = *s.entry->params.get(spec.name);
@@ -89,9 +89,12 @@ void resolve_params(Selection& s, const std::string& entry_backend) {
 
 std::string_view to_string(ProfilePolicy p) noexcept {
   switch (p) {
-    case ProfilePolicy::strict: return "strict";
-    case ProfilePolicy::warn: return "warn";
-    case ProfilePolicy::ignore: return "ignore";
+    case ProfilePolicy::strict:
+      return "strict";
+    case ProfilePolicy::warn:
+      return "warn";
+    case ProfilePolicy::ignore:
+      return "ignore";
   }
   return "?";
 }
@@ -105,26 +108,33 @@ ProfilePolicy parse_profile_policy(std::string_view s) {
 
 std::string_view to_string(SelectionSource s) noexcept {
   switch (s) {
-    case SelectionSource::exact: return "exact";
-    case SelectionSource::nearest_bucket: return "nearest_bucket";
-    case SelectionSource::foreign_fingerprint: return "foreign_fingerprint";
-    case SelectionSource::defaults: return "defaults";
+    case SelectionSource::exact:
+      return "exact";
+    case SelectionSource::nearest_bucket:
+      return "nearest_bucket";
+    case SelectionSource::foreign_fingerprint:
+      return "foreign_fingerprint";
+    case SelectionSource::defaults:
+      return "defaults";
   }
   return "?";
 }
 
 std::string_view to_string(ParamOrigin o) noexcept {
   switch (o) {
-    case ParamOrigin::entry: return "entry";
-    case ParamOrigin::default_value: return "default";
-    case ParamOrigin::ignored: return "ignored";
+    case ParamOrigin::entry:
+      return "entry";
+    case ParamOrigin::default_value:
+      return "default";
+    case ParamOrigin::ignored:
+      return "ignored";
   }
   return "?";
 }
 
 WorkloadQuery make_workload_query(const AttentionShape& shape, int world_size, Pass pass) {
-  return {world_size, shape.heads, shape.kv_heads_or_heads(), shape.head_dim, shape.dtype, shape.causal, pass,
-          shape.seq};
+  return {world_size, shape.heads, shape.kv_heads_or_heads(), shape.head_dim, shape.dtype, shape.causal,
+          pass,       shape.seq};
 }
 
 double bucket_distance(std::int64_t seq, std::int64_t seq_min, std::int64_t seq_max) noexcept {
@@ -137,14 +147,16 @@ double bucket_distance(std::int64_t seq, std::int64_t seq_min, std::int64_t seq_
 Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, const WorkloadQuery& q,
                                ProfilePolicy policy, Backend backend) {
   Selection s;
-  s.backend = backend != Backend::auto_select ? backend : (here.backend == "cuda" ? Backend::cuda : Backend::cpu);
+  s.backend =
+      backend != Backend::auto_select ? backend : (here.backend == "cuda" ? Backend::cuda : Backend::cpu);
   const std::string n = "N=" + std::to_string(q.seq);
   std::optional<Candidate> chosen = best_candidate(set, here, q, true);
   if (chosen) {
     s.fingerprint_match = true;
     if (chosen->distance == 0.0) {
       s.source = SelectionSource::exact;
-      s.explanation = where(set, *chosen) + ": this fingerprint, " + n + " in " + range_text(chosen->entry->key);
+      s.explanation =
+          where(set, *chosen) + ": this fingerprint, " + n + " in " + range_text(chosen->entry->key);
     } else {
       s.source = SelectionSource::nearest_bucket;
       std::ostringstream d;
@@ -155,8 +167,9 @@ Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, c
     }
   } else if (auto foreign = best_candidate(set, here, q, false)) {
     const auto& fp = set.profiles[foreign->file].profile.fingerprint;
-    const std::string what = where(set, *foreign) + " matches this shape but was measured on another system (" +
-                             fp.backend + ", " + (fp.gpu_model.empty() ? fp.cpu_model : fp.gpu_model) + ", " +
+    const std::string what = where(set, *foreign) +
+                             " matches this shape but was measured on another system (" + fp.backend + ", " +
+                             (fp.gpu_model.empty() ? fp.cpu_model : fp.gpu_model) + ", " +
                              std::to_string(fp.nodes) + "x" + std::to_string(fp.ranks_per_node) + ")";
     if (policy == ProfilePolicy::strict) {
       s.explanation = "built-in defaults: " + what + "; policy strict refuses it";
@@ -168,8 +181,8 @@ Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, c
       if (policy == ProfilePolicy::warn) s.warnings.push_back(what + "; using it (policy warn)");
     }
   } else {
-    s.explanation = "built-in defaults: no profile entry for world " + std::to_string(q.world_size) + ", heads " +
-                    std::to_string(q.heads) + ", head_dim " + std::to_string(q.head_dim) + ", " +
+    s.explanation = "built-in defaults: no profile entry for world " + std::to_string(q.world_size) +
+                    ", heads " + std::to_string(q.heads) + ", head_dim " + std::to_string(q.head_dim) + ", " +
                     std::string(to_string(q.dtype)) + ", " + (q.causal ? "causal" : "non-causal") + ", " +
                     std::string(to_string(q.pass));
   }

@@ -33,8 +33,8 @@ ProfileSet load_profile_set(const std::string& search_path) {
     } else if (fs::exists(item, ec)) {
       set.profiles.push_back({item, read_profile(item)});
     } else {
-      throw InvalidArgument(item + ": no such profile file or directory (in profile search path \"" + search_path +
-                            "\")");
+      throw InvalidArgument(item + ": no such profile file or directory (in profile search path \"" +
+                            search_path + "\")");
     }
   }
   return set;
@@ -47,8 +47,7 @@ struct ProfileSelector::Impl {
   mutable std::map<std::string, std::shared_ptr<const Selection>> cache;
 };
 
-ProfileSelector::ProfileSelector(ProfileSet set, ProfilePolicy policy)
-    : impl_(std::make_unique<Impl>()) {
+ProfileSelector::ProfileSelector(ProfileSet set, ProfilePolicy policy) : impl_(std::make_unique<Impl>()) {
   impl_->set = std::move(set);
   impl_->policy = policy;
 }
@@ -57,17 +56,18 @@ ProfileSelector::~ProfileSelector() = default;
 
 std::shared_ptr<const Selection> ProfileSelector::select(const Fingerprint& here, const WorkloadQuery& q,
                                                          Backend backend) const {
-  const std::string key = here.id() + "|" + std::to_string(q.world_size) + "|" + std::to_string(q.heads) + "|" +
-                          std::to_string(q.kv_heads > 0 ? q.kv_heads : q.heads) + "|" + std::to_string(q.head_dim) +
-                          "|" + std::string(to_string(q.dtype)) + "|" + (q.causal ? "c" : "n") + "|" +
-                          std::string(to_string(q.pass)) + "|" + std::to_string(q.seq) + "|" +
-                          std::string(to_string(backend));
+  const std::string key = here.id() + "|" + std::to_string(q.world_size) + "|" + std::to_string(q.heads) +
+                          "|" + std::to_string(q.kv_heads > 0 ? q.kv_heads : q.heads) + "|" +
+                          std::to_string(q.head_dim) + "|" + std::string(to_string(q.dtype)) + "|" +
+                          (q.causal ? "c" : "n") + "|" + std::string(to_string(q.pass)) + "|" +
+                          std::to_string(q.seq) + "|" + std::string(to_string(backend));
   {
     std::shared_lock lock(impl_->mutex);
     auto it = impl_->cache.find(key);
     if (it != impl_->cache.end()) return it->second;
   }
-  auto made = std::make_shared<const Selection>(select_profile_entry(impl_->set, here, q, impl_->policy, backend));
+  auto made =
+      std::make_shared<const Selection>(select_profile_entry(impl_->set, here, q, impl_->policy, backend));
   std::shared_ptr<const Selection> result;
   bool inserted = false;
   {
@@ -82,8 +82,12 @@ std::shared_ptr<const Selection> ProfileSelector::select(const Fingerprint& here
   return result;
 }
 
-const ProfileSet& ProfileSelector::profiles() const noexcept { return impl_->set; }
-ProfilePolicy ProfileSelector::policy() const noexcept { return impl_->policy; }
+const ProfileSet& ProfileSelector::profiles() const noexcept {
+  return impl_->set;
+}
+ProfilePolicy ProfileSelector::policy() const noexcept {
+  return impl_->policy;
+}
 
 std::size_t ProfileSelector::cache_size() const {
   std::shared_lock lock(impl_->mutex);

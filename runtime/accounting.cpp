@@ -11,8 +11,8 @@ std::uint64_t forward_bytes_per_rank(const AttentionShape& s, const Schedule&, i
   if (G < 2) return 0;
   const std::uint64_t n = static_cast<std::uint64_t>(s.seq) / G;
   const std::uint64_t b = dtype_size(s.dtype);
-  return (G - 1) * 2 * static_cast<std::uint64_t>(s.batch) * n * static_cast<std::uint64_t>(s.kv_heads_or_heads()) *
-         static_cast<std::uint64_t>(s.head_dim) * b;
+  return (G - 1) * 2 * static_cast<std::uint64_t>(s.batch) * n *
+         static_cast<std::uint64_t>(s.kv_heads_or_heads()) * static_cast<std::uint64_t>(s.head_dim) * b;
 }
 
 std::uint64_t backward_bytes_per_rank(const AttentionShape& s, const Schedule& sc, int world) {
@@ -36,6 +36,8 @@ double forward_flops(const AttentionShape& s) {
   return s.causal ? f / 2.0 : f;
 }
 
-double backward_flops(const AttentionShape& s) { return 2.5 * forward_flops(s); }
+double backward_flops(const AttentionShape& s) {
+  return 2.5 * forward_flops(s);
+}
 
 }  // namespace burst

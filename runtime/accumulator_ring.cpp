@@ -33,8 +33,9 @@ void AccumulatorRing::begin_step(int step) {
   slot.peer = source;
   for (int c = 0; c < cfg_.pieces; ++c) {
     BURST_TRACE_RANGE(trace::Phase::recv, {.peer = source, .step = dest, .bytes = piece_bytes, .chunk = c});
-    slot.transfers.push_back(engine_->recv(slot.data + static_cast<std::size_t>(c) * piece_bytes, piece_bytes,
-                                           source, message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world)));
+    slot.transfers.push_back(
+        engine_->recv(slot.data + static_cast<std::size_t>(c) * piece_bytes, piece_bytes, source,
+                      message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world)));
   }
 }
 
@@ -63,9 +64,9 @@ void AccumulatorRing::deliver(int step, int c, float* share) {
   be.convert(share, DType::f32, buf, dtype_, piece_elems_);
   out.peer = peer;
   BURST_TRACE_RANGE(trace::Phase::send, {.peer = peer, .step = dest, .bytes = piece_bytes, .chunk = c});
-  out.transfers.push_back(
-      engine_->send(buf, piece_bytes, peer, message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world),
-                    be.record()));
+  out.transfers.push_back(engine_->send(buf, piece_bytes, peer,
+                                        message_tag(MessageKind::backward_accumulator, dest, c, cfg_.world),
+                                        be.record()));
   bytes_sent_ += piece_bytes;
   ++messages_sent_;
 }

@@ -60,7 +60,8 @@ OpConfig make_config(const Communicator& comm, const AttentionShape& shape, cons
     cfg.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / in_process);
   }
   cfg.segments.reserve(static_cast<std::size_t>(cfg.world));
-  for (int r = 0; r < cfg.world; ++r) cfg.segments.push_back(layout_segments(schedule.layout, r, cfg.world, cfg.n));
+  for (int r = 0; r < cfg.world; ++r)
+    cfg.segments.push_back(layout_segments(schedule.layout, r, cfg.world, cfg.n));
   return cfg;
 }
 
@@ -91,7 +92,8 @@ kernels::MaskParams mask_for(const OpConfig& cfg, const Segment& qs, const Segme
 // the fields forward and backward parameters share (shape, q/k/v views, mask, tiles) filled in.
 template <typename Params, typename Fn>
 void for_each_visible_pair(const OpConfig& cfg, const RowsView& q, const RowsView& k, const RowsView& v,
-                           const std::vector<Segment>& q_segments, const std::vector<Segment>& k_segments, Fn&& fn) {
+                           const std::vector<Segment>& q_segments, const std::vector<Segment>& k_segments,
+                           Fn&& fn) {
   const auto& s = cfg.shape;
   for (const Segment& qs : q_segments) {
     for (const Segment& ks : k_segments) {
@@ -141,8 +143,8 @@ void forward_segments(const OpConfig& cfg, const ForwardOperands& ops, const std
       });
 }
 
-void backward_segments(const OpConfig& cfg, const BackwardOperands& ops, const std::vector<Segment>& q_segments,
-                       const std::vector<Segment>& k_segments) {
+void backward_segments(const OpConfig& cfg, const BackwardOperands& ops,
+                       const std::vector<Segment>& q_segments, const std::vector<Segment>& k_segments) {
   const std::int64_t q_row = cfg.shape.heads * cfg.shape.head_dim, kv_row = cfg.hkv * cfg.shape.head_dim;
   for_each_visible_pair<kernels::BwdBlockParams>(
       cfg, ops.q, ops.k, ops.v, q_segments, k_segments,

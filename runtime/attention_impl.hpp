@@ -33,7 +33,8 @@ struct RowsView {
   std::int64_t batch_stride = 0;  // elements
   std::int64_t row_stride = 0;    // elements (heads * d)
   const std::byte* row(std::int64_t r) const {
-    return static_cast<const std::byte*>(base) + r * row_stride * static_cast<std::int64_t>(dtype_size(dtype));
+    return static_cast<const std::byte*>(base) +
+           r * row_stride * static_cast<std::int64_t>(dtype_size(dtype));
   }
 };
 
@@ -66,7 +67,9 @@ class Workspace {
  public:
   explicit Workspace(ComputeBackend& backend) : backend_(backend) {}
   std::byte* get(int role, std::size_t bytes);
-  float* f32(int role, std::size_t count) { return reinterpret_cast<float*>(get(role, count * sizeof(float))); }
+  float* f32(int role, std::size_t count) {
+    return reinterpret_cast<float*>(get(role, count * sizeof(float)));
+  }
 
  private:
   ComputeBackend& backend_;
@@ -77,14 +80,14 @@ struct OpConfig {
   AttentionShape shape;
   Schedule schedule;
   int rank = 0, world = 1;
-  std::int64_t n = 0;       // tokens per rank
-  int pieces = 1;           // C
-  std::int64_t nc = 0;      // rows per piece
+  std::int64_t n = 0;   // tokens per rank
+  int pieces = 1;       // C
+  std::int64_t nc = 0;  // rows per piece
   std::int64_t hkv = 0;
   float scale = 0.0f;
   int threads = 1;
-  std::vector<std::vector<Segment>> segments;  // per rank, local row order
-  ComputeBackend* backend = nullptr;              // where memory, kernels and ordering go
+  std::vector<std::vector<Segment>> segments;       // per rank, local row order
+  ComputeBackend* backend = nullptr;                // where memory, kernels and ordering go
   const kernels::KernelDesc* fwd_kernel = nullptr;  // the registry's choice for each pass
   const kernels::KernelDesc* bwd_kernel = nullptr;
   ComputeBackend& be() const { return *backend; }
@@ -116,7 +119,7 @@ struct BackwardOperands {
   float* dv = nullptr;
   std::int64_t dkv_batch_stride = 0;
 };
-void backward_segments(const OpConfig& cfg, const BackwardOperands& ops, const std::vector<Segment>& q_segments,
-                       const std::vector<Segment>& k_segments);
+void backward_segments(const OpConfig& cfg, const BackwardOperands& ops,
+                       const std::vector<Segment>& q_segments, const std::vector<Segment>& k_segments);
 
 }  // namespace burst::runtime

@@ -31,7 +31,8 @@ class ComputeBackend;
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  DeviceBuffer(ComputeBackend* owner, void* data, std::size_t bytes) : owner_(owner), data_(data), bytes_(bytes) {}
+  DeviceBuffer(ComputeBackend* owner, void* data, std::size_t bytes)
+      : owner_(owner), data_(data), bytes_(bytes) {}
   ~DeviceBuffer();
   DeviceBuffer(DeviceBuffer&& o) noexcept;
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;

@@ -11,9 +11,9 @@
 
 namespace burst::runtime {
 
-PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q, const void* k,
-                       const void* v, const void* o, const float* lse, const void* dout, void* dq, void* dk,
-                       void* dv) {
+PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q,
+                       const void* k, const void* v, const void* o, const float* lse, const void* dout,
+                       void* dq, void* dk, void* dv) {
   const auto t0 = std::chrono::steady_clock::now();
   using trace::Phase;
   trace::set_thread_rank(cfg.rank);
@@ -43,10 +43,11 @@ PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engin
   }
 
   const bool q_scheme = cfg.schedule.bwd_comm == BwdComm::q;
-  const std::size_t q_piece = static_cast<std::size_t>(B * nc * H * d);    // (B, nc, H, d)
+  const std::size_t q_piece = static_cast<std::size_t>(B * nc * H * d);     // (B, nc, H, d)
   const std::size_t kv_piece = static_cast<std::size_t>(B * nc * Hkv * d);  // (B, nc, Hkv, d)
-  const std::size_t stat_piece = static_cast<std::size_t>(B * H * nc);     // (B, H, nc)
-  const std::size_t block_piece_bytes = q_scheme ? 2 * q_piece * b + 2 * stat_piece * sizeof(float) : 2 * kv_piece * b;
+  const std::size_t stat_piece = static_cast<std::size_t>(B * H * nc);      // (B, H, nc)
+  const std::size_t block_piece_bytes =
+      q_scheme ? 2 * q_piece * b + 2 * stat_piece * sizeof(float) : 2 * kv_piece * b;
   const std::size_t acc_piece = q_scheme ? q_piece : 2 * kv_piece;
 
   BlockRing ring(cfg, engine, schedule, MessageKind::backward_block, block_piece_bytes);
@@ -69,8 +70,8 @@ PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engin
   }
 
   // The gradients that stay on this rank, fp32.
-  const std::size_t local_elems = q_scheme ? 2 * static_cast<std::size_t>(B * n * Hkv * d)
-                                           : static_cast<std::size_t>(B * n * H * d);
+  const std::size_t local_elems =
+      q_scheme ? 2 * static_cast<std::size_t>(B * n * Hkv * d) : static_cast<std::size_t>(B * n * H * d);
   float* local_grad = ws.f32(ws_local_grad, local_elems);
   be.fill(local_grad, 0.0f, local_elems);
   float* share = ws.f32(ws_share, acc_piece);  // this rank's share of the travelling accumulator piece

@@ -5,8 +5,8 @@
 
 namespace burst::runtime {
 
-BlockRing::BlockRing(const OpConfig& cfg, TransferEngine* engine, const RingSchedule& schedule, MessageKind kind,
-                     std::size_t piece_bytes)
+BlockRing::BlockRing(const OpConfig& cfg, TransferEngine* engine, const RingSchedule& schedule,
+                     MessageKind kind, std::size_t piece_bytes)
     : cfg_(cfg),
       engine_(engine),
       schedule_(schedule),
@@ -18,7 +18,8 @@ BlockRing::BlockRing(const OpConfig& cfg, TransferEngine* engine, const RingSche
 }
 
 std::string BlockRing::what(int step) const {
-  return std::string(kind_ == MessageKind::forward_block ? "forward" : "backward") + " step " + std::to_string(step);
+  return std::string(kind_ == MessageKind::forward_block ? "forward" : "backward") + " step " +
+         std::to_string(step);
 }
 
 void BlockRing::post_recvs(int step) {
@@ -33,8 +34,8 @@ void BlockRing::post_recvs(int step) {
     for (int c = 0; c < cfg_.pieces; ++c) {
       BURST_TRACE_RANGE(trace::Phase::recv,
                         {.peer = source, .step = s.dest_step, .bytes = piece_bytes_, .chunk = c});
-      h.recvs.push_back(engine_->recv(h.buffer + static_cast<std::size_t>(c) * piece_bytes_, piece_bytes_, source,
-                                      message_tag(kind_, s.dest_step, c, cfg_.world)));
+      h.recvs.push_back(engine_->recv(h.buffer + static_cast<std::size_t>(c) * piece_bytes_, piece_bytes_,
+                                      source, message_tag(kind_, s.dest_step, c, cfg_.world)));
     }
   }
 }
@@ -43,10 +44,12 @@ void BlockRing::post_sends(int step, int c) {
   Held& h = held_.at(step);
   for (const BlockSend& s : schedule_.block_sends(cfg_.rank, step)) {
     h.dest = h.sends.empty() || h.dest == s.peer ? s.peer : -1;
-    BURST_TRACE_RANGE(trace::Phase::send, {.peer = s.peer, .step = s.dest_step, .bytes = piece_bytes_, .chunk = c});
+    BURST_TRACE_RANGE(trace::Phase::send,
+                      {.peer = s.peer, .step = s.dest_step, .bytes = piece_bytes_, .chunk = c});
     // Posted once the compute queue has reached this point (the piece was packed or received).
-    h.sends.push_back(engine_->send(h.buffer + static_cast<std::size_t>(c) * piece_bytes_, piece_bytes_, s.peer,
-                                    message_tag(kind_, s.dest_step, c, cfg_.world), cfg_.be().record()));
+    h.sends.push_back(engine_->send(h.buffer + static_cast<std::size_t>(c) * piece_bytes_, piece_bytes_,
+                                    s.peer, message_tag(kind_, s.dest_step, c, cfg_.world),
+                                    cfg_.be().record()));
     bytes_sent_ += piece_bytes_;
     ++messages_sent_;
   }

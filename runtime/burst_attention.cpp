@@ -31,13 +31,20 @@ PassStats BurstAttention::forward(const void* q, const void* k, const void* v, v
   return runtime::run_forward(impl_->cfg, impl_->workspace, impl_->engine.get(), q, k, v, o, lse);
 }
 
-PassStats BurstAttention::backward(const void* q, const void* k, const void* v, const void* o, const float* lse,
-                                   const void* dout, void* dq, void* dk, void* dv) {
-  return runtime::run_backward(impl_->cfg, impl_->workspace, impl_->engine.get(), q, k, v, o, lse, dout, dq, dk, dv);
+PassStats BurstAttention::backward(const void* q, const void* k, const void* v, const void* o,
+                                   const float* lse, const void* dout, void* dq, void* dk, void* dv) {
+  return runtime::run_backward(impl_->cfg, impl_->workspace, impl_->engine.get(), q, k, v, o, lse, dout, dq,
+                               dk, dv);
 }
 
-const AttentionShape& BurstAttention::shape() const { return impl_->cfg.shape; }
-const Schedule& BurstAttention::schedule() const { return impl_->cfg.schedule; }
-std::int64_t BurstAttention::local_seq() const { return impl_->cfg.n; }
+const AttentionShape& BurstAttention::shape() const {
+  return impl_->cfg.shape;
+}
+const Schedule& BurstAttention::schedule() const {
+  return impl_->cfg.schedule;
+}
+std::int64_t BurstAttention::local_seq() const {
+  return impl_->cfg.n;
+}
 
 }  // namespace burst

@@ -1,11 +1,10 @@
 // The C ABI (burst/burst.h): translates to the C++ API and turns exceptions into status codes.
-#include "burst/burst.h"
-
 #include <exception>
 #include <memory>
 #include <string>
 
 #include "burst/attention.hpp"
+#include "burst/burst.h"
 #include "burst/config.hpp"
 #include "burst/error.hpp"
 #include "comm/launch.hpp"
@@ -47,8 +46,8 @@ burst_status guarded(Fn&& fn) {
 
 template <typename E>
 E enum_in(int value, int count, const char* what) {
-  BURST_REQUIRE(value >= 0 && value < count, std::string(what) + " " + std::to_string(value) + " is out of range 0.." +
-                                                 std::to_string(count - 1));
+  BURST_REQUIRE(value >= 0 && value < count, std::string(what) + " " + std::to_string(value) +
+                                                 " is out of range 0.." + std::to_string(count - 1));
   return static_cast<E>(value);
 }
 
@@ -66,11 +65,16 @@ burst::AttentionShape to_shape(const burst_shape& s) {
 }
 
 burst_schedule from_schedule(const burst::Schedule& d) {
-  return burst_schedule{static_cast<int>(d.layout),      static_cast<int>(d.bwd_comm),
-                        static_cast<int>(d.overlap),     d.chunks,
-                        static_cast<int>(d.topology),    d.group_size,
-                        static_cast<int>(d.accum_dtype), d.tile_q,
-                        d.tile_kv,                       d.threads};
+  return burst_schedule{static_cast<int>(d.layout),
+                        static_cast<int>(d.bwd_comm),
+                        static_cast<int>(d.overlap),
+                        d.chunks,
+                        static_cast<int>(d.topology),
+                        d.group_size,
+                        static_cast<int>(d.accum_dtype),
+                        d.tile_q,
+                        d.tile_kv,
+                        d.threads};
 }
 
 burst::Schedule to_schedule(const burst_schedule& s) {
@@ -92,15 +96,21 @@ burst::Schedule to_schedule(const burst_schedule& s) {
 
 extern "C" {
 
-const char* burst_version(void) { return BURST_VERSION; }
-const char* burst_last_error(void) { return g_last_error.c_str(); }
+const char* burst_version(void) {
+  return BURST_VERSION;
+}
+const char* burst_last_error(void) {
+  return g_last_error.c_str();
+}
 
 void burst_schedule_default(burst_schedule* s) {
   if (s == nullptr) return;
   *s = from_schedule(burst::Schedule{});
 }
 
-int burst_param_count(void) { return static_cast<int>(burst::schedule_params().size()); }
+int burst_param_count(void) {
+  return static_cast<int>(burst::schedule_params().size());
+}
 
 const char* burst_param_name(int index) {
   const auto params = burst::schedule_params();
@@ -136,9 +146,15 @@ burst_status burst_comm_create_mpi(burst_comm** comm) {
   });
 }
 
-void burst_comm_destroy(burst_comm* comm) { delete comm; }
-int burst_comm_rank(const burst_comm* comm) { return comm ? comm->comm->rank() : -1; }
-int burst_comm_size(const burst_comm* comm) { return comm ? comm->comm->size() : -1; }
+void burst_comm_destroy(burst_comm* comm) {
+  delete comm;
+}
+int burst_comm_rank(const burst_comm* comm) {
+  return comm ? comm->comm->rank() : -1;
+}
+int burst_comm_size(const burst_comm* comm) {
+  return comm ? comm->comm->size() : -1;
+}
 
 burst_status burst_run_local(int world, burst_rank_fn fn, void* user) {
   return guarded([&] {
@@ -172,9 +188,12 @@ burst_status burst_op_create(burst_comm* comm, const burst_shape* shape, const b
   });
 }
 
-void burst_op_destroy(burst_op* op) { delete op; }
+void burst_op_destroy(burst_op* op) {
+  delete op;
+}
 
-burst_status burst_op_forward(burst_op* op, const void* q, const void* k, const void* v, void* o, float* lse) {
+burst_status burst_op_forward(burst_op* op, const void* q, const void* k, const void* v, void* o,
+                              float* lse) {
   return guarded([&] {
     BURST_REQUIRE(op && q && k && v && o && lse, "burst_op_forward: NULL argument");
     op->last_bytes = op->op->forward(q, k, v, o, lse).bytes_sent;
@@ -184,11 +203,14 @@ burst_status burst_op_forward(burst_op* op, const void* q, const void* k, const 
 burst_status burst_op_backward(burst_op* op, const void* q, const void* k, const void* v, const void* o,
                                const float* lse, const void* dout, void* dq, void* dk, void* dv) {
   return guarded([&] {
-    BURST_REQUIRE(op && q && k && v && o && lse && dout && dq && dk && dv, "burst_op_backward: NULL argument");
+    BURST_REQUIRE(op && q && k && v && o && lse && dout && dq && dk && dv,
+                  "burst_op_backward: NULL argument");
     op->last_bytes = op->op->backward(q, k, v, o, lse, dout, dq, dk, dv).bytes_sent;
   });
 }
 
-std::uint64_t burst_op_last_bytes_sent(const burst_op* op) { return op ? op->last_bytes : 0; }
+std::uint64_t burst_op_last_bytes_sent(const burst_op* op) {
+  return op ? op->last_bytes : 0;
+}
 
 }  // extern "C"

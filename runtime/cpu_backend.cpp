@@ -46,16 +46,17 @@ class DoneEvent final : public Event {
 
 class CpuBackend final : public ComputeBackend {
  public:
-  explicit CpuBackend(int threads) : threads_(threads < 1 ? 1 : threads), done_(std::make_shared<DoneEvent>()) {}
+  explicit CpuBackend(int threads)
+      : threads_(threads < 1 ? 1 : threads), done_(std::make_shared<DoneEvent>()) {}
 
   Backend kind() const override { return Backend::cpu; }
 
   DeviceBuffer allocate(std::size_t bytes) override {
     // 64-byte aligned, as the vectorised kernels prefer.
-    void* p = ::operator new(bytes == 0 ? 1 : bytes, std::align_val_t{64});
+    void* p = ::operator new (bytes == 0 ? 1 : bytes, std::align_val_t{64});
     return DeviceBuffer(this, p, bytes);
   }
-  void release(void* data, std::size_t) noexcept override { ::operator delete(data, std::align_val_t{64}); }
+  void release(void* data, std::size_t) noexcept override { ::operator delete (data, std::align_val_t{64}); }
 
   void fill(float* dst, float value, std::size_t count) override {
     for (std::size_t i = 0; i < count; ++i) dst[i] = value;
@@ -70,7 +71,8 @@ class CpuBackend final : public ComputeBackend {
     auto* d = static_cast<std::byte*>(dst);
     for (std::int64_t b = 0; b < c.batch; ++b)
       copy(d + static_cast<std::size_t>(b * c.rows) * row_bytes,
-           s + static_cast<std::size_t>(b * c.n + c.row_begin) * row_bytes, static_cast<std::size_t>(c.rows) * row_bytes);
+           s + static_cast<std::size_t>(b * c.n + c.row_begin) * row_bytes,
+           static_cast<std::size_t>(c.rows) * row_bytes);
   }
   void unpack_rows(const RowsCopy& c, const void* src, void* dst) override {
     const std::size_t row_bytes = static_cast<std::size_t>(c.row_elems) * dtype_size(c.dtype);
@@ -78,10 +80,11 @@ class CpuBackend final : public ComputeBackend {
     auto* d = static_cast<std::byte*>(dst);
     for (std::int64_t b = 0; b < c.batch; ++b)
       copy(d + static_cast<std::size_t>(b * c.n + c.row_begin) * row_bytes,
-           s + static_cast<std::size_t>(b * c.rows) * row_bytes, static_cast<std::size_t>(c.rows) * row_bytes);
+           s + static_cast<std::size_t>(b * c.rows) * row_bytes,
+           static_cast<std::size_t>(c.rows) * row_bytes);
   }
-  void pack_stats(const float* src, std::int64_t batch, std::int64_t heads, std::int64_t n, std::int64_t col_begin,
-                  std::int64_t cols, float* dst) override {
+  void pack_stats(const float* src, std::int64_t batch, std::int64_t heads, std::int64_t n,
+                  std::int64_t col_begin, std::int64_t cols, float* dst) override {
     for (std::int64_t b = 0; b < batch; ++b)
       for (std::int64_t h = 0; h < heads; ++h)
         copy(dst + (b * heads + h) * cols, src + (b * heads + h) * n + col_begin,
@@ -101,15 +104,18 @@ class CpuBackend final : public ComputeBackend {
     }
   }
   void accumulate(float* dst, const void* src, DType from, std::size_t count) override {
-    for (std::size_t i = 0; i < count; ++i) dst[i] += kernels::load_as_float(src, static_cast<std::int64_t>(i), from);
+    for (std::size_t i = 0; i < count; ++i)
+      dst[i] += kernels::load_as_float(src, static_cast<std::int64_t>(i), from);
   }
 
   void forward(const kernels::KernelDesc& kernel, const kernels::FwdBlockParams& p) override {
-    BURST_CHECK(kernel.backend == Backend::cpu && kernel.forward != nullptr, "cpu backend: not a cpu forward kernel");
+    BURST_CHECK(kernel.backend == Backend::cpu && kernel.forward != nullptr,
+                "cpu backend: not a cpu forward kernel");
     kernel.forward(p);
   }
   void backward(const kernels::KernelDesc& kernel, const kernels::BwdBlockParams& p) override {
-    BURST_CHECK(kernel.backend == Backend::cpu && kernel.backward != nullptr, "cpu backend: not a cpu backward kernel");
+    BURST_CHECK(kernel.backend == Backend::cpu && kernel.backward != nullptr,
+                "cpu backend: not a cpu backward kernel");
     kernel.backward(p);
   }
   void delta(const kernels::DeltaParams& p) override { kernels::cpu_compute_delta(p); }

@@ -21,7 +21,8 @@ Fingerprint make_fingerprint(const SystemInfo& sys, int my_rank) {
   if (sys.backend == "cuda") {
     // The GPU this rank uses (rank 0 writes profiles); one process alone may drive every local GPU.
     int mine = 0;
-    if (static_cast<std::size_t>(my_rank) < sys.ranks.size() && sys.ranks[static_cast<std::size_t>(my_rank)].gpu >= 0) {
+    if (static_cast<std::size_t>(my_rank) < sys.ranks.size() &&
+        sys.ranks[static_cast<std::size_t>(my_rank)].gpu >= 0) {
       mine = sys.ranks[static_cast<std::size_t>(my_rank)].gpu;
     }
     const GpuInfo& g = sys.gpus.at(static_cast<std::size_t>(mine));
@@ -65,7 +66,8 @@ SystemInfo detect_system(Communicator* world) {
   const detect::NvlinkTopology topo = detect::detect_nvlinks(pci);
   sys.nvml = topo.loaded;
   for (auto& link : sys.peers) {
-    link.nvlinks = detect::count_nvlinks(topo, link.from, sys.gpus.at(static_cast<std::size_t>(link.to)).pci_bus_id);
+    link.nvlinks =
+        detect::count_nvlinks(topo, link.from, sys.gpus.at(static_cast<std::size_t>(link.to)).pci_bus_id);
   }
 
   sys.nccl_version = build_info().nccl_version;

@@ -29,8 +29,8 @@ std::string format_uuid(const cudaUUID_t& uuid) {
 
 std::string format_pci(int domain, int bus, int device) {
   char text[32];
-  std::snprintf(text, sizeof(text), "%04x:%02x:%02x.0", static_cast<unsigned>(domain), static_cast<unsigned>(bus),
-                static_cast<unsigned>(device));
+  std::snprintf(text, sizeof(text), "%04x:%02x:%02x.0", static_cast<unsigned>(domain),
+                static_cast<unsigned>(bus), static_cast<unsigned>(device));
   return text;
 }
 
@@ -67,7 +67,8 @@ GpuInfo read_gpu(int index) {
   int khz = 0;
   if (cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, index) == cudaSuccess) g.clock_khz = khz;
   khz = 0;
-  if (cudaDeviceGetAttribute(&khz, cudaDevAttrMemoryClockRate, index) == cudaSuccess) g.memory_clock_khz = khz;
+  if (cudaDeviceGetAttribute(&khz, cudaDevAttrMemoryClockRate, index) == cudaSuccess)
+    g.memory_clock_khz = khz;
   cudaGetLastError();
   return g;
 }
@@ -102,7 +103,8 @@ void detect_cuda(SystemInfo& sys) {
       int access = 0;
       if (cudaDeviceCanAccessPeer(&access, i, j) == cudaSuccess) link.access = access != 0;
       int rank = 0;
-      if (cudaDeviceGetP2PAttribute(&rank, cudaDevP2PAttrPerformanceRank, i, j) == cudaSuccess) link.perf_rank = rank;
+      if (cudaDeviceGetP2PAttribute(&rank, cudaDevP2PAttrPerformanceRank, i, j) == cudaSuccess)
+        link.perf_rank = rank;
       cudaGetLastError();
       sys.peers.push_back(link);
     }

@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "burst/communicator.hpp"
 #include "runtime/detect_internal.hpp"
@@ -56,7 +55,8 @@ json decide(const std::vector<json>& selves) {
     gpu[r] = visible == 0 ? -1 : local % static_cast<int>(visible);
     std::string uuid;
     if (gpu[r] >= 0) uuid = selves[r].at("gpus").at(static_cast<std::size_t>(gpu[r])).at("uuid");
-    ranks.push_back({{"rank", r}, {"host", host}, {"local_rank", local}, {"gpu", gpu[r]}, {"gpu_uuid", uuid}});
+    ranks.push_back(
+        {{"rank", r}, {"host", host}, {"local_rank", local}, {"gpu", gpu[r]}, {"gpu_uuid", uuid}});
   }
   int ranks_per_node = 0;
   for (const auto& [host, count] : per_host) ranks_per_node = std::max(ranks_per_node, count);

@@ -14,12 +14,12 @@ void store_piece_rows(ComputeBackend& be, const float* piece, std::int64_t batch
   const std::size_t e = dtype_size(t);
   for (std::int64_t b = 0; b < batch; ++b)
     be.convert(piece + b * nc * row_elems, DType::f32,
-               static_cast<std::byte*>(dst) + static_cast<std::size_t>((b * n + row_begin) * row_elems) * e, t,
-               static_cast<std::size_t>(nc * row_elems));
+               static_cast<std::byte*>(dst) + static_cast<std::size_t>((b * n + row_begin) * row_elems) * e,
+               t, static_cast<std::size_t>(nc * row_elems));
 }
 
-PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q, const void* k,
-                      const void* v, void* o, float* lse) {
+PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q,
+                      const void* k, const void* v, void* o, float* lse) {
   const auto t0 = std::chrono::steady_clock::now();
   using trace::Phase;
   trace::set_thread_rank(cfg.rank);
@@ -41,8 +41,9 @@ PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine
   }
 
   // The fp32 running state: o = 0, lse = -inf.
-  const auto o_elems = static_cast<std::size_t>(B * n * H * d), lse_elems = static_cast<std::size_t>(B * H * n);
-  float* acc_o = ws.f32(ws_o, o_elems);      // (B, n, H, d)
+  const auto o_elems = static_cast<std::size_t>(B * n * H * d),
+             lse_elems = static_cast<std::size_t>(B * H * n);
+  float* acc_o = ws.f32(ws_o, o_elems);        // (B, n, H, d)
   float* acc_lse = ws.f32(ws_lse, lse_elems);  // (B, H, n)
   be.fill(acc_o, 0.0f, o_elems);
   be.fill(acc_lse, -std::numeric_limits<float>::infinity(), lse_elems);
@@ -64,7 +65,8 @@ PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine
       ops.k = RowsView{p, s.dtype, nc * Hkv * d, Hkv * d};
       ops.v = RowsView{p + piece_elems * b, s.dtype, nc * Hkv * d, Hkv * d};
       BURST_TRACE_RANGE(Phase::compute, {.step = step, .chunk = c});
-      forward_segments(cfg, ops, mine, slice_segments(cfg.segments[static_cast<std::size_t>(owner)], c * nc, (c + 1) * nc));
+      forward_segments(cfg, ops, mine,
+                       slice_segments(cfg.segments[static_cast<std::size_t>(owner)], c * nc, (c + 1) * nc));
     }
     ring.end_step(step);
   }

@@ -29,7 +29,8 @@ struct Segment {
 std::vector<Segment> layout_segments(Layout layout, int rank, int world, std::int64_t n);
 
 // The part of `segments` that lies in local rows [begin, end), with rows renumbered from `begin`.
-std::vector<Segment> slice_segments(const std::vector<Segment>& segments, std::int64_t begin, std::int64_t end);
+std::vector<Segment> slice_segments(const std::vector<Segment>& segments, std::int64_t begin,
+                                    std::int64_t end);
 
 // Global position of every local row (n entries), for shard/unshard.
 std::vector<std::int64_t> layout_positions(Layout layout, int rank, int world, std::int64_t n);

@@ -5,11 +5,12 @@
 
 namespace burst::runtime {
 
-PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q, const void* k,
-                      const void* v, void* o, float* lse);
+PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q,
+                      const void* k, const void* v, void* o, float* lse);
 
-PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q, const void* k,
-                       const void* v, const void* o, const float* lse, const void* dout, void* dq, void* dk, void* dv);
+PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine, const void* q,
+                       const void* k, const void* v, const void* o, const float* lse, const void* dout,
+                       void* dq, void* dk, void* dv);
 
 // Writes piece-major fp32 rows (pieces of (B, nc, row_elems)) into a (B, n, row_elems) tensor of `t`.
 void store_piece_rows(ComputeBackend& be, const float* piece, std::int64_t batch, std::int64_t nc,

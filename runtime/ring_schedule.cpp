@@ -6,7 +6,9 @@
 
 namespace burst::runtime {
 namespace {
-int mod(int a, int m) { return ((a % m) + m) % m; }
+int mod(int a, int m) {
+  return ((a % m) + m) % m;
+}
 }  // namespace
 
 RingSchedule::RingSchedule(Topology topology, int world, int group_size) : world_(world) {
@@ -16,8 +18,9 @@ RingSchedule::RingSchedule(Topology topology, int world, int group_size) : world
     group_size_ = world;
     return;
   }
-  BURST_REQUIRE(group_size > 0 && world % group_size == 0,
-                "group size " + std::to_string(group_size) + " must divide the world size " + std::to_string(world));
+  BURST_REQUIRE(
+      group_size > 0 && world % group_size == 0,
+      "group size " + std::to_string(group_size) + " must divide the world size " + std::to_string(world));
   group_size_ = group_size;
   groups_ = world / group_size;
 }

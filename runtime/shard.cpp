@@ -32,20 +32,22 @@ void shard_rows(const void* global, void* local, std::int64_t batch, std::int64_
   auto* l = static_cast<std::byte*>(local);
   for_each_run(layout, rank, world, seq, [&](std::int64_t lr, std::int64_t gr, std::int64_t len) {
     for (std::int64_t b = 0; b < batch; ++b)
-      std::memcpy(l + static_cast<std::size_t>(b * n + lr) * row_bytes, g + static_cast<std::size_t>(b * seq + gr) * row_bytes,
+      std::memcpy(l + static_cast<std::size_t>(b * n + lr) * row_bytes,
+                  g + static_cast<std::size_t>(b * seq + gr) * row_bytes,
                   static_cast<std::size_t>(len) * row_bytes);
   });
 }
 
-void unshard_rows(const void* local, void* global, std::int64_t batch, std::int64_t seq, std::int64_t row_elems,
-                  std::size_t elem_size, Layout layout, int rank, int world) {
+void unshard_rows(const void* local, void* global, std::int64_t batch, std::int64_t seq,
+                  std::int64_t row_elems, std::size_t elem_size, Layout layout, int rank, int world) {
   const std::int64_t n = seq / world;
   const std::size_t row_bytes = static_cast<std::size_t>(row_elems) * elem_size;
   const auto* l = static_cast<const std::byte*>(local);
   auto* g = static_cast<std::byte*>(global);
   for_each_run(layout, rank, world, seq, [&](std::int64_t lr, std::int64_t gr, std::int64_t len) {
     for (std::int64_t b = 0; b < batch; ++b)
-      std::memcpy(g + static_cast<std::size_t>(b * seq + gr) * row_bytes, l + static_cast<std::size_t>(b * n + lr) * row_bytes,
+      std::memcpy(g + static_cast<std::size_t>(b * seq + gr) * row_bytes,
+                  l + static_cast<std::size_t>(b * n + lr) * row_bytes,
                   static_cast<std::size_t>(len) * row_bytes);
   });
 }
@@ -59,8 +61,8 @@ void shard_stats(const float* global, float* local, std::int64_t batch, std::int
   });
 }
 
-void unshard_stats(const float* local, float* global, std::int64_t batch, std::int64_t heads, std::int64_t seq,
-                   Layout layout, int rank, int world) {
+void unshard_stats(const float* local, float* global, std::int64_t batch, std::int64_t heads,
+                   std::int64_t seq, Layout layout, int rank, int world) {
   const std::int64_t n = seq / world;
   for_each_run(layout, rank, world, seq, [&](std::int64_t lr, std::int64_t gr, std::int64_t len) {
     for (std::int64_t bh = 0; bh < batch * heads; ++bh)
@@ -72,7 +74,8 @@ std::int64_t global_position(Layout layout, int rank, int world, std::int64_t se
   const std::int64_t n = seq / world;
   for (const runtime::Segment& s : runtime::layout_segments(layout, rank, world, n))
     if (local_row >= s.row && local_row < s.row + s.len) return s.pos0 + (local_row - s.row) * s.stride;
-  BURST_THROW(InvalidArgument, "local row " + std::to_string(local_row) + " is outside 0.." + std::to_string(n - 1));
+  BURST_THROW(InvalidArgument,
+              "local row " + std::to_string(local_row) + " is outside 0.." + std::to_string(n - 1));
 }
 
 }  // namespace burst

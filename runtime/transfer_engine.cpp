@@ -12,7 +12,9 @@ bool Transfer::query() {
   return done;
 }
 
-void Transfer::host_wait(const std::string& what) { engine->wait_for(*this, what); }
+void Transfer::host_wait(const std::string& what) {
+  engine->wait_for(*this, what);
+}
 
 TransferEngine::TransferEngine(Communicator& comm) : comm_(comm) {
   worker_ = std::thread([this] { run(); });
@@ -110,7 +112,9 @@ void TransferEngine::run() {
   }
 }
 
-void TransferEngine::wait(const TransferHandle& handle, const std::string& what) { wait_for(*handle, what); }
+void TransferEngine::wait(const TransferHandle& handle, const std::string& what) {
+  wait_for(*handle, what);
+}
 
 void TransferEngine::wait_for(Transfer& t, const std::string& what) {
   const auto deadline = std::chrono::steady_clock::now() + comm_.deadline();
@@ -118,8 +122,9 @@ void TransferEngine::wait_for(Transfer& t, const std::string& what) {
   if (!done_cv_.wait_until(lock, deadline, [&] { return t.done; })) {
     lock.unlock();
     const std::string message = "rank " + std::to_string(comm_.rank()) + ": no answer from rank " +
-                                std::to_string(t.peer) + " within " + std::to_string(comm_.deadline().count()) +
-                                " ms (" + what + ", " + (t.is_send ? "send" : "receive") + ")";
+                                std::to_string(t.peer) + " within " +
+                                std::to_string(comm_.deadline().count()) + " ms (" + what + ", " +
+                                (t.is_send ? "send" : "receive") + ")";
     comm_.abort(message);
     throw Timeout(message, __FILE__, __LINE__);
   }

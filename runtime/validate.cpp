@@ -11,7 +11,9 @@
 namespace burst {
 namespace {
 
-std::string num(std::int64_t v) { return std::to_string(v); }
+std::string num(std::int64_t v) {
+  return std::to_string(v);
+}
 
 using Stage = RunProblem::Stage;
 RunProblem shape_problem(std::string message, Stage stage = Stage::shape) {
@@ -37,7 +39,8 @@ std::optional<RunProblem> check_shape(const AttentionShape& s, int world) {
   if (s.seq < 1) return shape_problem("sequence length " + num(s.seq) + " must be at least 1");
   if (s.heads < 1) return shape_problem("heads " + num(s.heads) + " must be at least 1");
   const std::int64_t hkv = s.kv_heads_or_heads();
-  if (hkv < 1 || s.heads % hkv != 0) return shape_problem("kv heads " + num(hkv) + " must divide heads " + num(s.heads));
+  if (hkv < 1 || s.heads % hkv != 0)
+    return shape_problem("kv heads " + num(hkv) + " must divide heads " + num(s.heads));
   if (s.head_dim < 1) return shape_problem("head dim " + num(s.head_dim) + " must be at least 1");
   // Every tensor's byte size (and the fp32 accumulators') must be addressable: B*N*H*d*4 < 2^62.
   constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / 8;
@@ -45,7 +48,8 @@ std::optional<RunProblem> check_shape(const AttentionShape& s, int world) {
     return shape_problem("batch x sequence x heads x head dim (" + num(s.batch) + " x " + num(s.seq) + " x " +
                          num(s.heads) + " x " + num(s.head_dim) + ") is too large to address");
   if (s.seq % world != 0)
-    return shape_problem("sequence length " + num(s.seq) + " must be divisible by the world size " + num(world));
+    return shape_problem("sequence length " + num(s.seq) + " must be divisible by the world size " +
+                         num(world));
   return std::nullopt;
 }
 
@@ -56,17 +60,20 @@ std::optional<RunProblem> check_ring(const AttentionShape& s, const Schedule& sc
                                            " divisible by 2 x world size = " + num(2 * world));
   if (sc.overlap == Overlap::chunk_pipeline) {
     if (n % sc.chunks != 0)
-      return param_problem(param_chunks, "chunk_pipeline with " + num(sc.chunks) + " chunks needs the tokens per rank (" +
-                                             num(n) + ") divisible by the chunk count");
+      return param_problem(param_chunks, "chunk_pipeline with " + num(sc.chunks) +
+                                             " chunks needs the tokens per rank (" + num(n) +
+                                             ") divisible by the chunk count");
   } else if (sc.chunks != 1) {
-    return param_problem(param_chunks, "chunks " + num(sc.chunks) + " needs --overlap chunk_pipeline (overlap " +
+    return param_problem(param_chunks, "chunks " + num(sc.chunks) +
+                                           " needs --overlap chunk_pipeline (overlap " +
                                            std::string(to_string(sc.overlap)) + " moves whole blocks)");
   }
   // Group size 0 means one group of the whole world (a flat ring), for either topology.
   if (sc.topology == Topology::double_ring && sc.group_size != 0 && world % sc.group_size != 0)
     return param_problem(param_group_size, "topology double needs a group size that divides the world size " +
                                                num(world) + ", got " + num(sc.group_size));
-  if (sc.threads < 0) return shape_problem("threads " + num(sc.threads) + " must be >= 0 (0: automatic)", Stage::ring);
+  if (sc.threads < 0)
+    return shape_problem("threads " + num(sc.threads) + " must be >= 0 (0: automatic)", Stage::ring);
   return std::nullopt;
 }
 
@@ -92,7 +99,8 @@ RunProblem kernel_refusal(const kernels::Refusal& r, const AttentionShape& s, Ba
   if (r.field == "head_dim")
     return shape_problem("head dim " + num(s.head_dim) + " is not supported: " + what, Stage::kernel);
   if (r.field == "dtype")
-    return shape_problem("dtype " + std::string(to_string(s.dtype)) + " is not supported: " + what, Stage::kernel);
+    return shape_problem("dtype " + std::string(to_string(s.dtype)) + " is not supported: " + what,
+                         Stage::kernel);
   return shape_problem(what, Stage::kernel);
 }
 
@@ -113,8 +121,8 @@ std::optional<RunProblem> choose(const AttentionShape& s, const Schedule& sc, Ba
   return std::nullopt;
 }
 
-std::optional<RunProblem> check(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend,
-                                Pass pass, KernelPlan* plan) {
+std::optional<RunProblem> check(const AttentionShape& shape, const Schedule& schedule, int world,
+                                Backend backend, Pass pass, KernelPlan* plan) {
   if (auto p = check_shape(shape, world)) return p;
   if (auto p = check_param_values(schedule)) return RunProblem{p->param, p->to_string(), Stage::parameter};
   if (auto p = check_ring(shape, schedule, world)) return p;
@@ -128,7 +136,8 @@ std::optional<RunProblem> check_runnable(const AttentionShape& shape, const Sche
   return check(shape, schedule, world, backend, pass, nullptr);
 }
 
-KernelPlan plan_kernels(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend, Pass pass) {
+KernelPlan plan_kernels(const AttentionShape& shape, const Schedule& schedule, int world, Backend backend,
+                        Pass pass) {
   KernelPlan plan;
   if (auto p = check(shape, schedule, world, backend, pass, &plan)) throw InvalidArgument(p->message);
   return plan;

@@ -2,14 +2,14 @@
 // of each trial drains it. Only compiled in CUPTI builds (see trace/CMakeLists.txt).
 #include "trace/cupti_collector.hpp"
 
-#include "burst/error.hpp"
-#include "burst/log.hpp"
-#include "trace/trace.hpp"
-
 #include <cupti.h>
 
 #include <cstdlib>
 #include <mutex>
+
+#include "burst/error.hpp"
+#include "burst/log.hpp"
+#include "trace/trace.hpp"
 
 namespace burst::trace {
 namespace {
@@ -32,15 +32,17 @@ std::string cupti_text(CUptiResult r) {
   return text ? text : "unknown CUPTI error";
 }
 
-#define BURST_CUPTI_CALL(call)                                                                     \
-  do {                                                                                             \
-    CUptiResult burst_cupti_status = (call);                                                       \
-    if (burst_cupti_status != CUPTI_SUCCESS)                                                       \
-      throw ::burst::Error(std::string(#call) + " failed: " + cupti_text(burst_cupti_status),     \
-                           __FILE__, __LINE__, #call);                                             \
+#define BURST_CUPTI_CALL(call)                                                                          \
+  do {                                                                                                  \
+    CUptiResult burst_cupti_status = (call);                                                            \
+    if (burst_cupti_status != CUPTI_SUCCESS)                                                            \
+      throw ::burst::Error(std::string(#call) + " failed: " + cupti_text(burst_cupti_status), __FILE__, \
+                           __LINE__, #call);                                                            \
   } while (0)
 
-std::uint64_t CUPTIAPI steady_timestamp() { return static_cast<std::uint64_t>(now_ns()); }
+std::uint64_t CUPTIAPI steady_timestamp() {
+  return static_cast<std::uint64_t>(now_ns());
+}
 
 void CUPTIAPI buffer_requested(uint8_t** buffer, size_t* size, size_t* max_records) {
   *buffer = static_cast<uint8_t*>(std::aligned_alloc(buffer_align, buffer_size));
@@ -71,8 +73,8 @@ void take(CuptiRecords& out, const CUpti_Activity* rec) {
     case CUPTI_ACTIVITY_KIND_MEMCPY: {
       auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(rec);
       out.memcpys.push_back({static_cast<std::int64_t>(m->start), static_cast<std::int64_t>(m->end),
-                             m->deviceId, m->contextId, m->streamId, m->correlationId, m->bytes,
-                             m->copyKind, m->srcKind, m->dstKind});
+                             m->deviceId, m->contextId, m->streamId, m->correlationId, m->bytes, m->copyKind,
+                             m->srcKind, m->dstKind});
       break;
     }
     case CUPTI_ACTIVITY_KIND_MEMSET: {
@@ -152,7 +154,8 @@ std::unique_ptr<CuptiCollector> make_cupti_collector(std::string* why_not) {
   auto refuse = [&](const std::string& why) -> std::unique_ptr<CuptiCollector> {
     if (why_not) *why_not = why;
     std::call_once(warned, [&] {
-      log(LogLevel::warning, "CUPTI unavailable (" + why + "); tracing continues with NVTX and the host tracer");
+      log(LogLevel::warning,
+          "CUPTI unavailable (" + why + "); tracing continues with NVTX and the host tracer");
     });
     return nullptr;
   };

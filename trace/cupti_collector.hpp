@@ -10,18 +10,18 @@
 // NVTX ranges plus the host tracer still work. One collector per process.
 #pragma once
 
-#include "trace/cupti_records.hpp"
-
 #include <memory>
 #include <string>
+
+#include "trace/cupti_records.hpp"
 
 namespace burst::trace {
 
 class CuptiCollector {
  public:
   virtual ~CuptiCollector() = default;
-  virtual void start() = 0;            // enables the activity kinds
-  virtual CuptiRecords flush() = 0;    // cuptiActivityFlushAll, disables, returns the records
+  virtual void start() = 0;          // enables the activity kinds
+  virtual CuptiRecords flush() = 0;  // cuptiActivityFlushAll, disables, returns the records
 };
 
 std::unique_ptr<CuptiCollector> make_cupti_collector(std::string* why_not = nullptr);

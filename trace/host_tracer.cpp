@@ -1,12 +1,12 @@
 // HostTracer: per-thread event buffers registered in one list; drain() merges them.
 #include "trace/host_tracer.hpp"
 
-#include "burst/error.hpp"
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+
+#include "burst/error.hpp"
 
 namespace burst::trace {
 
@@ -42,7 +42,9 @@ void HostTracer::start() {
   recording_.store(true, std::memory_order_relaxed);
 }
 
-void HostTracer::stop() { recording_.store(false, std::memory_order_relaxed); }
+void HostTracer::stop() {
+  recording_.store(false, std::memory_order_relaxed);
+}
 
 void HostTracer::record(const HostEvent& event) {
   if (!recording()) return;
@@ -99,9 +101,8 @@ std::vector<RankTrace> split_by_rank(std::vector<HostEvent> events, int world) {
   std::vector<RankTrace> out;
   for (int r = 0; r < world; ++r) out.push_back(make_rank_trace(r, {}));
   for (auto& e : events) {
-    BURST_REQUIRE(e.rank >= 0 && e.rank < world,
-                  "split_by_rank: event of rank " + std::to_string(e.rank) + " outside world " +
-                      std::to_string(world));
+    BURST_REQUIRE(e.rank >= 0 && e.rank < world, "split_by_rank: event of rank " + std::to_string(e.rank) +
+                                                     " outside world " + std::to_string(world));
     out[static_cast<std::size_t>(e.rank)].events.push_back(e);
   }
   return out;

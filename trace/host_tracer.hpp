@@ -17,14 +17,14 @@
 // drain() must not run concurrently with stop() from another thread.
 #pragma once
 
-#include "trace/trace.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "trace/trace.hpp"
 
 namespace burst::trace {
 

@@ -1,7 +1,7 @@
 // Names and NVTX categories of the phases (stable: stored in databases and shown by nsys).
-#include "trace/trace.hpp"
-
 #include <array>
+
+#include "trace/trace.hpp"
 
 namespace burst::trace {
 namespace {
@@ -11,9 +11,9 @@ constexpr std::array<std::string_view, phase_count> names = {
     "recv",         "wait",          "pack",      "unpack",  "delta"};
 
 constexpr std::array<Category, phase_count> categories = {
-    Category::pass,          Category::pass,          Category::pass,   Category::compute,
-    Category::compute,       Category::communication, Category::communication,
-    Category::communication, Category::memory,        Category::memory, Category::compute};
+    Category::pass,    Category::pass,          Category::pass,          Category::compute,
+    Category::compute, Category::communication, Category::communication, Category::communication,
+    Category::memory,  Category::memory,        Category::compute};
 
 }  // namespace
 
@@ -29,10 +29,14 @@ Category phase_category(Phase phase) {
 
 std::string_view category_name(Category category) {
   switch (category) {
-    case Category::pass: return "pass";
-    case Category::compute: return "compute";
-    case Category::communication: return "communication";
-    case Category::memory: return "memory";
+    case Category::pass:
+      return "pass";
+    case Category::compute:
+      return "compute";
+    case Category::communication:
+      return "communication";
+    case Category::memory:
+      return "memory";
   }
   return "unknown";
 }

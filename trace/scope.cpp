@@ -3,16 +3,16 @@
 // NVTX: the domain, its categories and one registered string per phase are created once; send and
 // recv ranges get a registered string per (phase, peer, step), cached per thread, so Nsight
 // Systems shows "send to 3 step 2" with the byte count as the uint64 payload.
-#include "burst/config.hpp"
-#include "trace/host_tracer.hpp"
-#include "trace/trace.hpp"
-
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
 #include <string>
 #include <unordered_map>
+
+#include "burst/config.hpp"
+#include "trace/host_tracer.hpp"
+#include "trace/trace.hpp"
 
 #if BURST_HAVE_NVTX
 #include <nvtx3/nvToolsExt.h>
@@ -60,8 +60,8 @@ nvtxStringHandle_t message_for(NvtxDomain& d, Phase phase, const RangePayload& p
                             static_cast<std::uint32_t>(p.step + 1);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
-  std::string text = std::string(phase_name(phase)) + (phase == Phase::send ? " to " : " from ") +
-                     std::to_string(p.peer);
+  std::string text =
+      std::string(phase_name(phase)) + (phase == Phase::send ? " to " : " from ") + std::to_string(p.peer);
   if (p.step >= 0) text += " step " + std::to_string(p.step);
   auto handle = nvtxDomainRegisterStringA(d.domain, text.c_str());
   cache.emplace(key, handle);
@@ -83,7 +83,9 @@ void nvtx_push(Phase phase, const RangePayload& p) {
   nvtxDomainRangePushEx(d.domain, &attr);
 }
 
-void nvtx_pop() { nvtxDomainRangePop(NvtxDomain::get().domain); }
+void nvtx_pop() {
+  nvtxDomainRangePop(NvtxDomain::get().domain);
+}
 #else
 void nvtx_push(Phase, const RangePayload&) {}
 void nvtx_pop() {}
@@ -91,8 +93,12 @@ void nvtx_pop() {}
 
 }  // namespace
 
-void set_thread_rank(int rank) { tls_rank = rank; }
-int thread_rank() { return tls_rank; }
+void set_thread_rank(int rank) {
+  tls_rank = rank;
+}
+int thread_rank() {
+  return tls_rank;
+}
 
 namespace detail {
 

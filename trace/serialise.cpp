@@ -2,10 +2,10 @@
 //   magic "BTRC" u32 version(=1) i32 rank u32 os_pid i64 realtime_offset u32 hostname_len bytes
 //   u64 event_count, then per event: i64 start i64 end u32 tid i32 rank i32 depth u8 phase
 //   i32 peer i32 step u64 bytes i32 chunk
+#include <cstring>
+
 #include "burst/error.hpp"
 #include "trace/host_tracer.hpp"
-
-#include <cstring>
 
 namespace burst::trace {
 namespace {
@@ -90,8 +90,8 @@ RankTrace deserialise(std::string_view bytes) {
   t.realtime_offset_ns = r.get<std::int64_t>();
   t.hostname = std::string(r.take(r.get<std::uint32_t>()));
   const auto count = r.get<std::uint64_t>();
-  BURST_REQUIRE(count <= r.left() / event_bytes, "trace bytes are truncated (event count " +
-                                                     std::to_string(count) + ")");
+  BURST_REQUIRE(count <= r.left() / event_bytes,
+                "trace bytes are truncated (event count " + std::to_string(count) + ")");
   t.events.resize(count);
   for (auto& e : t.events) {
     e.start_ns = r.get<std::int64_t>();

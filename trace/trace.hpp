@@ -65,9 +65,9 @@ struct RangePayload {
 struct HostEvent {
   std::int64_t start_ns = 0;  // steady_clock ns
   std::int64_t end_ns = 0;
-  std::uint32_t tid = 0;      // OS thread id
+  std::uint32_t tid = 0;  // OS thread id
   std::int32_t rank = 0;
-  std::int32_t depth = 0;     // nesting depth on its thread (0 = outermost)
+  std::int32_t depth = 0;  // nesting depth on its thread (0 = outermost)
   Phase phase = Phase::compute;
   RangePayload payload;
 };
@@ -92,8 +92,12 @@ void scope_begin(ScopeState& state);
 void scope_end(const ScopeState& state);
 }  // namespace detail
 
-inline void set_enabled(bool on) { detail::enabled_flag().store(on, std::memory_order_relaxed); }
-inline bool enabled() { return detail::enabled_flag().load(std::memory_order_relaxed); }
+inline void set_enabled(bool on) {
+  detail::enabled_flag().store(on, std::memory_order_relaxed);
+}
+inline bool enabled() {
+  return detail::enabled_flag().load(std::memory_order_relaxed);
+}
 
 // The rank the calling thread works for (recorded in its events). Default 0.
 void set_thread_rank(int rank);
@@ -103,13 +107,16 @@ int thread_rank();
 class Scope {
  public:
   explicit Scope(Phase phase) {
-    if (enabled()) [[unlikely]] begin(phase, RangePayload{});
+    if (enabled()) [[unlikely]]
+      begin(phase, RangePayload{});
   }
   Scope(Phase phase, const RangePayload& payload) {
-    if (enabled()) [[unlikely]] begin(phase, payload);
+    if (enabled()) [[unlikely]]
+      begin(phase, payload);
   }
   ~Scope() {
-    if (active_) [[unlikely]] detail::scope_end(state_);
+    if (active_) [[unlikely]]
+      detail::scope_end(state_);
   }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;

@@ -29,7 +29,9 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-double median(const std::vector<double>& v) { return summarise(v).median; }
+double median(const std::vector<double>& v) {
+  return summarise(v).median;
+}
 
 // Starts the instances of one sample together and takes the slowest one's time.
 class Sync {
@@ -246,9 +248,7 @@ using Say = std::function<void(const std::string&)>;
 // takes them all.
 int threads_per_rank(const CalibrateOptions& options, const Communicator* mpi_world, int world) {
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  return options.threads > 0    ? options.threads
-         : mpi_world != nullptr ? cores
-                                : std::max(1, cores / world);
+  return options.threads > 0 ? options.threads : mpi_world != nullptr ? cores : std::max(1, cores / world);
 }
 
 std::vector<std::pair<int, int>> variants_to_measure(const CalibrateOptions& options) {
@@ -278,15 +278,16 @@ AttentionShape block_shape(const CalibrateOptions& options) {
 
 // A quarter-size block too: t = flops / rate + row_s * rows separates the O(n^2) products from the
 // O(n) row work, so the model predicts blocks of other sizes (fit_block_cost).
-void fit_row_cost(const AttentionShape& shape, const Schedule& sched, const ComputeTimes& t, int world, int iters,
-                  Communicator* mpi_world, const std::string& key, MachineRates& rates) {
+void fit_row_cost(const AttentionShape& shape, const Schedule& sched, const ComputeTimes& t, int world,
+                  int iters, Communicator* mpi_world, const std::string& key, MachineRates& rates) {
   const double fwd_flops = forward_flops(shape), bwd_flops = backward_flops(shape);
   AttentionShape small_shape = shape;
   small_shape.seq = std::max<std::int64_t>(64, shape.seq / 4);
   const ComputeTimes ts = time_compute(small_shape, sched, world, iters, mpi_world);
   const double rows = static_cast<double>(shape.batch * shape.seq * shape.heads);
   const double small_rows = static_cast<double>(small_shape.batch * small_shape.seq * small_shape.heads);
-  const BlockCostFit f = fit_block_cost(fwd_flops, rows, t.fwd_s, forward_flops(small_shape), small_rows, ts.fwd_s);
+  const BlockCostFit f =
+      fit_block_cost(fwd_flops, rows, t.fwd_s, forward_flops(small_shape), small_rows, ts.fwd_s);
   const BlockCostFit b =
       fit_block_cost(bwd_flops, rows, t.bwd_s, backward_flops(small_shape), small_rows, ts.bwd_s);
   rates.fwd_flops_per_s[key] = f.flops_per_s;
@@ -311,7 +312,8 @@ void calibrate_variant(const CalibrateOptions& options, const AttentionShape& sh
   rates.bwd_flops_per_s[key] = backward_flops(shape) / t.bwd_s;
   if (options.row_cost && !options.quick) fit_row_cost(shape, sched, t, world, iters, mpi_world, key, rates);
   say(fmt::format(
-      "compute {:>7}: forward {:.2f} GFLOP/s + {:.2f} us/row, backward {:.2f} GFLOP/s + {:.2f} us/row per rank "
+      "compute {:>7}: forward {:.2f} GFLOP/s + {:.2f} us/row, backward {:.2f} GFLOP/s + {:.2f} us/row per "
+      "rank "
       "({} ranks x {} threads)",
       key, rates.fwd_flops_per_s[key] / 1e9, rates.fwd_row_s.count(key) ? rates.fwd_row_s[key] * 1e6 : 0.0,
       rates.bwd_flops_per_s[key] / 1e9, rates.bwd_row_s.count(key) ? rates.bwd_row_s[key] * 1e6 : 0.0, world,
@@ -416,7 +418,8 @@ CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_w
   MachineRates& rates = res.rates;
 
   // Compute, per variant.
-  for (const auto& tile : tiles) calibrate_variant(options, shape, tile, world, threads, iters, mpi_world, rates, say);
+  for (const auto& tile : tiles)
+    calibrate_variant(options, shape, tile, world, threads, iters, mpi_world, rates, say);
   set_default_rates(rates);
 
   if (!options.measure_link) {
@@ -430,7 +433,8 @@ CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_w
   say(fmt::format("link ({}): {:.2f} GB/s, latency {:.1f} us (inter-node not measured: set to intra)",
                   res.comm_backend, rates.intra.bandwidth_Bps / 1e9, rates.intra.latency_s * 1e6));
 
-  if (world >= 2 && options.measure_overhead) calibrate_overhead(options, world, threads, mpi_world, rates, say);
+  if (world >= 2 && options.measure_overhead)
+    calibrate_overhead(options, world, threads, mpi_world, rates, say);
   res.seconds = seconds_since(t_start);
   return res;
 }

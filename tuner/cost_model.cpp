@@ -204,8 +204,8 @@ PassPrediction predict_pass(const Workload& workload, const Candidate& candidate
   const auto& rows = backward ? rates.bwd_row_s : rates.fwd_row_s;
   const auto row_it = rows.find(variant);
   const double row_s = row_it != rows.end() ? row_it->second : 0.0;
-  const double full_block_s = block_flops(shape, n, backward) / rate +
-                              row_s * static_cast<double>(shape.batch * n * shape.heads);
+  const double full_block_s =
+      block_flops(shape, n, backward) / rate + row_s * static_cast<double>(shape.batch * n * shape.heads);
   const HopBytes bytes = hop_bytes(shape, s, n, backward);
 
   const RingShape ring = ring_shape(workload, s);

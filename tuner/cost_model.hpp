@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "tuner/space.hpp"
 
@@ -34,8 +33,8 @@ struct MachineRates {
   // statistics, stores). A block pair of n rows takes flops / rate + row_s * B * n * H; 0 (or
   // absent) when not calibrated. Fitted from two calibration block sizes (docs/cost-model.md).
   std::map<std::string, double> fwd_row_s, bwd_row_s;
-  LinkRate intra;  // between ranks of one node/group
-  LinkRate inter;  // between nodes/groups
+  LinkRate intra;              // between ranks of one node/group
+  LinkRate inter;              // between nodes/groups
   double step_overhead_s = 0;  // fixed cost per ring step (synchronisation, launch)
   nlohmann::json to_json() const;
   static MachineRates from_json(const nlohmann::json& j);  // throws InvalidArgument

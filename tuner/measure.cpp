@@ -13,8 +13,10 @@ std::vector<MeasureLevel> measure_levels(int warmup, int min_samples, int max_sa
   BURST_REQUIRE(warmup >= 0, "--warmup " + std::to_string(warmup) + ": expected >= 0");
   BURST_REQUIRE(min_samples >= 2, "--min-samples " + std::to_string(min_samples) + ": expected >= 2");
   BURST_REQUIRE(max_samples >= min_samples, "--max-samples " + std::to_string(max_samples) +
-                                                ": expected >= --min-samples (" + std::to_string(min_samples) + ")");
-  BURST_REQUIRE(max_noise > 0 && max_noise < 1, "--max-noise " + std::to_string(max_noise) + ": expected 0 < x < 1");
+                                                ": expected >= --min-samples (" +
+                                                std::to_string(min_samples) + ")");
+  BURST_REQUIRE(max_noise > 0 && max_noise < 1,
+                "--max-noise " + std::to_string(max_noise) + ": expected 0 < x < 1");
   BURST_REQUIRE(max_time_s > 0, "--max-time " + std::to_string(max_time_s) + ": expected > 0 seconds");
   MeasureLevel full{warmup, min_samples, max_samples, max_noise, max_time_s};
   // The brief rung of successive halving: a third of the samples, a looser noise bar.
@@ -25,23 +27,32 @@ std::vector<MeasureLevel> measure_levels(int warmup, int min_samples, int max_sa
 
 std::string_view to_string(StopReason r) noexcept {
   switch (r) {
-    case StopReason::none: return "none";
-    case StopReason::noise: return "noise";
-    case StopReason::max_samples: return "max_samples";
-    case StopReason::time: return "time";
-    case StopReason::early_stop: return "early_stop";
-    case StopReason::interrupt: return "interrupt";
+    case StopReason::none:
+      return "none";
+    case StopReason::noise:
+      return "noise";
+    case StopReason::max_samples:
+      return "max_samples";
+    case StopReason::time:
+      return "time";
+    case StopReason::early_stop:
+      return "early_stop";
+    case StopReason::interrupt:
+      return "interrupt";
   }
   return "unknown";
 }
 
-double relative_noise(const std::vector<double>& samples) { return summarise(samples).rel_noise(); }
+double relative_noise(const std::vector<double>& samples) {
+  return summarise(samples).rel_noise();
+}
 
 StopReason should_stop(const MeasureLevel& level, const std::vector<double>& samples, double elapsed_s,
                        double abandon_above_s, bool interrupted) {
   const int n = static_cast<int>(samples.size());
   if (interrupted && n >= 1) return StopReason::interrupt;
-  if (abandon_above_s > 0 && n >= std::min(3, level.min_samples) && summarise(samples).median > abandon_above_s)
+  if (abandon_above_s > 0 && n >= std::min(3, level.min_samples) &&
+      summarise(samples).median > abandon_above_s)
     return StopReason::early_stop;
   if (n >= level.max_samples) return StopReason::max_samples;
   if (n >= level.min_samples && relative_noise(samples) <= level.max_noise) return StopReason::noise;
@@ -49,9 +60,10 @@ StopReason should_stop(const MeasureLevel& level, const std::vector<double>& sam
   return StopReason::none;
 }
 
-MeasureResult measure_candidate(const Workload& workload, const Candidate& candidate, const MeasureLevel& level,
-                                double abandon_above_s, const std::atomic<bool>* interrupted, bool trace,
-                                std::uint64_t seed, Communicator* mpi_world) {
+MeasureResult measure_candidate(const Workload& workload, const Candidate& candidate,
+                                const MeasureLevel& level, double abandon_above_s,
+                                const std::atomic<bool>* interrupted, bool trace, std::uint64_t seed,
+                                Communicator* mpi_world) {
   TrialSpec spec;
   spec.shape = workload.shape;
   spec.schedule = candidate.schedule;
@@ -96,7 +108,9 @@ MeasureResult measure_candidate(const Workload& workload, const Candidate& candi
   out.m.noise = relative_noise(out.samples);
   out.m.ok = out.stop != StopReason::early_stop;
   out.m.status = out.m.ok ? "ok" : "stopped_early";
-  if (!out.m.ok) out.m.failure = "stopped early: median above " + std::to_string(abandon_above_s) + " s (2x the best so far)";
+  if (!out.m.ok)
+    out.m.failure =
+        "stopped early: median above " + std::to_string(abandon_above_s) + " s (2x the best so far)";
   return out;
 }
 

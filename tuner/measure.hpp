@@ -60,8 +60,9 @@ struct MeasureResult {
 // threads, or the processes of `mpi_world` (every rank calls this with the same arguments; rank
 // 0's abandon/interrupt view is the one that counts, and it is broadcast). Failures (the candidate
 // throws) come back as m.ok = false with the reason, on every rank.
-MeasureResult measure_candidate(const Workload& workload, const Candidate& candidate, const MeasureLevel& level,
-                                double abandon_above_s, const std::atomic<bool>* interrupted, bool trace,
-                                std::uint64_t seed, Communicator* mpi_world);
+MeasureResult measure_candidate(const Workload& workload, const Candidate& candidate,
+                                const MeasureLevel& level, double abandon_above_s,
+                                const std::atomic<bool>* interrupted, bool trace, std::uint64_t seed,
+                                Communicator* mpi_world);
 
 }  // namespace burst::tuner

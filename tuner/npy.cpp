@@ -16,7 +16,8 @@ namespace {
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    s += std::to_string(shape[i]) + (shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
   return s + ")";
 }
 
@@ -26,7 +27,8 @@ NpyArray read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InvalidArgument(path + ": cannot open for reading");
   char magic[8];
-  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) bad(path, "missing the \\x93NUMPY magic");
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    bad(path, "missing the \\x93NUMPY magic");
   const int major = static_cast<unsigned char>(magic[6]);
   std::uint32_t header_len = 0;
   if (major == 1) {
@@ -45,16 +47,22 @@ NpyArray read_npy(const std::string& path) {
   if (!in.read(header.data(), header_len)) bad(path, "truncated header");
 
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')"))) bad(path, "header has no 'descr'");
+  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+    bad(path, "header has no 'descr'");
   const std::string descr = m[1];
   std::size_t elem = 0;
-  if (descr == "<f4") elem = 4;
-  else if (descr == "<f2") elem = 2;
-  else bad(path, "dtype '" + descr + "' is not supported (expected little-endian float32 '<f4' or float16 '<f2')");
+  if (descr == "<f4")
+    elem = 4;
+  else if (descr == "<f2")
+    elem = 2;
+  else
+    bad(path,
+        "dtype '" + descr + "' is not supported (expected little-endian float32 '<f4' or float16 '<f2')");
   if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
     bad(path, "header has no 'fortran_order'");
   if (m[1] == "True") bad(path, "Fortran order is not supported (expected C order)");
-  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) bad(path, "header has no 'shape'");
+  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
+    bad(path, "header has no 'shape'");
   NpyArray out;
   const std::string dims = m[1];
   if (dims.find('-') != std::string::npos) bad(path, "shape (" + dims + ") has a negative dimension");
@@ -79,14 +87,16 @@ NpyArray read_npy(const std::string& path) {
   }
   if (out.shape.empty()) bad(path, "scalar arrays are not supported");
   if (count * elem > available)
-    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" + std::to_string(count * elem) +
-                  " bytes, file has " + std::to_string(available) + ")");
+    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" +
+                  std::to_string(count * elem) + " bytes, file has " + std::to_string(available) + ")");
 
   std::vector<char> raw(static_cast<std::size_t>(count * elem));
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
-    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" + std::to_string(raw.size()) + " bytes)");
+    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" +
+                  std::to_string(raw.size()) + " bytes)");
   if (in.peek() != std::char_traits<char>::eof())
-    bad(path, "data is longer than shape " + shape_text(out.shape) + " needs (" + std::to_string(raw.size()) + " bytes)");
+    bad(path, "data is longer than shape " + shape_text(out.shape) + " needs (" + std::to_string(raw.size()) +
+                  " bytes)");
   out.data.resize(static_cast<std::size_t>(count));
   if (elem == 4) {
     std::memcpy(out.data.data(), raw.data(), raw.size());

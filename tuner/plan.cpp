@@ -104,8 +104,8 @@ std::string describe(const Candidate& c, const Workload& w) {
   return out;
 }
 
-std::vector<Candidate> plan_candidates(const Workload& w, const MachineRates& /*rates*/, const PlanOptions& options,
-                                       std::size_t* pruned) {
+std::vector<Candidate> plan_candidates(const Workload& w, const MachineRates& /*rates*/,
+                                       const PlanOptions& options, std::size_t* pruned) {
   // The same space `tune` searches (tuner/space.cpp), pruned by the same constraints. The kernel
   // constraints are the cpu registry's: the model does not depend on the backend, and a cluster
   // being planned is usually not in front of us.

@@ -7,13 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tuner/cost_model.hpp"
 #include "tuner/space.hpp"
@@ -46,7 +45,8 @@ struct OverlapThreshold {
 };
 
 struct Thresholds {
-  // Backward bytes one rank sends per pass (docs/algorithm.md) and per ring step (one block + one accumulator).
+  // Backward bytes one rank sends per pass (docs/algorithm.md) and per ring step (one block + one
+  // accumulator).
   double q_bytes_pass = 0, kv_bytes_pass = 0;
   double q_bytes_step = 0, kv_bytes_step = 0;
   std::string less;            // "q", "kv" or "equal"

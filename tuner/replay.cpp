@@ -78,7 +78,8 @@ std::vector<MeasureLevel> ReplayProtocol::levels() const {
 namespace {
 
 // The job a selector names (see ReplaySelector), read from an open recording.
-db::TuneJobRow selected_job(const db::Database& db, const std::string& db_path, const ReplaySelector& selector) {
+db::TuneJobRow selected_job(const db::Database& db, const std::string& db_path,
+                            const ReplaySelector& selector) {
   BURST_REQUIRE(db::has_tune_jobs(db), db_path + ": no tune_jobs table: not recorded by burst-tune tune");
   std::optional<std::int64_t> job_id = selector.job_id;
   if (!job_id && selector.session_id) {
@@ -177,7 +178,8 @@ class RecordingBuilder {
   std::vector<double> recorded_samples(const db::TrialRecord& t) const {
     const auto stats = nlohmann::json::parse(t.stats.value_or("{}"), nullptr, false);
     try {
-      if (stats.is_object() && stats.contains("samples_s")) return stats.at("samples_s").get<std::vector<double>>();
+      if (stats.is_object() && stats.contains("samples_s"))
+        return stats.at("samples_s").get<std::vector<double>>();
       if (stats.is_object() && stats.contains("median_s"))
         return {stats.at("median_s").get<double>()};  // older record: the median alone
     } catch (const nlohmann::json::exception& e) {

@@ -4,13 +4,13 @@
 // (tuner/session_evaluator.cpp).
 #include "tuner/session.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <map>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "burst/error.hpp"
 #include "tuner/session_evaluator.hpp"
@@ -46,7 +46,8 @@ void confirm(const SearchSpace& space, LiveEvaluator& ev, int top) {
   std::vector<std::size_t> order;
   for (const auto& [i, m] : best)
     if (m.ok && i != 0) order.push_back(i);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best[a].median_s < best[b].median_s; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return best[a].median_s < best[b].median_s; });
   if (order.size() > static_cast<std::size_t>(top)) order.resize(static_cast<std::size_t>(top));
   if (order.empty()) return;  // only the default ran: nothing to compare
   order.insert(order.begin(), 0);
@@ -91,8 +92,10 @@ WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < ms.size(); ++i)
     if (ms[i].ok) order.push_back(i);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ms[a].median_s < ms[b].median_s; });
-  for (std::size_t k = 0; k < order.size() && k < 5; ++k) out.top.push_back({cands[order[k]], ms[order[k]], ids[order[k]]});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return ms[a].median_s < ms[b].median_s; });
+  for (std::size_t k = 0; k < order.size() && k < 5; ++k)
+    out.top.push_back({cands[order[k]], ms[order[k]], ids[order[k]]});
   if (!w) {
     out.verdict = "no candidate was measured successfully at the full level";
     return out;
@@ -104,22 +107,26 @@ WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator
   const std::size_t fastest = order.front();
   if (out.winner->is_default()) {
     out.tie_with_default = fastest != *w;
-    out.verdict = out.tie_with_default
-                      ? fmt::format("the default is best: the fastest candidate ({:.3g} ms) is within the noise of the "
-                                    "default ({:.3g} ms +- {:.1f}%)",
-                                    ms[fastest].median_s * 1e3, out.default_m.median_s * 1e3, out.default_m.noise * 100)
-                      : "the default is best: no candidate measured faster";
+    out.verdict =
+        out.tie_with_default
+            ? fmt::format(
+                  "the default is best: the fastest candidate ({:.3g} ms) is within the noise of the "
+                  "default ({:.3g} ms +- {:.1f}%)",
+                  ms[fastest].median_s * 1e3, out.default_m.median_s * 1e3, out.default_m.noise * 100)
+            : "the default is best: no candidate measured faster";
   } else if (out.default_m.median_s > 0) {
-    out.verdict = fmt::format("{:.2f}x faster than the default ({:.3g} ms vs {:.3g} ms, noise {:.1f}% / {:.1f}%)",
-                              out.speedup, out.winner_m.median_s * 1e3, out.default_m.median_s * 1e3,
-                              out.winner_m.noise * 100, out.default_m.noise * 100);
+    out.verdict =
+        fmt::format("{:.2f}x faster than the default ({:.3g} ms vs {:.3g} ms, noise {:.1f}% / {:.1f}%)",
+                    out.speedup, out.winner_m.median_s * 1e3, out.default_m.median_s * 1e3,
+                    out.winner_m.noise * 100, out.default_m.noise * 100);
   } else {
     out.verdict = "the default configuration could not be measured; the winner is the fastest that ran";
   }
   return out;
 }
 
-ProfileEntry make_entry(const TuneOptions& o, const WorkloadOutcome& w, std::size_t index, std::int64_t session) {
+ProfileEntry make_entry(const TuneOptions& o, const WorkloadOutcome& w, std::size_t index,
+                        std::int64_t session) {
   ProfileEntry e;
   e.key = bucket_key(o.workloads, index);
   const Schedule& s = w.winner->schedule;
@@ -142,7 +149,8 @@ void check_options(const TuneOptions& o, bool need_predict) {
   const auto names = strategy_names();
   BURST_REQUIRE(std::find(names.begin(), names.end(), o.strategy) != names.end(),
                 "--strategy " + o.strategy + ": expected exhaustive, random, halving or model");
-  BURST_REQUIRE(o.max_trials >= 0, "--max-trials " + std::to_string(o.max_trials) + ": expected >= 0 (0: no limit)");
+  BURST_REQUIRE(o.max_trials >= 0,
+                "--max-trials " + std::to_string(o.max_trials) + ": expected >= 0 (0: no limit)");
   BURST_REQUIRE(o.early_stop == 0 || o.early_stop > 1,
                 "--early-stop " + std::to_string(o.early_stop) + ": expected 0 (off) or a factor above 1");
   BURST_REQUIRE(o.time_limit_s >= 0, "--time-limit: expected >= 0 seconds (0: no limit)");
@@ -180,8 +188,8 @@ TuneOutcome follow_rank0(const TuneOptions& o, const std::vector<SearchSpace>& s
     const Candidate c = Candidate::from_json(j.at("candidate"));
     // Level full + 1 (the confirmation round) measures with the full level's protocol.
     const std::size_t level = std::min(j.at("level").get<std::size_t>(), levels.size() - 1);
-    (void)measure_candidate(spaces.at(wi).workload, c, levels[level],
-                            j.at("bar").get<double>(), interrupted, o.trace, o.seed + 1, &mpi);
+    (void)measure_candidate(spaces.at(wi).workload, c, levels[level], j.at("bar").get<double>(), interrupted,
+                            o.trace, o.seed + 1, &mpi);
   }
 }
 
@@ -200,11 +208,17 @@ std::unique_ptr<Recorder> open_recorder(const TuneOptions& o, Communicator* mpi)
 // Rank 0's side of the job: every workload in turn, each recorded as it finishes.
 class JobDriver {
  public:
-  JobDriver(const TuneOptions& o, const std::vector<SearchSpace>& spaces, const std::vector<MeasureLevel>& levels,
-            Communicator* mpi, const std::atomic<bool>* interrupted,
+  JobDriver(const TuneOptions& o, const std::vector<SearchSpace>& spaces,
+            const std::vector<MeasureLevel>& levels, Communicator* mpi, const std::atomic<bool>* interrupted,
             const std::function<void(const TrialEvent&)>& on_trial, Recorder& rec)
-      : o_(o), spaces_(spaces), levels_(levels), mpi_(mpi), interrupted_(interrupted), on_trial_(on_trial),
-        rec_(rec), job_start_(Clock::now()) {
+      : o_(o),
+        spaces_(spaces),
+        levels_(levels),
+        mpi_(mpi),
+        interrupted_(interrupted),
+        on_trial_(on_trial),
+        rec_(rec),
+        job_start_(Clock::now()) {
     so_.seed = o.seed;
     so_.max_trials = o.max_trials;
   }
@@ -229,8 +243,10 @@ class JobDriver {
   void tune_workload(std::size_t wi, TuneOutcome& out) {
     const SearchSpace& space = spaces_[wi];
     rec_.record_pruned(wi, space);
-    if (o_.predict) so_.predict = [this, &space](const Candidate& c) { return o_.predict(space.workload, c); };
-    LiveEvaluator ev(o_, &rec_, mpi_, interrupted_, space, wi, levels_, job_start_, measuring_s_, order_, on_trial_);
+    if (o_.predict)
+      so_.predict = [this, &space](const Candidate& c) { return o_.predict(space.workload, c); };
+    LiveEvaluator ev(o_, &rec_, mpi_, interrupted_, space, wi, levels_, job_start_, measuring_s_, order_,
+                     on_trial_);
     run_strategy(o_.strategy, space, ev, so_);
     if (!ev.hit_interrupt() && !interrupted_now(interrupted_)) confirm(space, ev, o_.confirm_top);
     order_ = ev.order();
@@ -240,7 +256,8 @@ class JobDriver {
     if (w.winner && !out.interrupted) {
       rec_.write_result(w);
       out.profile.entries.push_back(make_entry(o_, w, wi, rec_.session()));
-      results_.push_back({{"workload", w.workload.to_json()}, {"verdict", w.verdict}, {"speedup", w.speedup}});
+      results_.push_back(
+          {{"workload", w.workload.to_json()}, {"verdict", w.verdict}, {"speedup", w.speedup}});
     }
     out.workloads.push_back(std::move(w));
   }
@@ -281,9 +298,11 @@ WorkloadKey bucket_key(const std::vector<Workload>& workloads, std::size_t i) {
   for (const auto& x : workloads) seqs.push_back(x.shape.seq);
   std::sort(seqs.begin(), seqs.end());
   seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  const auto pos = static_cast<std::size_t>(std::lower_bound(seqs.begin(), seqs.end(), w.shape.seq) - seqs.begin());
+  const auto pos =
+      static_cast<std::size_t>(std::lower_bound(seqs.begin(), seqs.end(), w.shape.seq) - seqs.begin());
   auto mid = [&](std::size_t a) {  // geometric midpoint between seqs[a] and seqs[a + 1]
-    return static_cast<std::int64_t>(std::ceil(std::sqrt(static_cast<double>(seqs[a]) * static_cast<double>(seqs[a + 1]))));
+    return static_cast<std::int64_t>(
+        std::ceil(std::sqrt(static_cast<double>(seqs[a]) * static_cast<double>(seqs[a + 1]))));
   };
   k.seq_min = pos == 0 ? seqs.front() : mid(pos - 1);
   k.seq_max = pos + 1 == seqs.size() ? seqs.back() : mid(pos) - 1;
@@ -306,10 +325,11 @@ TuneOutcome run_tune(const TuneOptions& o, Communicator* mpi, const std::atomic<
   out.profile.fingerprint = o.fingerprint;
   JobDriver(o, spaces, levels, mpi, interrupted, on_trial, *rec).run(out);
   if (mpi != nullptr) {
-    std::string done = nlohmann::json{{"op", "done"},
-                                      {"profile", profile_to_json_text(out.profile)},
-                                      {"interrupted", out.interrupted}}
-                           .dump();
+    std::string done = nlohmann::json{
+        {"op", "done"},
+        {"profile", profile_to_json_text(out.profile)},
+        {"interrupted",
+         out.interrupted}}.dump();
     broadcast_string(*mpi, done);
   }
   return out;

@@ -47,7 +47,8 @@ struct TuneOptions {
   double max_noise = 0.03, max_time_s = 5.0;  // per candidate at the full level
   bool trace = true;                          // record every trial's trace
   int confirm_top = 3;
-  double early_stop = 2.0;  // abandon a candidate whose median passes this multiple of the best (0: never)  // confirmation round: the default and this many of the fastest, measured again
+  double early_stop = 2.0;  // abandon a candidate whose median passes this multiple of the best (0: never) //
+                            // confirmation round: the default and this many of the fastest, measured again
   std::string db_path = "burst.db";
   std::string command_line;
   std::string tool_version;
@@ -61,13 +62,13 @@ struct TrialEvent {
   std::size_t workload = 0, workloads = 0;
   const Candidate* candidate = nullptr;
   int level = 0;
-  int full_level = 1;      // level > full_level: the confirmation round
+  int full_level = 1;  // level > full_level: the confirmation round
   Measurement m;
-  bool reused = false;     // taken from the database (resume)
-  int done = 0;            // evaluations of this workload so far
-  int planned = 0;         // expected evaluations of this workload (budget-aware estimate)
-  double best_s = 0;       // best full-level median so far (0: none)
-  double elapsed_s = 0;    // since the job started
+  bool reused = false;   // taken from the database (resume)
+  int done = 0;          // evaluations of this workload so far
+  int planned = 0;       // expected evaluations of this workload (budget-aware estimate)
+  double best_s = 0;     // best full-level median so far (0: none)
+  double elapsed_s = 0;  // since the job started
   std::int64_t trial_id = 0;
 };
 
@@ -102,7 +103,8 @@ struct TuneOutcome {
 // Runs the job. `interrupted` may be null. `on_trial` is called on rank 0 after every evaluation.
 // Throws InvalidArgument for bad options (before anything is measured) and for a database that
 // cannot be opened. Only rank 0's outcome is complete; every rank's `profile` is the same.
-TuneOutcome run_tune(const TuneOptions& options, Communicator* mpi_world, const std::atomic<bool>* interrupted,
+TuneOutcome run_tune(const TuneOptions& options, Communicator* mpi_world,
+                     const std::atomic<bool>* interrupted,
                      const std::function<void(const TrialEvent&)>& on_trial = {});
 
 // Every check run_tune makes before measuring (strategy, budgets, protocol, each workload's space),

@@ -62,18 +62,18 @@ Measurement LiveEvaluator::evaluate(const EvalRequest& req) {
 
 void LiveEvaluator::measure(const Candidate& c, int level, TrialEvent& ev) {
   const double bar = o_.early_stop > 0 ? early_stop_bar(best_s_, o_.early_stop) : 0.0;
-  std::string command = nlohmann::json{{"op", "measure"},
-                                       {"workload", wi_},
-                                       {"candidate", c.to_json()},
-                                       {"level", level},
-                                       {"bar", bar}}
-                            .dump();
+  std::string command = nlohmann::json{
+      {"op", "measure"},
+      {"workload", wi_},
+      {"candidate", c.to_json()},
+      {"level", level},
+      {"bar", bar}}.dump();
   if (mpi_ != nullptr) broadcast_string(*mpi_, command);
   const auto id = rec_->begin_trial(wi_, space_.workload, c, level, order_);
   const auto t0 = Clock::now();
-  MeasureResult r = measure_candidate(space_.workload, c, levels_[static_cast<std::size_t>(std::min(level, full_level()))],
-                                      level > full_level() ? 0.0 : bar,
-                                      interrupted_, o_.trace, o_.seed + 1, mpi_);
+  MeasureResult r =
+      measure_candidate(space_.workload, c, levels_[static_cast<std::size_t>(std::min(level, full_level()))],
+                        level > full_level() ? 0.0 : bar, interrupted_, o_.trace, o_.seed + 1, mpi_);
   measuring_s_ += seconds_since(t0);
   rec_->finish_trial(id, space_.workload, c, r);
   ev.m = r.m;
@@ -86,8 +86,10 @@ void LiveEvaluator::measure(const Candidate& c, int level, TrialEvent& ev) {
 }
 
 void LiveEvaluator::update_best(const Measurement& m, int level) {
-  if (m.ok && level == full_level() && (best_s_ == 0 || m.median_s < best_s_)) best_s_ = m.median_s;
-  else if (m.ok && best_s_ == 0) best_s_ = m.median_s;  // a brief figure until a full one exists
+  if (m.ok && level == full_level() && (best_s_ == 0 || m.median_s < best_s_))
+    best_s_ = m.median_s;
+  else if (m.ok && best_s_ == 0)
+    best_s_ = m.median_s;  // a brief figure until a full one exists
 }
 
 std::size_t LiveEvaluator::index_of(const Candidate& c) const {

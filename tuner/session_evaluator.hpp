@@ -43,8 +43,17 @@ class LiveEvaluator final : public Evaluator {
                 const SearchSpace& space, std::size_t workload_index, const std::vector<MeasureLevel>& levels,
                 Clock::time_point job_start, double& measuring_s, int order_base,
                 const std::function<void(const TrialEvent&)>& on_trial)
-      : o_(o), rec_(rec), mpi_(mpi), interrupted_(interrupted), space_(space), wi_(workload_index), levels_(levels),
-        job_start_(job_start), measuring_s_(measuring_s), order_(order_base), on_trial_(on_trial) {}
+      : o_(o),
+        rec_(rec),
+        mpi_(mpi),
+        interrupted_(interrupted),
+        space_(space),
+        wi_(workload_index),
+        levels_(levels),
+        job_start_(job_start),
+        measuring_s_(measuring_s),
+        order_(order_base),
+        on_trial_(on_trial) {}
 
   int full_level() const override { return static_cast<int>(levels_.size()) - 1; }
   bool exhausted() const override;

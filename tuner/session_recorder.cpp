@@ -19,8 +19,8 @@ std::string fnv1a_hex(std::string_view text) {
 }
 
 nlohmann::json protocol_json(const TuneOptions& o) {
-  return {{"warmup", o.warmup}, {"min_samples", o.min_samples}, {"max_samples", o.max_samples},
-          {"max_noise", o.max_noise}, {"max_time_s", o.max_time_s}, {"early_stop", o.early_stop}};
+  return {{"warmup", o.warmup},       {"min_samples", o.min_samples}, {"max_samples", o.max_samples},
+          {"max_noise", o.max_noise}, {"max_time_s", o.max_time_s},   {"early_stop", o.early_stop}};
 }
 
 nlohmann::json options_json(const TuneOptions& o) {
@@ -39,7 +39,8 @@ nlohmann::json options_json(const TuneOptions& o) {
   return j;
 }
 
-Measurement measurement_from(const std::string& status, const std::string& reason, const nlohmann::json& stats) {
+Measurement measurement_from(const std::string& status, const std::string& reason,
+                             const nlohmann::json& stats) {
   Measurement m;
   m.status = status;
   m.ok = status == "ok";
@@ -90,7 +91,8 @@ void Recorder::record_pruned(std::size_t workload_index, const SearchSpace& spac
     return;  // recorded by an earlier session of this job
   db::Database::Transaction t(db_);
   for (const auto& p : space.pruned) {
-    const auto id = db_.begin_trial(session_, config(workload_index, space.workload, p.candidate, -1, "", -1).dump());
+    const auto id =
+        db_.begin_trial(session_, config(workload_index, space.workload, p.candidate, -1, "", -1).dump());
     db_.finish_trial(id, "pruned", p.reason, "{}");
   }
   t.commit();
@@ -112,8 +114,8 @@ nlohmann::json Recorder::config(std::size_t workload_index, const Workload& w, c
   return j;
 }
 
-std::int64_t Recorder::begin_trial(std::size_t workload_index, const Workload& w, const Candidate& c, int level,
-                                   int order) {
+std::int64_t Recorder::begin_trial(std::size_t workload_index, const Workload& w, const Candidate& c,
+                                   int level, int order) {
   return db_.begin_trial(session_, config(workload_index, w, c, level, o_.strategy, order).dump());
 }
 
@@ -150,8 +152,10 @@ void Recorder::finish_trial(std::int64_t id, const Workload& w, const Candidate&
   for (std::size_t rank = 0; rank < r.trial.rank_samples.size(); ++rank)
     db_.add_samples(id, static_cast<int>(rank), r.trial.rank_samples[rank]);
   if (!r.trial.traces.empty()) db_.write_trace(id, r.trial.traces);
-  if (r.stop == StopReason::interrupt) db_.finish_trial(id, "interrupted", "interrupted (Ctrl-C)", stats.dump());
-  else db_.finish_trial(id, r.m.status, r.m.ok ? "" : r.m.failure, stats.dump());
+  if (r.stop == StopReason::interrupt)
+    db_.finish_trial(id, "interrupted", "interrupted (Ctrl-C)", stats.dump());
+  else
+    db_.finish_trial(id, r.m.status, r.m.ok ? "" : r.m.failure, stats.dump());
 }
 
 void Recorder::write_result(const WorkloadOutcome& o) {
@@ -170,7 +174,8 @@ void Recorder::write_result(const WorkloadOutcome& o) {
   if (o.winner) summary["winner"] = o.winner->to_json();
   const double flops = o.workload.flops();
   summary["tflops"] = o.winner_m.median_s > 0 ? flops / o.winner_m.median_s / 1e12 : 0.0;
-  db::replace_tune_result(db_, job_, {o.workload.to_json().dump(), o.default_trial, o.winner_trial, summary.dump()});
+  db::replace_tune_result(db_, job_,
+                          {o.workload.to_json().dump(), o.default_trial, o.winner_trial, summary.dump()});
 }
 
 void Recorder::finish_job(const std::string& status, const nlohmann::json& results) {

@@ -1,11 +1,11 @@
 #include "tuner/space.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "burst/error.hpp"
 #include "burst/params.hpp"
@@ -82,16 +82,19 @@ Workload Workload::from_json(const nlohmann::json& j) {
   w.shape.causal = j.at("causal").get<bool>();
   w.pass = parse_pass(as_text(need("pass"), "workload.pass"));
   w.world = as_int(need("world"), "workload.world");
-  w.ranks_per_node = j.contains("ranks_per_node") ? as_int(j.at("ranks_per_node"), "workload.ranks_per_node") : w.world;
-  w.backend = j.contains("backend") ? parse_backend(as_text(j.at("backend"), "workload.backend")) : Backend::cpu;
+  w.ranks_per_node =
+      j.contains("ranks_per_node") ? as_int(j.at("ranks_per_node"), "workload.ranks_per_node") : w.world;
+  w.backend =
+      j.contains("backend") ? parse_backend(as_text(j.at("backend"), "workload.backend")) : Backend::cpu;
   return w;
 }
 
 std::string Workload::label() const {
   std::string heads = std::to_string(shape.heads);
   if (shape.kv_heads_or_heads() != shape.heads) heads += "/" + std::to_string(shape.kv_heads_or_heads());
-  return fmt::format("{} N={} B={} H={} d={} {} {}{} world {}", name, shape.seq, shape.batch, heads, shape.head_dim,
-                     to_string(pass), to_string(shape.dtype), shape.causal ? " causal" : "", world);
+  return fmt::format("{} N={} B={} H={} d={} {} {}{} world {}", name, shape.seq, shape.batch, heads,
+                     shape.head_dim, to_string(pass), to_string(shape.dtype), shape.causal ? " causal" : "",
+                     world);
 }
 
 double Workload::flops() const {
@@ -100,7 +103,9 @@ double Workload::flops() const {
 
 // ---- Candidate ----
 
-Candidate default_candidate() { return Candidate{}; }
+Candidate default_candidate() {
+  return Candidate{};
+}
 
 std::string Candidate::key() const {
   std::vector<std::string> parts;
@@ -111,8 +116,10 @@ std::string Candidate::key() const {
 nlohmann::json Candidate::to_json() const {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, value] : params_of(*this)) {
-    if (require_param(name).type == ParamType::integer) j[std::string(name)] = std::stoi(value);
-    else j[std::string(name)] = value;
+    if (require_param(name).type == ParamType::integer)
+      j[std::string(name)] = std::stoi(value);
+    else
+      j[std::string(name)] = value;
   }
   return j;
 }
@@ -121,9 +128,12 @@ Candidate Candidate::from_json(const nlohmann::json& j) {
   BURST_REQUIRE(j.is_object(), "candidate: expected a JSON object, got " + j.dump());
   Candidate c;
   for (const auto& [name, value] : j.items()) {
-    if (value.is_number_integer()) set_param(c, name, std::to_string(value.get<int>()));
-    else if (value.is_string()) set_param(c, name, value.get<std::string>());
-    else throw InvalidArgument("candidate." + name + ": expected a number or a string, got " + value.dump());
+    if (value.is_number_integer())
+      set_param(c, name, std::to_string(value.get<int>()));
+    else if (value.is_string())
+      set_param(c, name, value.get<std::string>());
+    else
+      throw InvalidArgument("candidate." + name + ": expected a number or a string, got " + value.dump());
   }
   return c;
 }
@@ -159,15 +169,17 @@ std::uint64_t rank_bytes(const Workload& w, const Candidate& c) {
   const auto& s = w.shape;
   const std::uint64_t n = static_cast<std::uint64_t>(s.seq / std::max(1, w.world));
   const std::uint64_t e = dtype_size(s.dtype);
-  const std::uint64_t row_q = static_cast<std::uint64_t>(s.batch) * n * static_cast<std::uint64_t>(s.heads * s.head_dim);
-  const std::uint64_t row_kv =
-      static_cast<std::uint64_t>(s.batch) * n * static_cast<std::uint64_t>(s.kv_heads_or_heads() * s.head_dim);
+  const std::uint64_t row_q =
+      static_cast<std::uint64_t>(s.batch) * n * static_cast<std::uint64_t>(s.heads * s.head_dim);
+  const std::uint64_t row_kv = static_cast<std::uint64_t>(s.batch) * n *
+                               static_cast<std::uint64_t>(s.kv_heads_or_heads() * s.head_dim);
   std::uint64_t bytes = (2 * row_q + 2 * row_kv) * e;  // q, o, k, v
-  bytes += 2 * 2 * row_kv * e;                          // two K/V ring buffers
-  bytes += row_q * 4;                                   // fp32 accumulator of o
+  bytes += 2 * 2 * row_kv * e;                         // two K/V ring buffers
+  bytes += row_q * 4;                                  // fp32 accumulator of o
   if (w.pass != Pass::fwd) {
     bytes += (2 * row_q + 2 * row_kv) * e;  // dout, dq, dk, dv
-    bytes += 2 * (row_q + 2 * row_kv) * (c.schedule.accum_dtype == AccumDType::fp32 ? 4 : e);  // travelling accumulators
+    bytes += 2 * (row_q + 2 * row_kv) *
+             (c.schedule.accum_dtype == AccumDType::fp32 ? 4 : e);  // travelling accumulators
   }
   return bytes;
 }
@@ -199,18 +211,22 @@ std::vector<Constraint> constraints(std::uint64_t memory_limit) {
          const std::int64_t piece = n / (c.schedule.layout == Layout::zigzag ? 2 : 1);
          const std::int64_t kv_piece = piece / std::max(1, c.schedule.chunks);
          if (c.schedule.tile_q > 16 && c.schedule.tile_q / 2 >= piece)
-           return fmt::format("kernel.tile_q={} is at least twice the {} query rows of a block: same work as a smaller tile",
-                              c.schedule.tile_q, piece);
+           return fmt::format(
+               "kernel.tile_q={} is at least twice the {} query rows of a block: same work as a smaller tile",
+               c.schedule.tile_q, piece);
          if (c.schedule.tile_kv > 16 && c.schedule.tile_kv / 2 >= kv_piece)
-           return fmt::format("kernel.tile_kv={} is at least twice the {} key rows of a block piece: same work as a smaller tile",
-                              c.schedule.tile_kv, kv_piece);
+           return fmt::format(
+               "kernel.tile_kv={} is at least twice the {} key rows of a block piece: same work as a smaller "
+               "tile",
+               c.schedule.tile_kv, kv_piece);
          return std::nullopt;
        }},
       {"redundant",
        [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
          if (!w.shape.causal && c.schedule.layout != Layout::contiguous)
-           return fmt::format("ring.layout={} only balances causal work; without a causal mask it equals contiguous",
-                              to_string(c.schedule.layout));
+           return fmt::format(
+               "ring.layout={} only balances causal work; without a causal mask it equals contiguous",
+               to_string(c.schedule.layout));
          if (c.schedule.overlap == Overlap::chunk_pipeline && c.schedule.chunks == 1)
            return std::string("ring.overlap=chunk_pipeline with ring.chunks=1 is double_buffer");
          if (w.world == 1 && (c.schedule.overlap != Overlap::none || c.schedule.topology != Topology::flat))
@@ -222,7 +238,8 @@ std::vector<Constraint> constraints(std::uint64_t memory_limit) {
          if (c.schedule.topology != Topology::double_ring) return std::nullopt;
          const int L = c.schedule.group_size;
          if (L >= w.world || w.world / std::max(1, L) < 2)
-           return fmt::format("ring.topology=double needs at least 2 groups; group size {} of world {}", L, w.world);
+           return fmt::format("ring.topology=double needs at least 2 groups; group size {} of world {}", L,
+                              w.world);
          return std::nullopt;
        }},
       {"memory",
@@ -230,8 +247,8 @@ std::vector<Constraint> constraints(std::uint64_t memory_limit) {
          if (memory_limit == 0) return std::nullopt;
          const std::uint64_t need = rank_bytes(w, c);
          if (need > memory_limit)
-           return fmt::format("needs about {:.1f} MiB per rank, more than the {:.1f} MiB available", need / 1048576.0,
-                              memory_limit / 1048576.0);
+           return fmt::format("needs about {:.1f} MiB per rank, more than the {:.1f} MiB available",
+                              need / 1048576.0, memory_limit / 1048576.0);
          return std::nullopt;
        }},
   };
@@ -255,7 +272,8 @@ std::vector<Dimension> dimensions(const Workload& w) {
     dims.push_back(table_dimension(param_chunks));
     // Double ring: groups of the ranks of one node when the world spans nodes; on one node, groups
     // of half the world (intra x inter on the same links: measured anyway, the model says why).
-    dims.push_back(table_dimension(param_topology, [&](std::string_view v) { return v == "flat" || w.world >= 4; }));
+    dims.push_back(
+        table_dimension(param_topology, [&](std::string_view v) { return v == "flat" || w.world >= 4; }));
   }
   if (w.pass != Pass::fwd && w.world > 1) dims.push_back(table_dimension(param_bwd_comm));
   if (w.shape.causal && w.world > 1) dims.push_back(table_dimension(param_layout));
@@ -263,7 +281,8 @@ std::vector<Dimension> dimensions(const Workload& w) {
 }
 
 int double_ring_group(const Workload& w) {
-  if (w.ranks_per_node > 1 && w.ranks_per_node < w.world && w.world % w.ranks_per_node == 0) return w.ranks_per_node;
+  if (w.ranks_per_node > 1 && w.ranks_per_node < w.world && w.world % w.ranks_per_node == 0)
+    return w.ranks_per_node;
   return w.world % 2 == 0 ? w.world / 2 : w.world;
 }
 
@@ -273,15 +292,18 @@ namespace {
 
 // --space NAME=v1,v2: restricts a searched dimension or fixes one that is not searched (e.g. the
 // accumulator dtype); every value is checked against the parameter table.
-void apply_restriction(std::vector<Dimension>& dims, const std::string& name, const std::vector<std::string>& values) {
+void apply_restriction(std::vector<Dimension>& dims, const std::string& name,
+                       const std::vector<std::string>& values) {
   BURST_REQUIRE(!values.empty(), "--space " + name + "=: expected at least one value");
   for (const auto& v : values) {
     Candidate probe;
     set_param(probe, name, v);  // throws InvalidArgument for an unknown name or a bad value
   }
   auto it = std::find_if(dims.begin(), dims.end(), [&](const Dimension& d) { return d.name == name; });
-  if (it == dims.end()) dims.push_back({name, values});
-  else it->values = values;
+  if (it == dims.end())
+    dims.push_back({name, values});
+  else
+    it->values = values;
 }
 
 // The first declared rule that prunes `c`, as (rule, reason). The default is always measured: only
@@ -307,9 +329,10 @@ void advance(std::vector<std::size_t>& idx, const std::vector<Dimension>& dims) 
 }  // namespace
 
 SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
-  BURST_REQUIRE(workload.backend == Backend::cpu,
-                "tune --backend " + std::string(to_string(workload.backend)) +
-                    ": only the cpu backend can be tuned in this build (CUDA kernels are not wired into the runtime yet)");
+  BURST_REQUIRE(workload.backend == Backend::cpu, "tune --backend " +
+                                                      std::string(to_string(workload.backend)) +
+                                                      ": only the cpu backend can be tuned in this build "
+                                                      "(CUDA kernels are not wired into the runtime yet)");
   // The workload itself must run with the defaults.
   if (auto p = check_runnable(workload.shape, Schedule{}, workload.world, workload.backend, workload.pass))
     throw InvalidArgument(p->message);
@@ -319,7 +342,8 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
   space.dims = dimensions(workload);
   for (const auto& [name, values] : options.restrict) apply_restriction(space.dims, name, values);
   if (options.allow_lossy && workload.pass != Pass::fwd && workload.world > 1 &&
-      std::none_of(space.dims.begin(), space.dims.end(), [](const Dimension& d) { return d.name == param_accum_dtype; }))
+      std::none_of(space.dims.begin(), space.dims.end(),
+                   [](const Dimension& d) { return d.name == param_accum_dtype; }))
     space.dims.push_back(table_dimension(param_accum_dtype));
 
   space.raw_size = 1;
@@ -333,7 +357,8 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
   bool default_seen = false;
   for (std::size_t count = 0; count < space.raw_size; ++count, advance(idx, space.dims)) {
     Candidate c;
-    for (std::size_t i = 0; i < space.dims.size(); ++i) set_param(c, space.dims[i].name, space.dims[i].values[idx[i]]);
+    for (std::size_t i = 0; i < space.dims.size(); ++i)
+      set_param(c, space.dims[i].name, space.dims[i].values[idx[i]]);
     if (c.schedule.topology == Topology::double_ring) c.schedule.group_size = group;
     const bool is_base = c.key() == base.key();
     if (auto refusal = first_refusal(rules, workload, c, is_base)) {
@@ -345,13 +370,15 @@ SearchSpace build_space(const Workload& workload, const SpaceOptions& options) {
       space.candidates.push_back(c);
     }
   }
-  if (!default_seen) space.candidates.insert(space.candidates.begin(), base);  // restricted away: measured anyway
+  if (!default_seen)
+    space.candidates.insert(space.candidates.begin(), base);  // restricted away: measured anyway
   return space;
 }
 
 std::optional<std::size_t> choose_winner(const std::vector<Candidate>& candidates,
                                          const std::vector<Measurement>& measured) {
-  BURST_REQUIRE(candidates.size() == measured.size(), "choose_winner: candidates and measurements differ in count");
+  BURST_REQUIRE(candidates.size() == measured.size(),
+                "choose_winner: candidates and measurements differ in count");
   std::optional<std::size_t> best;
   for (std::size_t i = 0; i < measured.size(); ++i)
     if (measured[i].ok && (!best || measured[i].median_s < measured[*best].median_s)) best = i;

@@ -8,12 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "burst/attention.hpp"
 #include "burst/types.hpp"
@@ -24,13 +23,13 @@ struct Workload {
   std::string name;  // preset name or "custom"
   AttentionShape shape;
   Pass pass = Pass::fwd;
-  int world = 1;  // ranks
+  int world = 1;           // ranks
   int ranks_per_node = 1;  // from the detected world (1 group when all ranks share a node)
   Backend backend = Backend::cpu;
   nlohmann::json to_json() const;
   static Workload from_json(const nlohmann::json& j);  // throws InvalidArgument
-  std::string label() const;  // "llama3-8b N=4096 fwd+bwd causal bf16 world 4"
-  double flops() const;       // attention FLOPs of one call of the tuned pass(es) (docs/algorithm.md)
+  std::string label() const;                           // "llama3-8b N=4096 fwd+bwd causal bf16 world 4"
+  double flops() const;  // attention FLOPs of one call of the tuned pass(es) (docs/algorithm.md)
 };
 
 // Parameter names: the parameter table's (burst/params.hpp).
@@ -52,7 +51,7 @@ struct Candidate {
   // Canonical "kernel.tile_q=64,kernel.tile_kv=64,ring.overlap=none,..." (stable across runs:
   // resume and replay match candidates by it).
   std::string key() const;
-  nlohmann::json to_json() const;  // {"kernel.tile_q": 64, "ring.overlap": "none", ...}
+  nlohmann::json to_json() const;                       // {"kernel.tile_q": 64, "ring.overlap": "none", ...}
   static Candidate from_json(const nlohmann::json& j);  // throws InvalidArgument
   // The value of one parameter as text ("64", "chunk_pipeline"); "" for an unknown name.
   std::string value(std::string_view param) const;
@@ -70,23 +69,24 @@ struct Dimension {
 struct PrunedCandidate {
   Candidate candidate;
   std::string reason;  // "ring.chunks=8: chunk_pipeline needs n % 8 == 0, n = 12"
-  std::string constraint = "";  // which declared constraint: runtime, kernel, tile size, redundant, topology, memory
+  std::string constraint =
+      "";  // which declared constraint: runtime, kernel, tile size, redundant, topology, memory
 };
 
 struct SpaceOptions {
   // Restrict a dimension to given values (CLI --space ring.overlap=none,double_buffer); a value
   // outside the dimension's domain is an InvalidArgument.
   std::vector<std::pair<std::string, std::vector<std::string>>> restrict;
-  bool allow_lossy = false;  // also search ring.accum_dtype=input (opt-in: it changes numerics)
+  bool allow_lossy = false;              // also search ring.accum_dtype=input (opt-in: it changes numerics)
   std::uint64_t memory_limit_bytes = 0;  // per rank; 0: detect
 };
 
 struct SearchSpace {
   Workload workload;
   std::vector<Dimension> dims;
-  std::size_t raw_size = 0;              // product of the dimension sizes
-  std::vector<Candidate> candidates;     // valid ones, default first
-  std::vector<PrunedCandidate> pruned;   // with reasons
+  std::size_t raw_size = 0;             // product of the dimension sizes
+  std::vector<Candidate> candidates;    // valid ones, default first
+  std::vector<PrunedCandidate> pruned;  // with reasons
 };
 
 SearchSpace build_space(const Workload& workload, const SpaceOptions& options = {});

@@ -46,9 +46,9 @@ class Evaluator {
 
 struct StrategyOptions {
   std::uint64_t seed = 0;
-  int max_trials = 0;  // 0: no limit (the evaluator enforces it too; strategies use it to plan)
-  double eta = 3;      // halving: keep 1/eta per rung
-  int model_batch = 4; // model: candidates measured per refit
+  int max_trials = 0;   // 0: no limit (the evaluator enforces it too; strategies use it to plan)
+  double eta = 3;       // halving: keep 1/eta per rung
+  int model_batch = 4;  // model: candidates measured per refit
   // Model strategy: predicted seconds of a candidate (the cost model). Required by "model".
   std::function<double(const Candidate&)> predict;
 };
@@ -134,7 +134,7 @@ class ModelRefit {
   std::size_t column(std::size_t dim, std::string_view value) const;  // no_column: reference/unknown
   std::vector<std::size_t> features_of(const Candidate& candidate) const;
 
-  std::vector<Dimension> dims_;  // only those with two or more values
+  std::vector<Dimension> dims_;                       // only those with two or more values
   std::vector<std::vector<std::size_t>> columns_of_;  // per dimension, per value: its column
   std::size_t columns_ = 0;
   double lambda_;

@@ -78,7 +78,8 @@ StrategyTrace run_halving(const SearchSpace& space, Evaluator& evaluator, const 
   if (options.predict && n0 < n - 1) {
     std::vector<double> predicted(n, 0.0);
     for (std::size_t i : order) predicted[i] = options.predict(space.candidates[i]);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return predicted[a] < predicted[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return predicted[a] < predicted[b]; });
   }
   std::vector<std::size_t> current(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n0));
 

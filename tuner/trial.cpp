@@ -41,8 +41,8 @@ std::vector<float> to_float(const void* p, DType t, std::int64_t count) {
   return out;
 }
 
-std::vector<float> load_or_random(const std::string& file, const char* name, const std::vector<std::int64_t>& shape,
-                                  std::uint64_t seed) {
+std::vector<float> load_or_random(const std::string& file, const char* name,
+                                  const std::vector<std::int64_t>& shape, std::uint64_t seed) {
   std::int64_t count = 1;
   for (auto d : shape) count *= d;
   if (!file.empty()) {
@@ -85,8 +85,8 @@ std::string as_string(const std::vector<float>& v) {
 struct RankRun {
   TimeStats fwd, bwd;
   std::uint64_t bytes_fwd = 0, bytes_bwd = 0;
-  GlobalOutputs out;  // rank 0 only, when wanted
-  std::vector<trace::RankTrace> traces;          // rank 0 only, with spec.trace
+  GlobalOutputs out;                              // rank 0 only, when wanted
+  std::vector<trace::RankTrace> traces;           // rank 0 only, with spec.trace
   std::vector<std::vector<double>> rank_samples;  // rank 0 only, with spec.trace
 };
 
@@ -146,8 +146,8 @@ PassTiming time_forward(Communicator& c, BurstAttention& op, RankBuffers& b) {
 
 PassTiming time_backward(Communicator& c, BurstAttention& op, RankBuffers& b) {
   c.barrier();
-  return slowest_of(c, op.backward(b.q.data(), b.k.data(), b.v.data(), b.o.data(), b.lse.data(), b.dout.data(),
-                                   b.dq.data(), b.dk.data(), b.dv.data()));
+  return slowest_of(c, op.backward(b.q.data(), b.k.data(), b.v.data(), b.o.data(), b.lse.data(),
+                                   b.dout.data(), b.dq.data(), b.dk.data(), b.dv.data()));
 }
 
 // The timed iterations' figures of one rank.
@@ -184,8 +184,8 @@ void start_tracing(Communicator& c, bool process_leader) {
 
 // `warmup` untimed iterations, then `iters` timed ones (or as many as spec.keep_sampling wants);
 // with `tracing` the tracer starts before the first timed one. Sets the bytes of `run`.
-RankSamples sample_passes(Communicator& c, const TrialSpec& spec, BurstAttention& op, RankBuffers& b, int warmup,
-                          int iters, bool tracing, bool process_leader, RankRun& run) {
+RankSamples sample_passes(Communicator& c, const TrialSpec& spec, BurstAttention& op, RankBuffers& b,
+                          int warmup, int iters, bool tracing, bool process_leader, RankRun& run) {
   const bool do_fwd = spec.pass != Pass::bwd, do_bwd = spec.pass != Pass::fwd;
   RankSamples s;
   for (int it = 0;; ++it) {
@@ -228,7 +228,8 @@ void collect_trace(Communicator& c, bool process_leader, bool local_world, const
   } else if (r == 0) {
     run.traces = trace::split_by_rank(std::move(events), c.size());
   }
-  const auto parts = c.gather(std::string(reinterpret_cast<const char*>(own.data()), own.size() * sizeof(double)), 0);
+  const auto parts =
+      c.gather(std::string(reinterpret_cast<const char*>(own.data()), own.size() * sizeof(double)), 0);
   if (r == 0)
     for (const auto& p : parts) run.rank_samples.push_back(doubles_of(p));
 }
@@ -244,16 +245,16 @@ void gather_outputs(Communicator& c, const TrialSpec& spec, const Schedule& sche
     if (r != 0) return;
     global.assign(static_cast<std::size_t>(B * s.seq * heads * d), 0.0f);
     for (int src = 0; src < G; ++src)
-      unshard_rows(parts[static_cast<std::size_t>(src)].data(), global.data(), B, s.seq, heads * d, sizeof(float),
-                   schedule.layout, src, G);
+      unshard_rows(parts[static_cast<std::size_t>(src)].data(), global.data(), B, s.seq, heads * d,
+                   sizeof(float), schedule.layout, src, G);
   };
   gather_rows(b.o, H, out.o);
   const auto parts = c.gather(as_string(b.lse), 0);
   if (r == 0) {
     out.lse.assign(static_cast<std::size_t>(B * H * s.seq), 0.0f);
     for (int src = 0; src < G; ++src)
-      unshard_stats(reinterpret_cast<const float*>(parts[static_cast<std::size_t>(src)].data()), out.lse.data(), B,
-                    H, s.seq, schedule.layout, src, G);
+      unshard_stats(reinterpret_cast<const float*>(parts[static_cast<std::size_t>(src)].data()),
+                    out.lse.data(), B, H, s.seq, schedule.layout, src, G);
   }
   if (spec.pass != Pass::fwd) {
     gather_rows(b.dq, H, out.dq);
@@ -273,7 +274,8 @@ RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedul
   BurstAttention op(c, spec.shape, schedule);
   RankRun run;
   const bool process_leader = !local_world || c.rank() == 0;
-  if (!do_fwd) op.forward(b.q.data(), b.k.data(), b.v.data(), b.o.data(), b.lse.data());  // o, lse for the backward
+  if (!do_fwd)
+    op.forward(b.q.data(), b.k.data(), b.v.data(), b.o.data(), b.lse.data());  // o, lse for the backward
   const RankSamples samples = sample_passes(c, spec, op, b, warmup, iters, tracing, process_leader, run);
   if (tracing) collect_trace(c, process_leader, local_world, samples.own, run);
   if (do_fwd) run.fwd = summarise(samples.fwd);
@@ -311,7 +313,9 @@ TimeStats summarise(std::vector<double> samples) {
   return t;
 }
 
-double CheckErrors::max() const { return std::max({o, lse, dq, dk, dv}); }
+double CheckErrors::max() const {
+  return std::max({o, lse, dq, dk, dv});
+}
 
 TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   const int G = mpi_world ? mpi_world->size() : spec.world;
@@ -330,14 +334,18 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   RankRun main_run;
   if (mpi_world != nullptr) {
     mpi_world->set_deadline(deadline);
-    main_run = run_rank(*mpi_world, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters, spec.trace,
-                        /*local_world=*/false);
+    main_run =
+        run_rank(*mpi_world, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters, spec.trace,
+                 /*local_world=*/false);
   } else {
-    comm::run_local(G, [&](Communicator& c) {
-      RankRun rr = run_rank(c, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters, spec.trace,
-                            /*local_world=*/true);
-      if (c.rank() == 0) main_run = std::move(rr);
-    }, deadline);
+    comm::run_local(
+        G,
+        [&](Communicator& c) {
+          RankRun rr = run_rank(c, spec, spec.schedule, in, want_outputs, spec.warmup, spec.iters, spec.trace,
+                                /*local_world=*/true);
+          if (c.rank() == 0) main_run = std::move(rr);
+        },
+        deadline);
   }
 
   TrialResult result;
@@ -349,8 +357,10 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   result.bytes_bwd = main_run.bytes_bwd;
   result.traces = std::move(main_run.traces);
   result.rank_samples = std::move(main_run.rank_samples);
-  result.expected_bytes_fwd = spec.pass != Pass::bwd ? forward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
-  result.expected_bytes_bwd = spec.pass != Pass::fwd ? backward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
+  result.expected_bytes_fwd =
+      spec.pass != Pass::bwd ? forward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
+  result.expected_bytes_bwd =
+      spec.pass != Pass::fwd ? backward_bytes_per_rank(spec.shape, spec.schedule, G) : 0;
   if (result.fwd.median > 0) result.gflops_fwd = forward_flops(spec.shape) / result.fwd.median / 1e9;
   if (result.bwd.median > 0) result.gflops_bwd = backward_flops(spec.shape) / result.bwd.median / 1e9;
 

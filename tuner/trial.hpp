@@ -22,10 +22,10 @@ struct TrialSpec {
   int warmup = 1;
   int iters = 3;
   std::uint64_t seed = 0;
-  bool check = false;           // compare with a single-rank run
+  bool check = false;                           // compare with a single-rank run
   std::string q_file, k_file, v_file, do_file;  // .npy global tensors; random when empty
-  std::string save_dir;         // write o/lse/dq/dk/dv .npy in global order
-  int timeout_ms = 120000;      // deadline of every wait
+  std::string save_dir;                         // write o/lse/dq/dk/dv .npy in global order
+  int timeout_ms = 120000;                      // deadline of every wait
   // Record the burst trace ranges (trace/trace.hpp) of every timed iteration (all of them, not the
   // warmup ones): tracing is enabled and the HostTracer started just before the first timed
   // iteration and stopped right after the last; rank 0's TrialResult gets every rank's events.
@@ -55,7 +55,7 @@ struct TrialResult {
   std::string comm_backend;  // "local" or "mpi"
   TimeStats fwd, bwd;        // per pass (empty when the pass was not run)
   double gflops_fwd = 0, gflops_bwd = 0;
-  std::uint64_t bytes_fwd = 0, bytes_bwd = 0;                    // measured, per rank per pass (max over ranks)
+  std::uint64_t bytes_fwd = 0, bytes_bwd = 0;  // measured, per rank per pass (max over ranks)
   std::uint64_t expected_bytes_fwd = 0, expected_bytes_bwd = 0;  // docs/algorithm.md formulas
   std::optional<CheckErrors> check;
   // With spec.trace, on rank 0: one RankTrace per rank (index = rank), timestamps on rank 0's

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "burst/error.hpp"
 #include "burst/cuda_check.hpp"
+#include "burst/error.hpp"
 #include "kernels/cuda/cuda_launchers.hpp"
 #include "kernels/cuda/cuda_registry.hpp"
 #include "kernels/dtype.hpp"

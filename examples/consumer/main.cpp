@@ -29,8 +29,9 @@ struct Reference {
   std::vector<double> o, dq, dk, dv;
 };
 
-Reference naive_attention(const burst::AttentionShape& s, const std::vector<float>& q, const std::vector<float>& k,
-                          const std::vector<float>& v, const std::vector<float>& dout) {
+Reference naive_attention(const burst::AttentionShape& s, const std::vector<float>& q,
+                          const std::vector<float>& k, const std::vector<float>& v,
+                          const std::vector<float>& dout) {
   const std::int64_t n = s.seq, h = s.heads, d = s.head_dim;
   const double scale = s.scale_or_default();
   const std::size_t total = static_cast<std::size_t>(s.batch * n * h * d);
@@ -67,10 +68,12 @@ Reference naive_attention(const burst::AttentionShape& s, const std::vector<floa
       // dP = dO V^T; dS = P * (dP - rowsum(dO * O)); dQ = scale dS K; dK = scale dS^T Q; dV = P^T dO.
       for (std::int64_t i = 0; i < n; ++i) {
         double delta = 0.0;
-        for (std::int64_t e = 0; e < d; ++e) delta += double(dout[at(b, i, head) + e]) * r.o[at(b, i, head) + e];
+        for (std::int64_t e = 0; e < d; ++e)
+          delta += double(dout[at(b, i, head) + e]) * r.o[at(b, i, head) + e];
         for (std::int64_t j = 0; j < n; ++j) {
           double dot = 0.0;
-          for (std::int64_t e = 0; e < d; ++e) dot += double(dout[at(b, i, head) + e]) * v[at(b, j, head) + e];
+          for (std::int64_t e = 0; e < d; ++e)
+            dot += double(dout[at(b, i, head) + e]) * v[at(b, j, head) + e];
           dp[i * n + j] = p[i * n + j] * (dot - delta);
         }
       }
@@ -103,8 +106,9 @@ double max_relative_error(const std::vector<float>& got, const std::vector<doubl
 }
 
 std::string describe(const burst::Schedule& s) {
-  return "layout=" + std::string(burst::to_string(s.layout)) + " overlap=" + std::string(burst::to_string(s.overlap)) +
-         " chunks=" + std::to_string(s.chunks) + " topology=" + std::string(burst::to_string(s.topology)) +
+  return "layout=" + std::string(burst::to_string(s.layout)) +
+         " overlap=" + std::string(burst::to_string(s.overlap)) + " chunks=" + std::to_string(s.chunks) +
+         " topology=" + std::string(burst::to_string(s.topology)) +
          " bwd_comm=" + std::string(burst::to_string(s.bwd_comm)) + " tile_q=" + std::to_string(s.tile_q) +
          " tile_kv=" + std::to_string(s.tile_kv);
 }
@@ -123,7 +127,8 @@ int run() {
   // runs both passes, so the query is for "fwd+bwd".
   const burst::SystemInfo system = burst::detect_system();
   const auto query = burst::make_workload_query(shape, world_size, burst::Pass::fwd_bwd);
-  const auto selection = burst::environment_profile_selector().select(system.fingerprint, query, burst::Backend::cpu);
+  const auto selection =
+      burst::environment_profile_selector().select(system.fingerprint, query, burst::Backend::cpu);
   if (selection->entry) {
     std::printf("profile: %s entry %d (%s)\n", selection->file.c_str(), selection->entry_index,
                 std::string(burst::to_string(selection->source)).c_str());
@@ -152,20 +157,20 @@ int run() {
     const std::size_t local = static_cast<std::size_t>(shape.batch * attention.local_seq() * row);
     const auto shard = [&](const std::vector<float>& global) {
       std::vector<float> part(local);
-      burst::shard_rows(global.data(), part.data(), shape.batch, shape.seq, row, sizeof(float), schedule.layout,
-                        rank, world_size);
+      burst::shard_rows(global.data(), part.data(), shape.batch, shape.seq, row, sizeof(float),
+                        schedule.layout, rank, world_size);
       return part;
     };
     const auto unshard = [&](const std::vector<float>& part, std::vector<float>& global) {
-      burst::unshard_rows(part.data(), global.data(), shape.batch, shape.seq, row, sizeof(float), schedule.layout,
-                          rank, world_size);
+      burst::unshard_rows(part.data(), global.data(), shape.batch, shape.seq, row, sizeof(float),
+                          schedule.layout, rank, world_size);
     };
     const std::vector<float> lq = shard(q), lk = shard(k), lv = shard(v), ldout = shard(dout);
     std::vector<float> lo(local), ldq(local), ldk(local), ldv(local);
     std::vector<float> lse(static_cast<std::size_t>(shape.batch * shape.heads * attention.local_seq()));
     attention.forward(lq.data(), lk.data(), lv.data(), lo.data(), lse.data());
-    attention.backward(lq.data(), lk.data(), lv.data(), lo.data(), lse.data(), ldout.data(), ldq.data(), ldk.data(),
-                       ldv.data());
+    attention.backward(lq.data(), lk.data(), lv.data(), lo.data(), lse.data(), ldout.data(), ldq.data(),
+                       ldk.data(), ldv.data());
     // Each rank writes only its own rows of the global tensors.
     unshard(lo, o);
     unshard(ldq, dq);
@@ -181,7 +186,8 @@ int run() {
   for (int i = 0; i < 4; ++i) {
     const bool good = errors[i] <= tolerance;
     ok = ok && good;
-    std::printf("%-2s max relative error %.3e (limit %.0e) %s\n", names[i], errors[i], tolerance, good ? "ok" : "FAIL");
+    std::printf("%-2s max relative error %.3e (limit %.0e) %s\n", names[i], errors[i], tolerance,
+                good ? "ok" : "FAIL");
   }
   std::printf("%s\n", ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;

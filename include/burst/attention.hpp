@@ -49,8 +49,9 @@ struct KernelPlan {
 
 // nullopt when the op can run on `backend`, else the first problem. Pass::fwd checks only the
 // forward kernel; bwd and fwd+bwd check both (the backward needs the forward's statistics).
-std::optional<RunProblem> check_runnable(const AttentionShape& shape, const Schedule& schedule, int world_size,
-                                         Backend backend = Backend::cpu, Pass pass = Pass::fwd_bwd);
+std::optional<RunProblem> check_runnable(const AttentionShape& shape, const Schedule& schedule,
+                                         int world_size, Backend backend = Backend::cpu,
+                                         Pass pass = Pass::fwd_bwd);
 // The variants that will run, or InvalidArgument with check_runnable's message.
 KernelPlan plan_kernels(const AttentionShape& shape, const Schedule& schedule, int world_size,
                         Backend backend = Backend::cpu, Pass pass = Pass::fwd_bwd);

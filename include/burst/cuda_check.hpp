@@ -1,5 +1,5 @@
-// BURST_CUDA_CHECK(call): the one CUDA-runtime check of libburst (kernels/ and comm/; docs/architecture.md 5).
-// Included only by code built with CUDA (it needs the toolkit's cuda_runtime_api.h). A failed call throws
+// BURST_CUDA_CHECK(call): the one CUDA-runtime check of libburst (kernels/ and comm/; docs/architecture.md
+// 5). Included only by code built with CUDA (it needs the toolkit's cuda_runtime_api.h). A failed call throws
 // burst::Error with file:line, the call as text and CUDA's own name and words for the error.
 #pragma once
 
@@ -24,9 +24,9 @@ namespace burst::detail {
 
 }  // namespace burst::detail
 
-#define BURST_CUDA_CHECK(call)                                                              \
-  do {                                                                                      \
-    const cudaError_t burst_cuda_err_ = (call);                                             \
-    if (burst_cuda_err_ != cudaSuccess)                                                     \
+#define BURST_CUDA_CHECK(call)                                                       \
+  do {                                                                               \
+    const cudaError_t burst_cuda_err_ = (call);                                      \
+    if (burst_cuda_err_ != cudaSuccess)                                              \
       ::burst::detail::throw_cuda_error(burst_cuda_err_, #call, __FILE__, __LINE__); \
   } while (0)

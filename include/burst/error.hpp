@@ -43,17 +43,16 @@ class Timeout : public Error {
 #define BURST_THROW(ExceptionType, message) throw ExceptionType((message), __FILE__, __LINE__)
 
 // Checks an invariant; the message is only built when it fails.
-#define BURST_CHECK(condition, message)                                          \
-  do {                                                                          \
-    if (!(condition)) {                                                         \
-      throw ::burst::Error(std::string("internal check failed: ") + #condition + \
-                               ": " + (message),                                \
-                           __FILE__, __LINE__, #condition);                     \
-    }                                                                           \
+#define BURST_CHECK(condition, message)                                                                      \
+  do {                                                                                                       \
+    if (!(condition)) {                                                                                      \
+      throw ::burst::Error(std::string("internal check failed: ") + #condition + ": " + (message), __FILE__, \
+                           __LINE__, #condition);                                                            \
+    }                                                                                                        \
   } while (0)
 
 // Bad input: throws burst::InvalidArgument with the message when the condition is false.
-#define BURST_REQUIRE(condition, message)                                      \
-  do {                                                                        \
+#define BURST_REQUIRE(condition, message)                                            \
+  do {                                                                               \
     if (!(condition)) throw ::burst::InvalidArgument((message), __FILE__, __LINE__); \
   } while (0)

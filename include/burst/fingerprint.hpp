@@ -15,7 +15,7 @@ struct Fingerprint {
   int cpu_cores = 0;  // logical cores of one node
   // GPUs ("" / 0 on the CPU backend).
   std::string gpu_model;
-  int gpu_count = 0;  // GPUs used in all (ranks on GPUs)
+  int gpu_count = 0;               // GPUs used in all (ranks on GPUs)
   std::string compute_capability;  // "9.0"
   int sm_count = 0;
   std::string driver_version;  // CUDA driver API version, "13.0"
@@ -24,7 +24,8 @@ struct Fingerprint {
   // Topology of the world the tool runs in.
   int nodes = 1;
   int ranks_per_node = 1;
-  std::vector<std::string> link_classes;  // sorted, unique: "same_gpu" "nvlink" "pcie" "network" "shared_memory"
+  std::vector<std::string>
+      link_classes;  // sorted, unique: "same_gpu" "nvlink" "pcie" "network" "shared_memory"
 
   bool operator==(const Fingerprint&) const = default;
 

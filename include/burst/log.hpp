@@ -29,14 +29,20 @@ inline LogState& log_state() {
 }
 }  // namespace detail
 
-inline void set_log_level(LogLevel level) { detail::log_state().level = static_cast<int>(level); }
-inline LogLevel log_level() { return static_cast<LogLevel>(detail::log_state().level.load()); }
+inline void set_log_level(LogLevel level) {
+  detail::log_state().level = static_cast<int>(level);
+}
+inline LogLevel log_level() {
+  return static_cast<LogLevel>(detail::log_state().level.load());
+}
 inline void set_log_sink(LogSink sink) {
   auto& s = detail::log_state();
   std::lock_guard lock(s.mutex);
   s.sink = std::move(sink);
 }
-inline bool log_enabled(LogLevel level) { return static_cast<int>(level) <= detail::log_state().level.load(); }
+inline bool log_enabled(LogLevel level) {
+  return static_cast<int>(level) <= detail::log_state().level.load();
+}
 
 inline void log(LogLevel level, std::string_view message) {
   auto& s = detail::log_state();
@@ -51,8 +57,14 @@ inline void log(LogLevel level, std::string_view message) {
                message.data());
 }
 
-inline void log_warning(std::string_view message) { log(LogLevel::warning, message); }
-inline void log_info(std::string_view message) { log(LogLevel::info, message); }
-inline void log_debug(std::string_view message) { log(LogLevel::debug, message); }
+inline void log_warning(std::string_view message) {
+  log(LogLevel::warning, message);
+}
+inline void log_info(std::string_view message) {
+  log(LogLevel::info, message);
+}
+inline void log_debug(std::string_view message) {
+  log(LogLevel::debug, message);
+}
 
 }  // namespace burst

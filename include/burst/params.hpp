@@ -27,13 +27,13 @@ struct ParamDesc {
   std::string_view help;  // one line for --help
   std::string_view unit;  // axis unit in reports: "rows", "strategy"
   ParamType type = ParamType::integer;
-  std::int64_t min = 0, max = 0, multiple = 1;  // integer: min..max in steps of `multiple`
-  std::vector<std::string_view> choices;         // choice: the spellings, default first
-  std::vector<std::string_view> search;          // values `tune` tries when the workload calls for it
-  bool cuda_only = false;   // only the CUDA backend's kernels read it
-  bool kernel = false;      // a kernel.* parameter (tuned per backend's kernels)
-  std::string (*get)(const Schedule&) = nullptr;          // value as text ("64", "zigzag")
-  void (*set)(Schedule&, std::string_view) = nullptr;      // from checked text
+  std::int64_t min = 0, max = 0, multiple = 1;         // integer: min..max in steps of `multiple`
+  std::vector<std::string_view> choices;               // choice: the spellings, default first
+  std::vector<std::string_view> search;                // values `tune` tries when the workload calls for it
+  bool cuda_only = false;                              // only the CUDA backend's kernels read it
+  bool kernel = false;                                 // a kernel.* parameter (tuned per backend's kernels)
+  std::string (*get)(const Schedule&) = nullptr;       // value as text ("64", "zigzag")
+  void (*set)(Schedule&, std::string_view) = nullptr;  // from checked text
 
   // "16..256, multiple of 16" or "none|double_buffer|chunk_pipeline".
   std::string allowed() const;

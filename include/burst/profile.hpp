@@ -63,9 +63,9 @@ struct ProfileMeasured {
 };
 
 struct ProfileProvenance {
-  std::string tool_version;  // burst-tune version that measured it
-  std::string date;          // ISO 8601 UTC, "2025-01-31T12:00:00Z"
-  std::string db;            // database file the trials are recorded in ("" unknown)
+  std::string tool_version;                          // burst-tune version that measured it
+  std::string date;                                  // ISO 8601 UTC, "2025-01-31T12:00:00Z"
+  std::string db;                                    // database file the trials are recorded in ("" unknown)
   std::optional<std::int64_t> session_id, trial_id;  // rows in that database
   bool operator==(const ProfileProvenance&) const = default;
 };
@@ -109,7 +109,7 @@ bool has_errors(const std::vector<ProfileProblem>& problems);
 Profile read_profile(const std::string& path);
 Profile parse_profile(std::string_view text, const std::string& file);
 
-std::string profile_to_json_text(const Profile& profile);  // 2-space indented, trailing newline
+std::string profile_to_json_text(const Profile& profile);             // 2-space indented, trailing newline
 void write_profile(const Profile& profile, const std::string& path);  // atomic (temp file + rename)
 
 // Merging: per key (WorkloadKey equality, sequence range included) the faster entry wins, where
@@ -177,11 +177,11 @@ struct Selection {
   std::string file;                   // its file
   int entry_index = -1;               // its index in that file's "entries"
   bool fingerprint_match = false;
-  Backend backend = Backend::cpu;  // resolved backend the parameters were checked against
-  Schedule schedule;                     // defaults overridden by the entry's applicable parameters
-                                         // (warps/stages: the CUDA launch shape, 0 unless the entry sets it)
-  ProfileParams applied;                 // exactly the parameters taken from the entry
-  std::vector<ResolvedParam> params;     // every parameter, value in effect and where it came from
+  Backend backend = Backend::cpu;     // resolved backend the parameters were checked against
+  Schedule schedule;                  // defaults overridden by the entry's applicable parameters
+                                      // (warps/stages: the CUDA launch shape, 0 unless the entry sets it)
+  ProfileParams applied;              // exactly the parameters taken from the entry
+  std::vector<ResolvedParam> params;  // every parameter, value in effect and where it came from
   std::vector<std::string> warnings;
   std::string explanation;  // one line: which entry and why
 };

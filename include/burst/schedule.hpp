@@ -35,8 +35,8 @@ struct Schedule {
   AccumDType accum_dtype = AccumDType::fp32;
   int tile_q = 64;
   int tile_kv = 64;
-  int warps = 0;   // CUDA launch shape: warps per CTA (0: the kernel variant's own)
-  int stages = 0;  // CUDA shared-memory pipeline depth (0: the kernel variant's own)
+  int warps = 0;    // CUDA launch shape: warps per CTA (0: the kernel variant's own)
+  int stages = 0;   // CUDA shared-memory pipeline depth (0: the kernel variant's own)
   int threads = 0;  // execution setting, not tuned: compute threads per rank on the CPU backend
                     // (0: cores / ranks in process)
   bool operator==(const Schedule&) const = default;

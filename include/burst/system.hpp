@@ -41,9 +41,9 @@ struct GpuInfo {
 // One ordered pair of GPUs.
 struct PeerLink {
   int from = 0, to = 0;
-  bool access = false;   // cudaDeviceCanAccessPeer
-  int perf_rank = -1;    // cudaDevP2PAttrPerformanceRank (-1 unknown)
-  int nvlinks = -1;      // active NVLink links between them (NVML; -1 unknown)
+  bool access = false;  // cudaDeviceCanAccessPeer
+  int perf_rank = -1;   // cudaDevP2PAttrPerformanceRank (-1 unknown)
+  int nvlinks = -1;     // active NVLink links between them (NVML; -1 unknown)
 };
 
 struct RankInfo {

@@ -50,7 +50,8 @@ TEST(ParamTable, RefusalsNameTheParameterTheValueAndWhatIsAllowed) {
     set_param(s, "kernel.tile_q", "24");
     FAIL() << "tile 24 accepted";
   } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("kernel.tile_q=24: expected 16..256, multiple of 16"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("kernel.tile_q=24: expected 16..256, multiple of 16"),
+              std::string::npos)
         << e.what();
   }
   EXPECT_THROW(set_param(s, "ring.overlap", "sometimes"), InvalidArgument);

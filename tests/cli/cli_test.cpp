@@ -7,7 +7,9 @@ namespace burst::test {
 namespace {
 
 // The message is "burst-tune: error: <what>" on the first line of stderr.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 TEST(CliParsing, UnknownFlagIsUsageError) {
   const auto r = run_cli("--no-such-flag");

@@ -40,7 +40,8 @@ json* DetectJson::doc_ = nullptr;
 
 TEST_F(DetectJson, HasEveryTopLevelPart) {
   EXPECT_EQ(doc().at("schema"), "burst-detect/1");
-  for (const char* key : {"host", "cuda", "gpus", "peers", "nccl", "world", "backend", "fingerprint", "fingerprint_id"}) {
+  for (const char* key :
+       {"host", "cuda", "gpus", "peers", "nccl", "world", "backend", "fingerprint", "fingerprint_id"}) {
     EXPECT_TRUE(doc().contains(key)) << key;
   }
 }
@@ -99,7 +100,9 @@ TEST(DetectTable, NamesEverySection) {
   const auto r = run_cli("detect");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* section : {"Host", "CUDA", "NCCL", "World", "Backend"}) {
-    EXPECT_NE(("\n" + r.out).find(std::string("\n") + section + "\n"), std::string::npos) << section << " in\n" << r.out;
+    EXPECT_NE(("\n" + r.out).find(std::string("\n") + section + "\n"), std::string::npos)
+        << section << " in\n"
+        << r.out;
   }
   const auto j = run_cli("detect --json");
   ASSERT_EQ(j.exit_code, 0);

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "common/text_file.hpp"
+#include "support/text_file.hpp"
 
 namespace burst::test {
 
@@ -25,8 +25,8 @@ inline CliResult run_cli(const std::string& args) {
   if (dir == nullptr) return r;
   const std::string out = std::string(dir) + "/out", err = std::string(dir) + "/err";
   // Not under MPI, whatever launched the test.
-  const std::string command = "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_RANK '" BURST_TUNE_EXE "' " + args +
-                              " >'" + out + "' 2>'" + err + "'";
+  const std::string command = "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_RANK '" BURST_TUNE_EXE "' " +
+                              args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(command.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(out);

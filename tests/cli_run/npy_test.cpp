@@ -1,5 +1,7 @@
 // tuner::read_npy / write_npy: round trip, float16 input, and every malformed file rejected with
 // burst::InvalidArgument naming the file.
+#include "tuner/npy.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "burst/error.hpp"
-#include "tuner/npy.hpp"
 
 namespace burst::test {
 namespace {
@@ -25,7 +26,8 @@ std::string temp_path(const std::string& name) {
 // 64), then `payload` as is.
 std::string npy_bytes(const std::string& descr, const std::string& fortran, const std::string& shape,
                       const std::string& payload, char major = 1) {
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
   const std::size_t prefix = major == 1 ? 10 : 12;
   header.append((64 - (prefix + header.size() + 1) % 64) % 64, ' ');
   header += '\n';
@@ -160,12 +162,14 @@ TEST(NpyMalformed, DataShorterThanShape) {
 
 TEST(NpyMalformed, HugeOrOverflowingShapeIsRefusedBeforeAllocating) {
   expect_rejected(write_file("huge", npy_bytes("<f4", "False", "(1000000000000,)", "")), "shorter");
-  expect_rejected(write_file("overflow", npy_bytes("<f4", "False", "(4294967296, 4294967296)", float_payload(kSix))),
-                  "shorter");
+  expect_rejected(
+      write_file("overflow", npy_bytes("<f4", "False", "(4294967296, 4294967296)", float_payload(kSix))),
+      "shorter");
 }
 
 TEST(NpyMalformed, NegativeDimension) {
-  expect_rejected(write_file("negative", npy_bytes("<f4", "False", "(-1, 6)", float_payload(kSix))), "negative");
+  expect_rejected(write_file("negative", npy_bytes("<f4", "False", "(-1, 6)", float_payload(kSix))),
+                  "negative");
 }
 
 TEST(NpyMalformed, DataLongerThanShape) {

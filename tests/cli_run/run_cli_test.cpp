@@ -1,5 +1,7 @@
 // burst-tune run as a subprocess: --check and byte counts over the schedules, usage errors before
 // anything runs (exit 2, one line naming the problem), --save and .npy inputs.
+#include "cli/run_cli.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "cli/run_cli.hpp"
 #include "tuner/npy.hpp"
 
 namespace burst::test {
@@ -21,7 +22,9 @@ namespace fs = std::filesystem;
 
 const std::string kSmall = "run --seq 256 --heads 2 --head-dim 32 --iters 1 --warmup 0 --threads 1";
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 struct TempDir {
   fs::path path;
@@ -71,8 +74,8 @@ class RunSchedules : public ::testing::TestWithParam<std::tuple<std::string, std
 
 TEST_P(RunSchedules, World4CausalZigzagChecksAndCountsBytes) {
   const auto& [overlap, bwd] = GetParam();
-  const std::string args = kSmall + " --world 4 --causal --layout zigzag --pass fwd+bwd --check " + overlap +
-                           " --bwd-comm " + bwd;
+  const std::string args =
+      kSmall + " --world 4 --causal --layout zigzag --pass fwd+bwd --check " + overlap + " --bwd-comm " + bwd;
   const auto j = run_json(args);
   EXPECT_EQ(j["world"].get<int>(), 4);
   EXPECT_EQ(j["schedule"]["bwd_comm"].get<std::string>(), bwd);
@@ -84,8 +87,8 @@ TEST_P(RunSchedules, World4CausalZigzagChecksAndCountsBytes) {
   // forward: (G-1) * 2 * B * n * Hkv * d * b = 3 * 2 * 64 * 2 * 32 * 4
   EXPECT_EQ(j["forward"]["bytes_sent_per_rank"].get<std::uint64_t>(), 3u * 2 * 64 * 2 * 32 * 4);
   // backward q : (G-1)*B*n*H*(2*d*b + 8) + G*B*n*H*d*4; kv : (G-1)*B*n*Hkv*2*d*b + G*B*n*Hkv*2*d*4
-  const std::uint64_t expected_bwd =
-      bwd == "q" ? 3u * 64 * 2 * (2 * 32 * 4 + 8) + 4u * 64 * 2 * 32 * 4 : 3u * 64 * 2 * 2 * 32 * 4 + 4u * 64 * 2 * 2 * 32 * 4;
+  const std::uint64_t expected_bwd = bwd == "q" ? 3u * 64 * 2 * (2 * 32 * 4 + 8) + 4u * 64 * 2 * 32 * 4
+                                                : 3u * 64 * 2 * 2 * 32 * 4 + 4u * 64 * 2 * 2 * 32 * 4;
   EXPECT_EQ(j["backward"]["bytes_sent_per_rank"].get<std::uint64_t>(), expected_bwd);
 }
 
@@ -119,7 +122,8 @@ void expect_usage_error(const std::string& args, const std::vector<std::string>&
   EXPECT_LE(count_lines(r.err), 2) << r.err;
   const std::string line = first_line(r.err);
   EXPECT_EQ(line.rfind("burst-tune: error: ", 0), 0u) << line;
-  for (const auto& m : mentions) EXPECT_NE(line.find(m), std::string::npos) << args << " -> " << line << " lacks " << m;
+  for (const auto& m : mentions)
+    EXPECT_NE(line.find(m), std::string::npos) << args << " -> " << line << " lacks " << m;
 }
 
 TEST(RunErrors, SeqNotDivisibleByWorld) {
@@ -216,8 +220,9 @@ TEST(RunErrors, QFileWithWrongShape) {
 
 // --- --save and .npy inputs ---------------------------------------------------------------------
 
-const std::string kGqa = "run --seq 128 --heads 4 --kv-heads 2 --head-dim 32 --batch 2 --iters 1 --warmup 0 "
-                         "--threads 1 --world 2 --causal --layout zigzag --pass fwd+bwd";
+const std::string kGqa =
+    "run --seq 128 --heads 4 --kv-heads 2 --head-dim 32 --batch 2 --iters 1 --warmup 0 "
+    "--threads 1 --world 2 --causal --layout zigzag --pass fwd+bwd";
 
 void expect_shape(const std::string& path, const std::vector<std::int64_t>& shape) {
   ASSERT_TRUE(fs::exists(path)) << path;
@@ -253,8 +258,8 @@ TEST(RunInputs, FilesMakeTheSeedIrrelevant) {
   tuner::write_npy(in.file("k.npy"), {2, 128, 2, 32}, k.data());
   tuner::write_npy(in.file("v.npy"), {2, 128, 2, 32}, v.data());
   tuner::write_npy(in.file("do.npy"), {2, 128, 4, 32}, dout.data());
-  const std::string files = " --q " + in.file("q.npy") + " --k " + in.file("k.npy") + " --v " + in.file("v.npy") +
-                            " --do " + in.file("do.npy");
+  const std::string files = " --q " + in.file("q.npy") + " --k " + in.file("k.npy") + " --v " +
+                            in.file("v.npy") + " --do " + in.file("do.npy");
   const auto r1 = run_cli(kGqa + files + " --seed 1 --save " + out1.path.string());
   const auto r2 = run_cli(kGqa + files + " --seed 987654 --save " + out2.path.string());
   const auto r3 = run_cli(kGqa + " --seed 1 --save " + out3.path.string());  // random inputs

@@ -2,15 +2,15 @@
 // exposed communication is known by construction.
 #pragma once
 
-#include "burst/error.hpp"
-#include "db/database.hpp"
-#include "trace/host_tracer.hpp"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
+
+#include "burst/error.hpp"
+#include "db/database.hpp"
+#include "trace/host_tracer.hpp"
 
 namespace burst::test {
 
@@ -46,7 +46,8 @@ inline std::vector<trace::RankTrace> synthetic_ring(int world, int steps, std::u
     t.os_pid = same_process ? 1234u : 1234u + static_cast<std::uint32_t>(r);
     t.hostname = "node0";
     const auto main_tid = static_cast<std::uint32_t>(100 + r), comm_tid = static_cast<std::uint32_t>(200 + r);
-    auto add = [&](std::int64_t a, std::int64_t b, std::uint32_t tid, int depth, Phase p, trace::RangePayload pl = {}) {
+    auto add = [&](std::int64_t a, std::int64_t b, std::uint32_t tid, int depth, Phase p,
+                   trace::RangePayload pl = {}) {
       t.events.push_back({base + a, base + b, tid, r, depth, p, pl});
     };
     add(0, steps * 1000, main_tid, 0, Phase::pass_forward);

@@ -1,10 +1,11 @@
 // Fingerprint: canonical JSON, round trip, id stability, and errors naming the field.
+#include "burst/fingerprint.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "burst/error.hpp"
-#include "burst/fingerprint.hpp"
 #include "profiles/fingerprint_json.hpp"
 
 namespace burst {
@@ -59,8 +60,10 @@ TEST(Fingerprint, RoundTripKeepsEveryField) {
 
 TEST(Fingerprint, JsonIsCanonical) {
   const std::string text = h100_cluster().to_json();
-  EXPECT_EQ(text.find(' ', text.find("\"nodes\"")), std::string::npos) << "no whitespace outside strings: " << text;
-  EXPECT_EQ(text.rfind("{\"backend\":\"cuda\",\"compute_capability\":\"9.0\",\"cpu_cores\":224,", 0), 0u) << text;
+  EXPECT_EQ(text.find(' ', text.find("\"nodes\"")), std::string::npos)
+      << "no whitespace outside strings: " << text;
+  EXPECT_EQ(text.rfind("{\"backend\":\"cuda\",\"compute_capability\":\"9.0\",\"cpu_cores\":224,", 0), 0u)
+      << text;
   // Reordered keys and whitespace parse to the same fingerprint and print the same text.
   const std::string shuffled = json::parse(text).dump(4);
   EXPECT_EQ(Fingerprint::from_json(shuffled).to_json(), text);
@@ -79,10 +82,12 @@ TEST(Fingerprint, IdIsStableAndSensitive) {
   EXPECT_EQ(fp.id(), Fingerprint::from_json(fp.to_json()).id());
   // FNV-1a 64 of the canonical text, pinned so that ids in shipped profiles never drift.
   Fingerprint empty;
-  EXPECT_EQ(empty.to_json(),
-            "{\"backend\":\"\",\"compute_capability\":\"\",\"cpu_cores\":0,\"cpu_model\":\"\",\"cuda_version\":\"\","
-            "\"driver_version\":\"\",\"gpu_count\":0,\"gpu_model\":\"\",\"link_classes\":[],\"nccl_version\":\"\","
-            "\"nodes\":1,\"ranks_per_node\":1,\"sm_count\":0}");
+  EXPECT_EQ(
+      empty.to_json(),
+      "{\"backend\":\"\",\"compute_capability\":\"\",\"cpu_cores\":0,\"cpu_model\":\"\",\"cuda_version\":"
+      "\"\","
+      "\"driver_version\":\"\",\"gpu_count\":0,\"gpu_model\":\"\",\"link_classes\":[],\"nccl_version\":\"\","
+      "\"nodes\":1,\"ranks_per_node\":1,\"sm_count\":0}");
   Fingerprint other = fp;
   other.sm_count = 114;
   EXPECT_NE(other.id(), fp.id());
@@ -109,13 +114,16 @@ TEST(Fingerprint, IllTypedFieldsAreNamed) {
   EXPECT_EQ(error_of(with("link_classes", "nvlink").dump()),
             "fingerprint: field 'link_classes' must be an array of strings");
   EXPECT_NE(error_of(with("nodes", 0).dump()).find("'nodes' must be an integer >= 1"), std::string::npos);
-  EXPECT_NE(error_of(with("gpu_count", -1).dump()).find("'gpu_count' must be an integer >= 0"), std::string::npos);
+  EXPECT_NE(error_of(with("gpu_count", -1).dump()).find("'gpu_count' must be an integer >= 0"),
+            std::string::npos);
 }
 
 TEST(Fingerprint, UnknownValuesAreRejected) {
-  EXPECT_NE(error_of(with("backend", "rocm").dump()).find("'backend' must be \"cpu\" or \"cuda\""), std::string::npos);
-  EXPECT_NE(error_of(with("link_classes", json::array({"infiniband"})).dump()).find("unknown class \"infiniband\""),
+  EXPECT_NE(error_of(with("backend", "rocm").dump()).find("'backend' must be \"cpu\" or \"cuda\""),
             std::string::npos);
+  EXPECT_NE(
+      error_of(with("link_classes", json::array({"infiniband"})).dump()).find("unknown class \"infiniband\""),
+      std::string::npos);
 }
 
 TEST(Fingerprint, NotJsonOrNotObject) {

@@ -1,5 +1,6 @@
 // Profiles: `burst-tune validate` and `burst-tune explain` as a user runs them (subprocesses).
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "profile_test_util.hpp"
@@ -51,7 +52,8 @@ TEST(ProfileCli, ValidateGoodAndBrokenFiles) {
 
 TEST(ProfileCli, ExplainNamesEntryAndParameters) {
   const std::string good = example_profile_path();
-  const std::string shape = " --world 4 --seq 8192 --heads 8 --kv-heads 8 --head-dim 64 --dtype fp32 --causal";
+  const std::string shape =
+      " --world 4 --seq 8192 --heads 8 --kv-heads 8 --head-dim 64 --dtype fp32 --causal";
   Result r = run_tool("explain --profile '" + good + "' --here '" + good + "' --backend cpu" + shape);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("selection: exact"), std::string::npos) << r.output;
@@ -68,7 +70,6 @@ TEST(ProfileCli, ExplainNamesEntryAndParameters) {
   EXPECT_EQ(bad.status, 2) << bad.output;
   EXPECT_NE(bad.output.find("--kv-heads"), std::string::npos) << bad.output;
 }
-
 
 // A profile changes what `run` executes (visible in --json); flags given on the command line win,
 // and a strict policy refuses an entry measured elsewhere.

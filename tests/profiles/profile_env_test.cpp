@@ -76,7 +76,8 @@ TEST_F(EnvironmentProfile, BadFileOrPolicyIsAnErrorNotIgnored) {
     environment_profile_selector();
     FAIL() << "no exception";
   } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(dir.file("broken.json") + ": $: JSON parse error"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(dir.file("broken.json") + ": $: JSON parse error"),
+              std::string::npos)
         << e.what();
   }
   EXPECT_THROW(environment_profile_selector(), InvalidArgument);  // retried, fails again
@@ -106,14 +107,15 @@ TEST_F(EnvironmentProfile, LoadedOnceAcrossThreads) {
 TEST(ProfileSelectorCache, ConcurrentCallsAreConsistent) {
   Profile p;
   p.fingerprint = cpu_fingerprint();
-  for (int b = 0; b < 8; ++b) p.entries.push_back(make_entry(1024 << b, (2048 << b) - 1, 0.01, 0.01, 1 + b % 8));
+  for (int b = 0; b < 8; ++b)
+    p.entries.push_back(make_entry(1024 << b, (2048 << b) - 1, 0.01, 0.01, 1 + b % 8));
   ProfileSelector selector(ProfileSet{{{"p.json", p}}}, ProfilePolicy::warn);
   const Fingerprint here = cpu_fingerprint();
   // What each key must give, computed without the cache.
   std::vector<Selection> expected;
   for (int k = 0; k < 16; ++k)
-    expected.push_back(select_profile_entry(selector.profiles(), here, query(1000 + 700 * k), ProfilePolicy::warn,
-                                            Backend::cpu));
+    expected.push_back(select_profile_entry(selector.profiles(), here, query(1000 + 700 * k),
+                                            ProfilePolicy::warn, Backend::cpu));
   std::atomic<int> mismatches{0};
   std::vector<std::vector<const Selection*>> first(8, std::vector<const Selection*>(16, nullptr));
   std::vector<std::thread> threads;

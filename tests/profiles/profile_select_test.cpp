@@ -8,7 +8,9 @@
 namespace burst::test {
 namespace {
 
-ProfileSet set_of(std::vector<LoadedProfile> profiles) { return ProfileSet{std::move(profiles)}; }
+ProfileSet set_of(std::vector<LoadedProfile> profiles) {
+  return ProfileSet{std::move(profiles)};
+}
 
 LoadedProfile local_profile() {
   Profile p;
@@ -68,7 +70,8 @@ TEST(ProfileSelect, NearestBucketByLogRatioTiesToSmaller) {
                                        ProfilePolicy::warn, Backend::cpu);
   EXPECT_EQ(tie.source, SelectionSource::nearest_bucket);
   EXPECT_EQ(tie.entry_index, 1);
-  EXPECT_NE(tie.explanation.find("nearest sequence bucket [1024, 4096]"), std::string::npos) << tie.explanation;
+  EXPECT_NE(tie.explanation.find("nearest sequence bucket [1024, 4096]"), std::string::npos)
+      << tie.explanation;
   EXPECT_DOUBLE_EQ(bucket_distance(8192, 1024, 4096), bucket_distance(8192, 16384, 32768));
 }
 
@@ -118,8 +121,8 @@ TEST(ProfileSelect, ForeignFingerprintUnderEachPolicy) {
 }
 
 TEST(ProfileSelect, DefaultsWhenNothingMatches) {
-  Selection s = select_profile_entry(ProfileSet{}, cpu_fingerprint(), query(2048), ProfilePolicy::warn,
-                                     Backend::cpu);
+  Selection s =
+      select_profile_entry(ProfileSet{}, cpu_fingerprint(), query(2048), ProfilePolicy::warn, Backend::cpu);
   EXPECT_EQ(s.source, SelectionSource::defaults);
   EXPECT_EQ(s.entry_index, -1);
   EXPECT_EQ(s.schedule.chunks, Schedule{}.chunks);
@@ -162,7 +165,8 @@ TEST(ProfileSelect, CudaOnlyParametersIgnoredOnCpu) {
   lp.profile.entries[0].params.set("kernel.warps", 8);
   lp.profile.entries[0].params.set("kernel.stages", 2);
   auto set = set_of({lp});
-  Selection cpu = select_profile_entry(set, cpu_fingerprint(), query(2048), ProfilePolicy::warn, Backend::cpu);
+  Selection cpu =
+      select_profile_entry(set, cpu_fingerprint(), query(2048), ProfilePolicy::warn, Backend::cpu);
   EXPECT_EQ(cpu.schedule.warps, 0);
   EXPECT_FALSE(cpu.applied.has("kernel.warps"));
   EXPECT_TRUE(has_warning_with(cpu, "kernel.warps applies only to the CUDA backend"));
@@ -178,7 +182,8 @@ TEST(ProfileSelect, CudaOnlyParametersIgnoredOnCpu) {
   EXPECT_EQ(cuda.applied.get("kernel.warps"), "8");
   EXPECT_TRUE(cuda.warnings.empty());
   // A cpu profile's kernel tiles are not applied to cuda kernels.
-  Selection mixed = select_profile_entry(set, cpu_fingerprint(), query(2048), ProfilePolicy::warn, Backend::cuda);
+  Selection mixed =
+      select_profile_entry(set, cpu_fingerprint(), query(2048), ProfilePolicy::warn, Backend::cuda);
   EXPECT_EQ(mixed.schedule.warps, 0);
   EXPECT_TRUE(has_warning_with(mixed, "kernel.tile_q was tuned for the cpu backend"));
 }

@@ -2,18 +2,20 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <string>
 
-#include "common/text_file.hpp"
 #include "burst/profile.hpp"
+#include "support/text_file.hpp"
 
 namespace burst::test {
 
-inline std::string example_profile_path() { return std::string(BURST_PROFILE_EXAMPLES_DIR) + "/cpu-example.json"; }
+inline std::string example_profile_path() {
+  return std::string(BURST_PROFILE_EXAMPLES_DIR) + "/cpu-example.json";
+}
 
 inline void spit(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);
@@ -85,6 +87,8 @@ inline ProfileEntry make_entry(std::int64_t seq_min, std::int64_t seq_max, doubl
   return e;
 }
 
-inline WorkloadQuery query(std::int64_t seq) { return {4, 8, 8, 64, DType::f32, true, Pass::fwd, seq}; }
+inline WorkloadQuery query(std::int64_t seq) {
+  return {4, 8, 8, 64, DType::f32, true, Pass::fwd, seq};
+}
 
 }  // namespace burst::test

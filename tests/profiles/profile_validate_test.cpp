@@ -1,5 +1,6 @@
 // Profiles: validation errors and warnings, each naming the file and the JSON path.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "burst/error.hpp"
@@ -10,7 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-json example_json() { return json::parse(slurp(example_profile_path())); }
+json example_json() {
+  return json::parse(slurp(example_profile_path()));
+}
 
 // The only error of `doc` (fails the test when there is not exactly one).
 ProfileProblem only_error(const json& doc, const std::string& file = "broken.json") {
@@ -22,7 +25,9 @@ ProfileProblem only_error(const json& doc, const std::string& file = "broken.jso
   return errors.empty() ? ProfileProblem{} : errors.front();
 }
 
-TEST(ProfileValidate, ExampleIsClean) { EXPECT_TRUE(validate_profile(example_profile_path()).empty()); }
+TEST(ProfileValidate, ExampleIsClean) {
+  EXPECT_TRUE(validate_profile(example_profile_path()).empty());
+}
 
 TEST(ProfileValidate, TruncatedJsonNamesFileAndByte) {
   std::string text = slurp(example_profile_path());
@@ -46,7 +51,8 @@ TEST(ProfileValidate, WrongTypes) {
   auto e = only_error(doc);
   EXPECT_EQ(e.json_path, "$.entries[2].params[\"ring.chunks\"]");
   EXPECT_EQ(e.message, "expected integer 1..8, got \"four\"");
-  EXPECT_EQ(e.to_string(), "broken.json: error: $.entries[2].params[\"ring.chunks\"]: expected integer 1..8, got \"four\"");
+  EXPECT_EQ(e.to_string(),
+            "broken.json: error: $.entries[2].params[\"ring.chunks\"]: expected integer 1..8, got \"four\"");
 
   doc = example_json();
   doc["entries"][0]["key"]["causal"] = 1;
@@ -131,7 +137,8 @@ TEST(ProfileValidate, ReadProfileThrowsNamingFileAndPath) {
     FAIL() << "no exception";
   } catch (const InvalidArgument& e) {
     const std::string what = e.what();
-    EXPECT_EQ(what.rfind(file + ": $.entries[0].key.heads: expected integer >= 1, got \"eight\"", 0), 0u) << what;
+    EXPECT_EQ(what.rfind(file + ": $.entries[0].key.heads: expected integer >= 1, got \"eight\"", 0), 0u)
+        << what;
     EXPECT_NE(what.find("and 1 more error"), std::string::npos) << what;
   }
   auto missing = validate_profile(dir.file("nope.json"));

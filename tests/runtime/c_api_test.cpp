@@ -36,8 +36,8 @@ burst_status rank_fn(burst_comm* comm, void* user) {
   st = burst_op_forward(op, q.data(), k.data(), v.data(), o.data(), lse.data());
   if (st == BURST_OK) {
     job->bytes[static_cast<std::size_t>(burst_comm_rank(comm))] = burst_op_last_bytes_sent(op);
-    st = burst_op_backward(op, q.data(), k.data(), v.data(), o.data(), lse.data(), dout.data(), dq.data(), dk.data(),
-                           dv.data());
+    st = burst_op_backward(op, q.data(), k.data(), v.data(), o.data(), lse.data(), dout.data(), dq.data(),
+                           dk.data(), dv.data());
   }
   bool finite = true;
   for (float x : dq) finite = finite && std::isfinite(x);
@@ -68,7 +68,8 @@ TEST(CApi, BadInputIsAStatusAndAMessage) {
   job.shape = burst_shape{1, 64, 2, 0, 32, 7, 0, 0.0f};  // no dtype 7
   EXPECT_EQ(burst_run_local(1, rank_fn, &job), BURST_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(burst_last_error()).find("dtype 7"), std::string::npos) << burst_last_error();
-  EXPECT_EQ(burst_op_forward(nullptr, nullptr, nullptr, nullptr, nullptr, nullptr), BURST_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(burst_op_forward(nullptr, nullptr, nullptr, nullptr, nullptr, nullptr),
+            BURST_ERROR_INVALID_ARGUMENT);
   EXPECT_STRNE(burst_version(), "");
 }
 
@@ -86,7 +87,8 @@ TEST(CApi, SchedulesAreSetByTheParameterTable) {
   EXPECT_EQ(s.overlap, 2);
   EXPECT_EQ(s.chunks, 4);
   EXPECT_EQ(burst_schedule_set(&s, "kernel.tile_q", "24"), BURST_ERROR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(burst_last_error()).find("kernel.tile_q=24"), std::string::npos) << burst_last_error();
+  EXPECT_NE(std::string(burst_last_error()).find("kernel.tile_q=24"), std::string::npos)
+      << burst_last_error();
   EXPECT_EQ(s.tile_q, 64) << "a refused value changed the schedule";
 }
 

@@ -1,17 +1,15 @@
 // The ring under mpiexec (CTest: runtime_mpi_2, runtime_mpi_4): one process per rank through the
 // `mpi` communicator, every layout, backward scheme and overlap strategy (and the double ring 2x2
 // with 4 ranks), each rank checking its own shards against the float64 reference and the bytes it
-// sent against the formulas (main() is tests/common/mpi_main.cpp).
+// sent against the formulas (main() is tests/support/mpi_main.cpp).
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
-#include <fmt/core.h>
-
-#include "common/mpi_main.hpp"
 #include "ring_harness.hpp"
+#include "support/mpi_main.hpp"
 
 namespace burst::test {
 namespace {
-
 
 void check_case(const RingCase& c) {
   const RingErrors e = run_ring_case(mpi_world(), c);

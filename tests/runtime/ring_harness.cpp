@@ -8,9 +8,9 @@
 #include <tuple>
 
 #include "burst/shard.hpp"
-#include "common/local_attention.hpp"
-#include "common/reference.hpp"
 #include "kernels/dtype.hpp"
+#include "support/local_attention.hpp"
+#include "support/reference.hpp"
 
 namespace burst::test {
 namespace {
@@ -24,7 +24,8 @@ struct Workload {
   double base_o = 0, base_lse = 0, base_dq = 0, base_dk = 0, base_dv = 0;
 };
 
-using WorkloadKey = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int, bool>;
+using WorkloadKey =
+    std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int, bool>;
 
 const Workload& workload_for(const RingCase& c) {
   static std::mutex mutex;
@@ -36,14 +37,17 @@ const Workload& workload_for(const RingCase& c) {
   Workload w;
   const std::size_t qn = static_cast<std::size_t>(c.batch * c.seq * c.heads * c.head_dim);
   const std::size_t kvn = static_cast<std::size_t>(c.batch * c.seq * c.kv_heads * c.head_dim);
-  const std::uint64_t seed = std::hash<std::string>{}(fmt::format("{}{}{}{}{}", c.seq, c.heads, c.kv_heads, c.head_dim, c.causal));
+  const std::uint64_t seed =
+      std::hash<std::string>{}(fmt::format("{}{}{}{}{}", c.seq, c.heads, c.kv_heads, c.head_dim, c.causal));
   w.q = random_values(qn, c.dtype, seed + 1);
   w.k = random_values(kvn, c.dtype, seed + 2);
   w.v = random_values(kvn, c.dtype, seed + 3);
   w.dout = random_values(qn, c.dtype, seed + 4);
   const double scale = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
-  w.ref_fwd = reference_forward(c.batch, c.seq, c.heads, c.kv_heads, c.head_dim, c.causal, scale, w.q, w.k, w.v);
-  w.ref_bwd = reference_backward(c.batch, c.seq, c.heads, c.kv_heads, c.head_dim, c.causal, scale, w.q, w.k, w.v, w.dout);
+  w.ref_fwd =
+      reference_forward(c.batch, c.seq, c.heads, c.kv_heads, c.head_dim, c.causal, scale, w.q, w.k, w.v);
+  w.ref_bwd = reference_backward(c.batch, c.seq, c.heads, c.kv_heads, c.head_dim, c.causal, scale, w.q, w.k,
+                                 w.v, w.dout);
   if (c.dtype != DType::f32) {
     // The same-precision baseline: one plain single-block attention, outputs cast like the ring's.
     AttentionShape s{c.batch, c.seq, c.seq, c.heads, c.kv_heads, c.head_dim};
@@ -66,16 +70,16 @@ std::vector<std::uint8_t> shard_of(const std::vector<double>& global, const Ring
                                    int rank, int world) {
   const auto bytes = to_dtype_bytes(global, c.dtype);
   std::vector<std::uint8_t> local(bytes.size() / static_cast<std::size_t>(world));
-  shard_rows(bytes.data(), local.data(), c.batch, c.seq, heads * c.head_dim, dtype_size(c.dtype), c.schedule.layout,
-             rank, world);
+  shard_rows(bytes.data(), local.data(), c.batch, c.seq, heads * c.head_dim, dtype_size(c.dtype),
+             c.schedule.layout, rank, world);
   return local;
 }
 
-std::vector<double> ref_shard(const std::vector<double>& global, const RingCase& c, std::int64_t heads, int rank,
-                              int world) {
+std::vector<double> ref_shard(const std::vector<double>& global, const RingCase& c, std::int64_t heads,
+                              int rank, int world) {
   std::vector<double> local(global.size() / static_cast<std::size_t>(world));
-  shard_rows(global.data(), local.data(), c.batch, c.seq, heads * c.head_dim, sizeof(double), c.schedule.layout, rank,
-             world);
+  shard_rows(global.data(), local.data(), c.batch, c.seq, heads * c.head_dim, sizeof(double),
+             c.schedule.layout, rank, world);
   return local;
 }
 
@@ -89,9 +93,9 @@ std::vector<float> as_float(const std::vector<std::uint8_t>& bytes, DType t) {
 
 std::string RingCase::name() const {
   const auto& s = schedule;
-  return fmt::format("N{} H{}/{} d{} {} {} | {} bwd={} {} chunks={} {}{} accum={} tiles {}x{}", seq, heads, kv_heads,
-                     head_dim, to_string(dtype), causal ? "causal" : "full", to_string(s.layout), to_string(s.bwd_comm),
-                     to_string(s.overlap), s.chunks, to_string(s.topology),
+  return fmt::format("N{} H{}/{} d{} {} {} | {} bwd={} {} chunks={} {}{} accum={} tiles {}x{}", seq, heads,
+                     kv_heads, head_dim, to_string(dtype), causal ? "causal" : "full", to_string(s.layout),
+                     to_string(s.bwd_comm), to_string(s.overlap), s.chunks, to_string(s.topology),
                      s.topology == Topology::double_ring ? fmt::format("(L={})", s.group_size) : "",
                      to_string(s.accum_dtype), s.tile_q, s.tile_kv);
 }
@@ -134,14 +138,17 @@ RingErrors run_ring_case(Communicator& comm, const RingCase& c) {
   for (std::int64_t b = 0; b < c.batch; ++b)
     for (std::int64_t h = 0; h < c.heads; ++h)
       for (std::int64_t i = 0; i < n; ++i)
-        ref_lse[static_cast<std::size_t>((b * c.heads + h) * n + i)] =
-            w.ref_fwd.lse[static_cast<std::size_t>((b * c.heads + h) * c.seq +
-                                                   global_position(c.schedule.layout, r, G, c.seq, i))];
-  err.o = max_rel_error(std::span<const float>(as_float(o, c.dtype)), ref_shard(w.ref_fwd.o, c, c.heads, r, G));
+        ref_lse[static_cast<std::size_t>((b * c.heads + h) * n + i)] = w.ref_fwd.lse[static_cast<std::size_t>(
+            (b * c.heads + h) * c.seq + global_position(c.schedule.layout, r, G, c.seq, i))];
+  err.o =
+      max_rel_error(std::span<const float>(as_float(o, c.dtype)), ref_shard(w.ref_fwd.o, c, c.heads, r, G));
   err.lse = max_rel_error(std::span<const float>(lse), ref_lse);
-  err.dq = max_rel_error(std::span<const float>(as_float(dq, c.dtype)), ref_shard(w.ref_bwd.dq, c, c.heads, r, G));
-  err.dk = max_rel_error(std::span<const float>(as_float(dk, c.dtype)), ref_shard(w.ref_bwd.dk, c, c.kv_heads, r, G));
-  err.dv = max_rel_error(std::span<const float>(as_float(dv, c.dtype)), ref_shard(w.ref_bwd.dv, c, c.kv_heads, r, G));
+  err.dq =
+      max_rel_error(std::span<const float>(as_float(dq, c.dtype)), ref_shard(w.ref_bwd.dq, c, c.heads, r, G));
+  err.dk = max_rel_error(std::span<const float>(as_float(dk, c.dtype)),
+                         ref_shard(w.ref_bwd.dk, c, c.kv_heads, r, G));
+  err.dv = max_rel_error(std::span<const float>(as_float(dv, c.dtype)),
+                         ref_shard(w.ref_bwd.dv, c, c.kv_heads, r, G));
 
   // Accumulators that travel in a half dtype are rounded at each of their G hops (opt-in, lossy):
   // allow one unit roundoff of the dtype per hop on top of the model.

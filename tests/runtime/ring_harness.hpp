@@ -1,5 +1,5 @@
 // Runs BurstAttention forward + backward on global float64-reference inputs and checks every output
-// against the float64 reference under the tolerance model of tests/common/reference.hpp. Shared by
+// against the float64 reference under the tolerance model of tests/support/reference.hpp. Shared by
 // the thread-world tests and the MPI tests.
 #pragma once
 

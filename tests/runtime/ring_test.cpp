@@ -1,9 +1,8 @@
 // Every schedule of the ring on threads-as-ranks, against the float64 reference: world sizes 1, 2,
 // 3, 4, 8 and double rings 2x2 and 2x4; layouts; both backward schemes; every overlap strategy and
 // chunk count; inside each: causal and not, MHA and GQA, head dims 64 and 128, fp32/fp16/bf16.
-#include <gtest/gtest.h>
-
 #include <fmt/core.h>
+#include <gtest/gtest.h>
 
 #include <tuple>
 #include <vector>
@@ -20,7 +19,8 @@ struct WorldSpec {
 };
 
 std::string world_name(const WorldSpec& w) {
-  return w.group_size ? fmt::format("double{}x{}", w.world / w.group_size, w.group_size) : fmt::format("flat{}", w.world);
+  return w.group_size ? fmt::format("double{}x{}", w.world / w.group_size, w.group_size)
+                      : fmt::format("flat{}", w.world);
 }
 
 struct OverlapSpec {
@@ -49,7 +49,8 @@ TEST_P(RingTest, AgreesWithFloat64Reference) {
   const auto& [w, layout, bwd, ov] = GetParam();
   const std::int64_t seq = kSeq;
   const std::int64_t n = seq / w.world;
-  ASSERT_TRUE(ov.overlap != Overlap::chunk_pipeline || n % ov.chunks == 0) << "schedule_params() made an invalid case";
+  ASSERT_TRUE(ov.overlap != Overlap::chunk_pipeline || n % ov.chunks == 0)
+      << "schedule_params() made an invalid case";
   int cases = 0;
   for (DType dtype : {DType::f32, DType::f16, DType::bf16}) {
     for (bool causal : {false, true}) {
@@ -71,8 +72,9 @@ TEST_P(RingTest, AgreesWithFloat64Reference) {
           c.schedule.tile_q = 16;
           c.schedule.tile_kv = 32;
           c.schedule.threads = 1;
-          comm::run_local(w.world, [&](Communicator& comm) { expect_within(run_ring_case(comm, c), c, comm.rank()); },
-                          std::chrono::seconds(60));
+          comm::run_local(
+              w.world, [&](Communicator& comm) { expect_within(run_ring_case(comm, c), c, comm.rank()); },
+              std::chrono::seconds(60));
           ++cases;
         }
       }
@@ -91,13 +93,14 @@ std::string param_name(const ::testing::TestParamInfo<Param>& info) {
 // 96 / 8 = 12 tokens per rank cannot be cut into 8 chunks).
 std::vector<Param> schedule_params() {
   std::vector<Param> params;
-  for (const WorldSpec w : {WorldSpec{1, 0}, WorldSpec{2, 0}, WorldSpec{3, 0}, WorldSpec{4, 0}, WorldSpec{8, 0},
-                            WorldSpec{4, 2}, WorldSpec{8, 4}})
+  for (const WorldSpec w : {WorldSpec{1, 0}, WorldSpec{2, 0}, WorldSpec{3, 0}, WorldSpec{4, 0},
+                            WorldSpec{8, 0}, WorldSpec{4, 2}, WorldSpec{8, 4}})
     for (const Layout layout : {Layout::contiguous, Layout::zigzag, Layout::striped})
       for (const BwdComm bwd : {BwdComm::q, BwdComm::kv})
-        for (const OverlapSpec ov : {OverlapSpec{Overlap::none, 1}, OverlapSpec{Overlap::double_buffer, 1},
-                                     OverlapSpec{Overlap::chunk_pipeline, 2}, OverlapSpec{Overlap::chunk_pipeline, 4},
-                                     OverlapSpec{Overlap::chunk_pipeline, 8}})
+        for (const OverlapSpec ov :
+             {OverlapSpec{Overlap::none, 1}, OverlapSpec{Overlap::double_buffer, 1},
+              OverlapSpec{Overlap::chunk_pipeline, 2}, OverlapSpec{Overlap::chunk_pipeline, 4},
+              OverlapSpec{Overlap::chunk_pipeline, 8}})
           if (ov.overlap != Overlap::chunk_pipeline || (kSeq / w.world) % ov.chunks == 0)
             params.emplace_back(w, layout, bwd, ov);
   return params;

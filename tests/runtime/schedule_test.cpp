@@ -18,9 +18,10 @@ struct Topo {
 };
 
 TEST(RingSchedule, EveryRankSeesEveryBlockOnceAndBlocksArriveFromTheirSenders) {
-  for (const Topo t : {Topo{Topology::flat, 1, 0}, Topo{Topology::flat, 5, 0}, Topo{Topology::double_ring, 4, 2},
-                       Topo{Topology::double_ring, 8, 4}, Topo{Topology::double_ring, 8, 2},
-                       Topo{Topology::double_ring, 6, 1}, Topo{Topology::double_ring, 6, 3}}) {
+  for (const Topo t :
+       {Topo{Topology::flat, 1, 0}, Topo{Topology::flat, 5, 0}, Topo{Topology::double_ring, 4, 2},
+        Topo{Topology::double_ring, 8, 4}, Topo{Topology::double_ring, 8, 2},
+        Topo{Topology::double_ring, 6, 1}, Topo{Topology::double_ring, 6, 3}}) {
     const RingSchedule s(t.topology, t.world, t.group);
     int total_sends = 0;
     for (int r = 0; r < t.world; ++r) {

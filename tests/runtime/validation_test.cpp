@@ -126,8 +126,10 @@ TEST(Bytes, FormulasOfAlgorithmMd) {
   kv.bwd_comm = BwdComm::kv;
   const std::uint64_t G = 4, n = 256;
   EXPECT_EQ(forward_bytes_per_rank(s, q, 4), (G - 1) * 2 * 2 * n * 8 * 128 * 2);
-  EXPECT_EQ(backward_bytes_per_rank(s, q, 4), (G - 1) * 2 * n * 8 * (2 * 128 * 2 + 8) + G * 2 * n * 8 * 128 * 4);
-  EXPECT_EQ(backward_bytes_per_rank(s, kv, 4), (G - 1) * 2 * n * 8 * (2 * 128 * 2) + G * 2 * n * 8 * 2 * 128 * 4);
+  EXPECT_EQ(backward_bytes_per_rank(s, q, 4),
+            (G - 1) * 2 * n * 8 * (2 * 128 * 2 + 8) + G * 2 * n * 8 * 128 * 4);
+  EXPECT_EQ(backward_bytes_per_rank(s, kv, 4),
+            (G - 1) * 2 * n * 8 * (2 * 128 * 2) + G * 2 * n * 8 * 2 * 128 * 4);
   // MHA with bf16: q sends about a third less than kv (the papers' claim).
   const double ratio = double(backward_bytes_per_rank(s, q, 4)) / double(backward_bytes_per_rank(s, kv, 4));
   EXPECT_NEAR(ratio, 2.0 / 3.0, 0.05);

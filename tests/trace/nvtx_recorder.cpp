@@ -1,6 +1,7 @@
 // A minimal NVTX tool, loaded the way Nsight Systems loads its own (NVTX_INJECTION64_PATH):
 // it writes every burst-visible NVTX call to the file named by BURST_NVTX_LOG, one line each:
-//   domain <name> | category <domain> <id> <name> | push <domain> <message> <category> <payload> | pop <domain>
+//   domain <name> | category <domain> <id> <name> | push <domain> <message> <category> <payload> | pop
+//   <domain>
 #include <nvtx3/nvToolsExt.h>
 
 #include <cstdio>
@@ -23,7 +24,9 @@ void log_line(const std::string& line) {
 }
 
 // Handles are pointers to strings we own (never freed: the process is short).
-const std::string& text_of(const void* handle) { return *static_cast<const std::string*>(handle); }
+const std::string& text_of(const void* handle) {
+  return *static_cast<const std::string*>(handle);
+}
 
 nvtxDomainHandle_t NVTX_API domain_create(const char* name) {
   log_line(std::string("domain ") + name);
@@ -41,10 +44,12 @@ void NVTX_API name_category(nvtxDomainHandle_t d, uint32_t id, const char* name)
 int NVTX_API push_ex(nvtxDomainHandle_t d, const nvtxEventAttributes_t* a) {
   std::string message = a->messageType == NVTX_MESSAGE_TYPE_REGISTERED ? text_of(a->message.registered)
                         : a->messageType == NVTX_MESSAGE_TYPE_ASCII    ? std::string(a->message.ascii)
-                                                                        : std::string("?");
-  const unsigned long long payload =
-      a->payloadType == NVTX_PAYLOAD_TYPE_UNSIGNED_INT64 ? static_cast<unsigned long long>(a->payload.ullValue) : 0ull;
-  log_line("push " + text_of(d) + " " + message + "|" + std::to_string(a->category) + "|" + std::to_string(payload));
+                                                                       : std::string("?");
+  const unsigned long long payload = a->payloadType == NVTX_PAYLOAD_TYPE_UNSIGNED_INT64
+                                         ? static_cast<unsigned long long>(a->payload.ullValue)
+                                         : 0ull;
+  log_line("push " + text_of(d) + " " + message + "|" + std::to_string(a->category) + "|" +
+           std::to_string(payload));
   return 0;
 }
 

@@ -1,11 +1,11 @@
 // burst-tune trace end to end: runs the binary, then reads the database it wrote.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -42,8 +42,10 @@ std::map<int, std::vector<Range>> ranges(const burst::db::Database& db, const st
 TEST(TraceCli, WritesAllRanksWithExactSendBytes) {
   const std::string db_path = temp_path("world4.db"), perfetto = temp_path("world4.json");
   std::remove(db_path.c_str());
-  const auto r = run_cli("trace --world 4 --causal --layout zigzag --pass fwd+bwd --seq 256 --heads 2 --head-dim 32 "
-                         "--iters 1 --warmup 0 --db " + db_path);
+  const auto r = run_cli(
+      "trace --world 4 --causal --layout zigzag --pass fwd+bwd --seq 256 --heads 2 --head-dim 32 "
+      "--iters 1 --warmup 0 --db " +
+      db_path);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("trace: session 1 trial 1 written to " + db_path), std::string::npos) << r.out;
 
@@ -79,9 +81,12 @@ TEST(TraceCli, WritesAllRanksWithExactSendBytes) {
       const Range f = fwd.at(rank).front(), b = bwd.at(rank).front();
       std::uint64_t in_fwd = 0, in_bwd = 0;
       for (const Range& s : sends.at(rank)) {
-        if (s.start >= f.start && s.end <= f.end) in_fwd += s.bytes;
-        else if (s.start >= b.start && s.end <= b.end) in_bwd += s.bytes;
-        else ADD_FAILURE() << "rank " << rank << ": a send range outside both passes";
+        if (s.start >= f.start && s.end <= f.end)
+          in_fwd += s.bytes;
+        else if (s.start >= b.start && s.end <= b.end)
+          in_bwd += s.bytes;
+        else
+          ADD_FAILURE() << "rank " << rank << ": a send range outside both passes";
       }
       EXPECT_EQ(in_fwd, want_fwd) << "rank " << rank;
       EXPECT_EQ(in_bwd, want_bwd) << "rank " << rank;
@@ -95,7 +100,8 @@ TEST(TraceCli, WritesAllRanksWithExactSendBytes) {
   const auto sj = nlohmann::json::parse(show_json.out);
   std::vector<bool> seen(4, false);
   for (const auto& rk : sj.at("summary").at("ranks")) seen.at(rk.at("rank").get<std::size_t>()) = true;
-  for (int rank = 0; rank < 4; ++rank) EXPECT_TRUE(seen[static_cast<std::size_t>(rank)]) << "show misses rank " << rank;
+  for (int rank = 0; rank < 4; ++rank)
+    EXPECT_TRUE(seen[static_cast<std::size_t>(rank)]) << "show misses rank " << rank;
 
   const auto exp = run_cli("export --db " + db_path + " --trial 1 --format perfetto -o " + perfetto);
   ASSERT_EQ(exp.exit_code, 0) << exp.out << exp.err;
@@ -111,7 +117,8 @@ TEST(TraceCli, WritesAllRanksWithExactSendBytes) {
 TEST(TraceCli, JsonOutputNamesTheTrial) {
   const std::string db_path = temp_path("json.db");
   std::remove(db_path.c_str());
-  const auto r = run_cli("--json trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 --db " + db_path);
+  const auto r =
+      run_cli("--json trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 --db " + db_path);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("db"), db_path);
@@ -122,16 +129,19 @@ TEST(TraceCli, JsonOutputNamesTheTrial) {
 }
 
 TEST(TraceCli, BadDbPathIsInvalidArgument) {
-  const auto r = run_cli("trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 "
-                         "--db /nonexistent_dir_burst/x.db");
+  const auto r = run_cli(
+      "trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 "
+      "--db /nonexistent_dir_burst/x.db");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
 }
 
 TEST(TraceCli, FailingTrialIsRecordedAsFailed) {
   const std::string db_path = temp_path("failed.db");
   std::remove(db_path.c_str());
-  const auto r = run_cli("trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 "
-                         "--q /nonexistent_dir_burst/q.npy --db " + db_path);
+  const auto r = run_cli(
+      "trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 "
+      "--q /nonexistent_dir_burst/q.npy --db " +
+      db_path);
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   const auto show = run_cli("--json show --db " + db_path);
   ASSERT_EQ(show.exit_code, 0) << show.out << show.err;

@@ -1,7 +1,8 @@
+#include "tuner/measure.hpp"
+
 #include <gtest/gtest.h>
 
 #include "burst/error.hpp"
-#include "tuner/measure.hpp"
 
 namespace burst::tuner {
 namespace {

@@ -1,5 +1,6 @@
-#include <gtest/gtest.h>
+#include "tuner/session.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,7 +10,6 @@
 
 #include "burst/error.hpp"
 #include "db/database.hpp"
-#include "tuner/session.hpp"
 
 namespace burst::tuner {
 namespace {
@@ -47,8 +47,11 @@ TuneOptions tiny(const std::string& db, std::vector<std::int64_t> seqs = {256}) 
     w.ranks_per_node = 2;
     o.workloads.push_back(w);
   }
-  o.space.restrict = {{"kernel.tile_q", {"32", "64"}}, {"kernel.tile_kv", {"32"}}, {"ring.overlap", {"none"}},
-                      {"ring.chunks", {"1"}}, {"ring.topology", {"flat"}}};
+  o.space.restrict = {{"kernel.tile_q", {"32", "64"}},
+                      {"kernel.tile_kv", {"32"}},
+                      {"ring.overlap", {"none"}},
+                      {"ring.chunks", {"1"}},
+                      {"ring.topology", {"flat"}}};
   o.strategy = "exhaustive";
   o.warmup = 0;
   o.min_samples = 2;
@@ -94,7 +97,8 @@ TEST(Session, RecordsEveryTrialAndBuildsTheProfile) {
   EXPECT_EQ(e.provenance.trial_id, w.winner_trial);
   EXPECT_DOUBLE_EQ(e.measured.median_s, w.winner_m.median_s);
 
-  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"), 3 + confirmations);
+  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"),
+            3 + confirmations);
   EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM tune_results"), 1);
   EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM tune_jobs WHERE status = 'complete'"), 1);
   // Traces (every rank) and per-rank samples of every measured trial.
@@ -102,20 +106,23 @@ TEST(Session, RecordsEveryTrialAndBuildsTheProfile) {
   EXPECT_EQ(count(t.path, "SELECT COUNT(DISTINCT rank) FROM samples"), 2);
   EXPECT_GT(count(t.path, "SELECT COUNT(*) FROM NVTX_EVENTS"), 0);
   // The stats carry the critical-path samples replay needs.
-  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early') AND "
-                          "json_array_length(json_extract(stats, '$.samples_s')) >= 2"),
+  EXPECT_EQ(count(t.path,
+                  "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early') AND "
+                  "json_array_length(json_extract(stats, '$.samples_s')) >= 2"),
             3 + confirmations);
 }
 
 TEST(Session, RunningAgainResumesWithoutMeasuring) {
   TempDb t;
   const TuneOutcome first = run_tune(tiny(t.path), nullptr, nullptr);
-  const std::int64_t measured = count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')");
+  const std::int64_t measured =
+      count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')");
   const TuneOutcome again = run_tune(tiny(t.path), nullptr, nullptr);
   EXPECT_EQ(again.job_id, first.job_id);
   EXPECT_NE(again.session_id, first.session_id);
   EXPECT_EQ(again.workloads[0].reused, again.workloads[0].evaluations);
-  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"), measured);  // nothing re-measured
+  EXPECT_EQ(count(t.path, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"),
+            measured);  // nothing re-measured
   ASSERT_TRUE(again.workloads[0].winner && first.workloads[0].winner);
   EXPECT_EQ(again.workloads[0].winner->key(), first.workloads[0].winner->key());
   // A different protocol is a different measurement: measured anew.
@@ -165,7 +172,8 @@ TEST(Session, TimeLimitStopsAfterTheDefault) {
 
 TEST(Session, SeveralSequenceLengthsBecomeBuckets) {
   const auto o = tiny("unused.db", {256, 1024, 4096});
-  const WorkloadKey a = bucket_key(o.workloads, 0), b = bucket_key(o.workloads, 1), c = bucket_key(o.workloads, 2);
+  const WorkloadKey a = bucket_key(o.workloads, 0), b = bucket_key(o.workloads, 1),
+                    c = bucket_key(o.workloads, 2);
   EXPECT_EQ(a.seq_min, 256);
   EXPECT_EQ(a.seq_max, 511);  // geometric midpoint of 256 and 1024 is 512
   EXPECT_EQ(b.seq_min, 512);

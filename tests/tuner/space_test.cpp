@@ -1,10 +1,11 @@
+#include "tuner/space.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
 #include "burst/error.hpp"
-#include "tuner/space.hpp"
 
 namespace burst::tuner {
 namespace {
@@ -92,7 +93,8 @@ TEST(Space, MemoryConstraint) {
 
 TEST(Space, RestrictAndErrors) {
   SpaceOptions o;
-  o.restrict = {{"ring.overlap", {"none", "double_buffer"}}, {"kernel.tile_q", {"64"}}, {"kernel.tile_kv", {"64"}}};
+  o.restrict = {
+      {"ring.overlap", {"none", "double_buffer"}}, {"kernel.tile_q", {"64"}}, {"kernel.tile_kv", {"64"}}};
   const SearchSpace s = build_space(small(1024, 2, false, Pass::fwd), o);
   EXPECT_EQ(s.candidates.size(), 2u);  // overlap none / double_buffer, tiles fixed, chunks>1 pruned
   SpaceOptions bad;
@@ -130,8 +132,8 @@ Measurement ok(double t, double noise) {
 
 TEST(Winner, FastestUnlessTiedWithSimpler) {
   Candidate def, one, two;
-  one.schedule.overlap = Overlap::double_buffer;                                        // complexity 1
-  two.schedule.overlap = Overlap::chunk_pipeline, two.schedule.chunks = 2;              // complexity 2
+  one.schedule.overlap = Overlap::double_buffer;                            // complexity 1
+  two.schedule.overlap = Overlap::chunk_pipeline, two.schedule.chunks = 2;  // complexity 2
   // Clear winner beyond noise.
   EXPECT_EQ(choose_winner({def, one, two}, {ok(1.0, 0.01), ok(0.8, 0.01), ok(0.9, 0.01)}), 1u);
   // 0.99 vs 1.0 with 2% noise: a tie, the default wins.

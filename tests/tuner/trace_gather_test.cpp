@@ -1,14 +1,15 @@
 // Gather of RankTraces through a two-rank in-process communicator (rank 0 receives both ranks,
 // clocks aligned through the realtime offsets). Moved from tests/trace with tuner::gather_events;
 // the suite keeps its name.
-#include "burst/communicator.hpp"
-#include "trace/host_tracer.hpp"
 #include "tuner/trace_gather.hpp"
 
 #include <gtest/gtest.h>
 
 #include <barrier>
 #include <thread>
+
+#include "burst/communicator.hpp"
+#include "trace/host_tracer.hpp"
 
 namespace bt = burst::trace;
 

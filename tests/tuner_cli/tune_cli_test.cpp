@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,13 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/run_cli.hpp"
-#include "common/text_file.hpp"
 #include "db/database.hpp"
+#include "support/text_file.hpp"
 
 namespace burst::test {
 namespace {
@@ -38,7 +36,8 @@ const std::string tiny =
 
 // A space that takes several seconds: every overlap and layout, causal fwd+bwd.
 const std::string longer =
-    " --seq 512 --heads 4 --kv-heads 2 --head-dim 32 --causal --pass fwd+bwd --strategy exhaustive --max-trials 0"
+    " --seq 512 --heads 4 --kv-heads 2 --head-dim 32 --causal --pass fwd+bwd --strategy exhaustive "
+    "--max-trials 0"
     " --space kernel.tile_q=32,64 --space kernel.tile_kv=32,64 --min-samples 3 --max-samples 4 --warmup 0"
     " --progress lines";
 
@@ -83,7 +82,8 @@ bool wait_for_trials(const std::string& db, int n, std::chrono::seconds timeout)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (!fs::exists(db)) continue;
     try {
-      if (std::stoi(sql_text(db, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')")) >= n) return true;
+      if (std::stoi(sql_text(db, "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')")) >= n)
+        return true;
     } catch (const std::exception&) {
       // the writer holds the file; try again
     }
@@ -96,7 +96,8 @@ struct Signalled {
   bool reached = false;  // the trials were finished before the signal
   int status = 0;        // waitpid status
 };
-Signalled run_then_signal(const std::string& args, const TempDir& dir, const std::string& db, int trials, int sig) {
+Signalled run_then_signal(const std::string& args, const TempDir& dir, const std::string& db, int trials,
+                          int sig) {
   Signalled out;
   const pid_t pid = spawn(args, dir);
   if (pid <= 0) return out;
@@ -121,8 +122,9 @@ TEST(TuneCli, TunesWritesAValidProfileThatRunUses) {
   ASSERT_EQ(profile.at("entries").size(), 1u);
   const int tile_q = profile["entries"][0]["params"]["kernel.tile_q"].get<int>();
   // run --profile picks the tuned entry.
-  const auto run = run_cli("--json run --world 2 --seq 256 --heads 2 --head-dim 32 --iters 1 --warmup 0 --profile " +
-                           (d / "p.json"));
+  const auto run =
+      run_cli("--json run --world 2 --seq 256 --heads 2 --head-dim 32 --iters 1 --warmup 0 --profile " +
+              (d / "p.json"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto rj = nlohmann::json::parse(run.out);
   EXPECT_EQ(rj.at("schedule").at("tile_q").get<int>(), tile_q) << run.out;
@@ -147,7 +149,8 @@ TEST(TuneCli, ReplayIsDeterministicAndExecutesNothing) {
   ASSERT_EQ(j["workloads"].size(), 1u);
   EXPECT_EQ(j["workloads"][0]["evaluations"], 3);
   // The default is evaluated first.
-  EXPECT_EQ(j["workloads"][0]["steps"][0]["key"].get<std::string>().find("kernel.tile_q=64,kernel.tile_kv=64"), 0u);
+  EXPECT_EQ(
+      j["workloads"][0]["steps"][0]["key"].get<std::string>().find("kernel.tile_q=64,kernel.tile_kv=64"), 0u);
   EXPECT_TRUE(j["workloads"][0].contains("winner"));
   EXPECT_EQ(sql_text(d / "r.db", "SELECT COUNT(*) FROM trials"), trials);  // nothing was added
   // Bad input: a missing database, and the model strategy without calibrated rates.
@@ -163,7 +166,8 @@ TEST(TuneCli, DryRunShowsSizesAndReasons) {
   EXPECT_NE(r.out.find("before pruning"), std::string::npos);
   EXPECT_NE(r.out.find("pruned because"), std::string::npos);
   EXPECT_NE(r.out.find("runtime"), std::string::npos);
-  const auto j = run_cli("--json tune --dry-run --world 4 --seq 256,1024 --heads 4 --kv-heads 1 --head-dim 32");
+  const auto j =
+      run_cli("--json tune --dry-run --world 4 --seq 256,1024 --heads 4 --kv-heads 1 --head-dim 32");
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto js = nlohmann::json::parse(j.out);
   ASSERT_EQ(js["workloads"].size(), 2u);
@@ -215,7 +219,8 @@ TEST(TuneCli, KilledRunLeavesASoundDatabaseAndResumes) {
   const Signalled run = run_then_signal(args, d, d / "k.db", 3, SIGKILL);
   ASSERT_TRUE(run.reached) << slurp(d / "spawn.err");
   EXPECT_EQ(sql_text(d / "k.db", "PRAGMA integrity_check"), "ok");
-  const int finished = std::stoi(sql_text(d / "k.db", "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"));
+  const int finished =
+      std::stoi(sql_text(d / "k.db", "SELECT COUNT(*) FROM trials WHERE status IN ('ok', 'stopped_early')"));
   const auto r = run_cli("--json " + args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);

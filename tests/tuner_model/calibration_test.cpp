@@ -86,7 +86,8 @@ TEST(Calibration, StoreAndLoadLatestPerFingerprint) {
 }
 
 TEST(Calibration, LoadOrCalibrateStoresOnceThenReads) {
-  const fs::path path = fs::temp_directory_path() / ("burst_load_or_calibrate_" + std::to_string(getpid()) + ".db");
+  const fs::path path =
+      fs::temp_directory_path() / ("burst_load_or_calibrate_" + std::to_string(getpid()) + ".db");
   fs::remove(path);
   const MachineRates first = load_or_calibrate(path.string(), "cccc", 2);  // calibrates (quick) and stores
   EXPECT_GT(first.default_fwd_flops_per_s, 0.0);

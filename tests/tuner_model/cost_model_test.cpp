@@ -113,7 +113,8 @@ TEST(CostModelTerms, RowCostFitAndPrediction) {
   const double plain = predict(w, Candidate{}, r).fwd_s;
   r.fwd_row_s["64x64"] = 0.25;
   const double with_rows = predict(w, Candidate{}, r).fwd_s;
-  EXPECT_NEAR(with_rows - plain, 0.25 * static_cast<double>(w.shape.batch * w.shape.seq * w.shape.heads), 1e-9);
+  EXPECT_NEAR(with_rows - plain, 0.25 * static_cast<double>(w.shape.batch * w.shape.seq * w.shape.heads),
+              1e-9);
   // Round trip through JSON, and a negative row cost is refused.
   EXPECT_EQ(MachineRates::from_json(r.to_json()).fwd_row_s.at("64x64"), 0.25);
   auto j = r.to_json();

@@ -170,7 +170,8 @@ std::vector<std::string> keys(const std::vector<Candidate>& cs) {
 // plan ranks exactly the space tune searches (one space, from the parameter table).
 TEST(PlanCandidates, AreTheTuneSpace) {
   const MachineRates r = cluster(700e12, 450e9, 0);
-  for (Workload w : {llama(8, 1024, 8, Pass::fwd), llama(8, 1024, 16, Pass::fwd_bwd, true), llama(8, 12, 8, Pass::fwd)}) {
+  for (Workload w :
+       {llama(8, 1024, 8, Pass::fwd), llama(8, 1024, 16, Pass::fwd_bwd, true), llama(8, 12, 8, Pass::fwd)}) {
     w.ranks_per_node = w.world == 16 ? 8 : w.world;
     std::size_t pruned = 0;
     const auto planned = plan_candidates(w, r, {}, &pruned);

@@ -1,13 +1,13 @@
 // Perfetto/Chrome JSON export: parses, one process per rank, balanced B/E per track with
 // non-decreasing timestamps, flows from each send to its receive.
 #include "db/perfetto.hpp"
-#include "db_fixtures.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
+
+#include "db_fixtures.hpp"
 
 using namespace burst::db;
 
@@ -35,7 +35,8 @@ TEST(DbPerfetto, ParsesBalancedWithFlows) {
     const std::pair key{e.at("pid").get<std::int64_t>(), e.at("tid").get<std::int64_t>()};
     if (ph == "M") {
       if (e["name"] == "process_name") pids.insert(key.first);
-      if (e["name"] == "thread_name" && e["args"]["name"].get<std::string>().rfind("GPU", 0) == 0) ++stream_tracks;
+      if (e["name"] == "thread_name" && e["args"]["name"].get<std::string>().rfind("GPU", 0) == 0)
+        ++stream_tracks;
       continue;
     }
     const double ts = e.at("ts").get<double>();

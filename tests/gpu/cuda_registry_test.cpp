@@ -1,10 +1,11 @@
 // Host-only: the CUDA variants in the kernel registry, their constraints and the device-limit check.
+#include "kernels/cuda/cuda_registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 
-#include "kernels/cuda/cuda_registry.hpp"
 #include "kernels/cuda/tile_policy.hpp"
 #include "kernels/registry.hpp"
 

@@ -1,4 +1,6 @@
 // Launch detection and the world factories.
+#include "comm/launch.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -6,7 +8,6 @@
 
 #include "burst/config.hpp"
 #include "burst/error.hpp"
-#include "comm/launch.hpp"
 
 namespace burst::comm {
 namespace {

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "burst/error.hpp"
-#include "common/local_attention.hpp"
-#include "common/reference.hpp"
 #include "kernels/cpu_isa.hpp"
+#include "support/local_attention.hpp"
+#include "support/reference.hpp"
 
 namespace burst::test {
 namespace {

@@ -12,14 +12,13 @@
 
 #include "burst/error.hpp"
 #include "comm/launch.hpp"
-#include "common/mpi_main.hpp"
+#include "support/mpi_main.hpp"
 
 namespace burst::comm {
 namespace {
 
 using namespace std::chrono_literals;
 using test::mpi_world;
-
 
 std::uint64_t pattern(int origin, std::size_t i) {
   return static_cast<std::uint64_t>(origin) * 0x9E3779B97F4A7C15ull + i;
@@ -67,7 +66,8 @@ TEST(comm_mpi, SameTagMessagesArriveInOrder) {
     sent[i] = r * 1000 + i;
     requests.push_back(mpi_world().isend(&sent[i], sizeof(int), (r + 1) % n, 5));
   }
-  for (int i = 0; i < count; ++i) requests.push_back(mpi_world().irecv(&got[i], sizeof(int), (r - 1 + n) % n, 5));
+  for (int i = 0; i < count; ++i)
+    requests.push_back(mpi_world().irecv(&got[i], sizeof(int), (r - 1 + n) % n, 5));
   mpi_world().wait_all(requests, "fifo");
   for (int i = 0; i < count; ++i) EXPECT_EQ(got[i], ((r - 1 + n) % n) * 1000 + i);
 }
@@ -114,7 +114,8 @@ TEST(comm_mpi, GatherOfVariableSizes) {
 TEST(comm_mpi, WaitUntilReturnsFalseOnDeadlineAndCancelOnDestruction) {
   int v = 0;
   {
-    auto recv = mpi_world().irecv(&v, sizeof v, (mpi_world().rank() + 1) % mpi_world().size(), 999);  // never sent
+    auto recv =
+        mpi_world().irecv(&v, sizeof v, (mpi_world().rank() + 1) % mpi_world().size(), 999);  // never sent
     const auto start = std::chrono::steady_clock::now();
     EXPECT_FALSE(recv->wait_until(start + 50ms));
     EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);

@@ -5,10 +5,10 @@
 // Tolerances (docs/architecture.md 9; max |gpu - cpu| / max |cpu|):
 //   forward o, tensor cores : 4 * u, u = 2^-8 (bf16) or 2^-11 (fp16): the one difference from the CPU
 //                             is that P is rounded to the input dtype before P V (relative error <= u/2
-//                             per element) plus ex2.approx (2 ulp); 4x as in tests/common/reference.hpp
+//                             per element) plus ex2.approx (2 ulp); 4x as in tests/support/reference.hpp
 //   forward lse             : 1e-4 for tensor cores (fp32 scores from identical operands, approximate
 //                             exp2 in the row sums), 2e-5 for the fp32 SIMT kernel
-//   forward o, fp32 SIMT    : 2e-5: each kernel may sit fp32_floor (1e-5, tests/common/reference.hpp)
+//   forward o, fp32 SIMT    : 2e-5: each kernel may sit fp32_floor (1e-5, tests/support/reference.hpp)
 //                             from the exact result, on either side (the CPU uses a SIMD exp2)
 //   backward, SIMT          : 1e-4 (fp32 arithmetic on identical operands; dQ sums in atomic order)
 //   delta                   : 1e-5
@@ -19,13 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "common/local_attention.hpp"
-#include "common/reference.hpp"
 #include "gpu_fixture.hpp"
 #include "kernels/cpu_attention.hpp"
 #include "kernels/cuda/cuda_launchers.hpp"
 #include "kernels/cuda/cuda_registry.hpp"
 #include "kernels/registry.hpp"
+#include "support/local_attention.hpp"
+#include "support/reference.hpp"
 
 namespace burst::test {
 namespace {

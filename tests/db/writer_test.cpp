@@ -1,9 +1,9 @@
 // Writing sessions, trials, samples and traces: what lands in which nsys column.
+#include <thread>
+
 #include "db/schema.hpp"
 #include "db/trace_reader.hpp"
 #include "db_fixtures.hpp"
-
-#include <thread>
 
 using burst::db::Database;
 namespace bt = burst::trace;
@@ -30,14 +30,17 @@ TEST(DbWriter, SessionTrialSamplesLifecycle) {
 
   EXPECT_EQ(count(db, "SELECT count(*) FROM samples WHERE trial_id=" + std::to_string(trial)), 4);
   EXPECT_EQ(count(db, "SELECT round(sum(seconds)*100) FROM samples WHERE rank=0"), 150);
-  auto t = db.prepare("SELECT status, failure_reason, stats IS NULL, end_utc_ns >= start_utc_ns FROM trials WHERE id=?");
+  auto t = db.prepare(
+      "SELECT status, failure_reason, stats IS NULL, end_utc_ns >= start_utc_ns FROM trials WHERE id=?");
   t.bind(1, failed);
   ASSERT_TRUE(t.step());
   EXPECT_EQ(t.text(0), "failed");
   EXPECT_EQ(t.text(1), "shared memory exceeds 228 KiB");
   EXPECT_EQ(t.int64(2), 1);
   EXPECT_EQ(t.int64(3), 1);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM TARGET_INFO_SESSION_START_TIME WHERE utcEpochNs > 1600000000000000000"), 1);
+  EXPECT_EQ(
+      count(db, "SELECT count(*) FROM TARGET_INFO_SESSION_START_TIME WHERE utcEpochNs > 1600000000000000000"),
+      1);
   db.begin_session("second", "{}");
   EXPECT_EQ(count(db, "SELECT count(*) FROM TARGET_INFO_SESSION_START_TIME"), 1);
 }
@@ -50,20 +53,26 @@ TEST(DbWriter, TraceRowsUseNsysColumns) {
   db.write_trace(trial, ranks);
   // Per rank: 1 pass + 4 * (ring step, compute, wait, send, recv) push/pop ranges.
   EXPECT_EQ(count(db, "SELECT count(*) FROM NVTX_EVENTS WHERE eventType=59"), 3 * 21);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM NVTX_EVENTS WHERE eventType=75 AND text='burst' AND domainId=1"), 3);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM NVTX_EVENTS WHERE eventType=75 AND text='burst' AND domainId=1"),
+            3);
   EXPECT_EQ(count(db, "SELECT count(*) FROM NVTX_EVENTS WHERE eventType=33 AND domainId=1"), 3 * 4);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM NVTX_EVENTS n JOIN StringIds s ON n.textId=s.id "
-                      "WHERE s.value='send' AND n.uint64Value=1048576 AND n.category=3"),
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM NVTX_EVENTS n JOIN StringIds s ON n.textId=s.id "
+                  "WHERE s.value='send' AND n.uint64Value=1048576 AND n.category=3"),
             12);
   // globalTid = (rank + 1) << 24 | tid; nsys-style decoding gives back rank and thread.
-  EXPECT_EQ(count(db, "SELECT count(*) FROM NVTX_EVENTS WHERE eventType=59 AND ((globalTid >> 24) & 0xFFFFFF) = 3 "
-                      "AND (globalTid & 0xFFFFFF) IN (102, 202)"),
-            21);
+  EXPECT_EQ(
+      count(db,
+            "SELECT count(*) FROM NVTX_EVENTS WHERE eventType=59 AND ((globalTid >> 24) & 0xFFFFFF) = 3 "
+            "AND (globalTid & 0xFFFFFF) IN (102, 202)"),
+      21);
   EXPECT_EQ(count(db, "SELECT count(*) FROM MPI_RANKS"), 3);
   EXPECT_EQ(count(db, "SELECT rank FROM MPI_RANKS WHERE globalTid = (3 << 24)"), 2);
-  EXPECT_EQ(count(db, "SELECT json_extract(jsonText, '$.peer') FROM NVTX_EVENTS n JOIN StringIds s ON n.textId=s.id "
-                      "WHERE s.value='send' AND (globalTid >> 24) = 3 LIMIT 1"),
-            0);
+  EXPECT_EQ(
+      count(db,
+            "SELECT json_extract(jsonText, '$.peer') FROM NVTX_EVENTS n JOIN StringIds s ON n.textId=s.id "
+            "WHERE s.value='send' AND (globalTid >> 24) = 3 LIMIT 1"),
+      0);
   EXPECT_EQ(count(db, "SELECT count(*) FROM trial_trace WHERE trial_id=" + std::to_string(trial)), 2);
   EXPECT_THROW(db.write_trace(trial, ranks), burst::Error) << "a second write for one trial is refused";
   EXPECT_EQ(count(db, "SELECT count(*) FROM NVTX_EVENTS WHERE eventType=59"), 3 * 21) << "rolled back";
@@ -76,7 +85,8 @@ TEST(DbWriter, TrialsKeepTheirOwnRows) {
   const auto a = db.begin_trial(session, "{}");
   const auto b = db.begin_trial(session, "{}");
   db.write_trace(a, burst::test::synthetic_ring(2, 3, 10));
-  db.write_trace(b, burst::test::synthetic_ring(4, 5, 20), std::vector<bt::CuptiRecords>(4, burst::test::synthetic_cupti(2)));
+  db.write_trace(b, burst::test::synthetic_ring(4, 5, 20),
+                 std::vector<bt::CuptiRecords>(4, burst::test::synthetic_cupti(2)));
   const auto ta = burst::db::load_trial_trace(db, a);
   const auto tb = burst::db::load_trial_trace(db, b);
   EXPECT_EQ(ta.ranges.size(), 2u * 16);
@@ -145,6 +155,8 @@ TEST(DbWriter, GpuInfoRowsOncePerDevice) {
   db.write_gpu_info({g});
   db.write_gpu_info({g});  // a second session on the same device adds nothing
   EXPECT_EQ(count(db, "SELECT count(*) FROM TARGET_INFO_GPU"), 1);
-  EXPECT_EQ(count(db, "SELECT smCount * 10 + computeMajor FROM TARGET_INFO_GPU WHERE name LIKE '%H100%' AND cuDevice = 1"),
+  EXPECT_EQ(count(db,
+                  "SELECT smCount * 10 + computeMajor FROM TARGET_INFO_GPU WHERE name LIKE '%H100%' AND "
+                  "cuDevice = 1"),
             1329);
 }

@@ -1,8 +1,8 @@
 // Queries written the way `nsys stats` reports are (cuda_gpu_kern_sum, nvtx_sum, cuda_gpu_mem_*_sum,
 // cuda_api_sum) run unchanged on our databases.
-#include "db_fixtures.hpp"
-
 #include <map>
+
+#include "db_fixtures.hpp"
 
 using burst::db::Database;
 
@@ -38,8 +38,9 @@ TEST(DbNsysStats, KernelSummary) {
   EXPECT_EQ(s.text(6), "fwd_kernel") << "shortName drops scope, template arguments and parameters";
   EXPECT_EQ(s.int64(1), 2 * 5 * 30);
   EXPECT_FALSE(s.step());
-  auto d = f.db.prepare("SELECT DISTINCT s.value FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON "
-                        "k.demangledName = s.id ORDER BY 1");
+  auto d = f.db.prepare(
+      "SELECT DISTINCT s.value FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON "
+      "k.demangledName = s.id ORDER BY 1");
   ASSERT_TRUE(d.step());
   EXPECT_EQ(d.text(0), "merge_kernel");
   ASSERT_TRUE(d.step());
@@ -77,8 +78,9 @@ TEST(DbNsysStats, MemcpySummaries) {
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.text(0), "Device-to-Host");
   EXPECT_FALSE(s.step());
-  auto k = f.db.prepare("SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMCPY m JOIN ENUM_CUDA_MEM_KIND s ON "
-                        "m.srcKind = s.id WHERE s.label = 'Pinned'");
+  auto k = f.db.prepare(
+      "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMCPY m JOIN ENUM_CUDA_MEM_KIND s ON "
+      "m.srcKind = s.id WHERE s.label = 'Pinned'");
   ASSERT_TRUE(k.step());
   EXPECT_EQ(k.int64(0), 2);
 }
@@ -98,8 +100,9 @@ TEST(DbNsysStats, RuntimeApiAndCorrelation) {
     ON k.correlationId = r.correlationId AND k.globalPid = (r.globalTid & ~0xFFFFFF))");
   ASSERT_TRUE(c.step());
   EXPECT_EQ(c.int64(0), 4);
-  auto y = f.db.prepare("SELECT e.name FROM CUPTI_ACTIVITY_KIND_SYNCHRONIZATION y JOIN ENUM_CUPTI_SYNC_TYPE e "
-                        "ON e.id = y.syncType LIMIT 1");
+  auto y = f.db.prepare(
+      "SELECT e.name FROM CUPTI_ACTIVITY_KIND_SYNCHRONIZATION y JOIN ENUM_CUPTI_SYNC_TYPE e "
+      "ON e.id = y.syncType LIMIT 1");
   ASSERT_TRUE(y.step());
   EXPECT_EQ(y.text(0), "CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_STREAM_SYNCHRONIZE");
 }

@@ -1,9 +1,6 @@
 // The NVTX ranges reach a tool attached the way Nsight Systems attaches (NVTX_INJECTION64_PATH):
 // domain "burst", named categories, registered messages (send/recv name peer and step), byte
 // payload, and balanced push/pop. With tracing off, the tool sees no range.
-#include "trace/host_tracer.hpp"
-#include "trace/trace.hpp"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +9,9 @@
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "trace/host_tracer.hpp"
+#include "trace/trace.hpp"
 
 namespace bt = burst::trace;
 

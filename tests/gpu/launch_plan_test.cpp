@@ -1,11 +1,12 @@
 // Host-only: launch planning for the CUDA kernels (grid, block, shared memory, device parameters).
+#include "kernels/cuda/launch_plan.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "burst/error.hpp"
-#include "kernels/cuda/launch_plan.hpp"
 #include "kernels/registry.hpp"
 
 namespace burst::kernels::cuda {

@@ -1,11 +1,11 @@
 // Bad files give burst::InvalidArgument with a message naming the problem, never a corruption.
-#include "db/schema.hpp"
-#include "db_fixtures.hpp"
-#include "db/trace_reader.hpp"
-
 #include <sqlite3.h>
 
 #include <fstream>
+
+#include "db/schema.hpp"
+#include "db/trace_reader.hpp"
+#include "db_fixtures.hpp"
 
 namespace fs = std::filesystem;
 using burst::db::Database;
@@ -59,8 +59,8 @@ TEST(DbOpenErrors, ForeignSqliteDatabase) {
   const auto path = dir.file("other.sqlite");
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE people(name TEXT); INSERT INTO people VALUES ('x');", nullptr, nullptr,
-                         nullptr),
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE people(name TEXT); INSERT INTO people VALUES ('x');", nullptr,
+                         nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
   const auto msg = open_error(path, true);
@@ -85,13 +85,15 @@ TEST(DbOpenErrors, TruncatedFiles) {
   make_full_db(full);
   const auto size = fs::file_size(full);
   ASSERT_GT(size, 64u * 1024);
-  for (std::uintmax_t keep : {std::uintmax_t{10}, std::uintmax_t{100}, std::uintmax_t{600}, size / 2, size - 4096}) {
+  for (std::uintmax_t keep :
+       {std::uintmax_t{10}, std::uintmax_t{100}, std::uintmax_t{600}, size / 2, size - 4096}) {
     const auto path = dir.file("cut-" + std::to_string(keep) + ".sqlite");
     fs::copy_file(full, path);
     fs::resize_file(path, keep);
     const auto msg = open_error(path);
     EXPECT_FALSE(msg.empty()) << "truncated to " << keep << " bytes opened without error";
-    EXPECT_TRUE(msg.find("truncated") != std::string::npos || msg.find("not an SQLite file") != std::string::npos)
+    EXPECT_TRUE(msg.find("truncated") != std::string::npos ||
+                msg.find("not an SQLite file") != std::string::npos)
         << msg;
   }
   Database ok(full, false);  // the original still opens

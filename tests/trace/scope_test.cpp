@@ -1,12 +1,12 @@
 // Scope / BURST_TRACE_RANGE and the HostTracer: nothing recorded when off; nesting, payload,
 // ranks and clock when on.
-#include "trace/host_tracer.hpp"
-#include "burst/error.hpp"
-#include "trace/trace.hpp"
-
 #include <gtest/gtest.h>
 
 #include <thread>
+
+#include "burst/error.hpp"
+#include "trace/host_tracer.hpp"
+#include "trace/trace.hpp"
 
 namespace bt = burst::trace;
 

@@ -1,10 +1,11 @@
 // Replay from a recorded database: loading the job, the recorded space, the measurement protocol
 // re-applied to recorded samples, the budget, and determinism (same seed -> identical trace).
+#include "tuner/replay.hpp"
+
 #include <gtest/gtest.h>
 
 #include "burst/error.hpp"
 #include "tests/tuner_strategy/recorded_db.hpp"
-#include "tuner/replay.hpp"
 
 namespace burst::test {
 namespace {

@@ -1,5 +1,6 @@
 // `show` figures: per-rank/per-phase totals, exposed communication, bytes per link class.
 #include "db/summary.hpp"
+
 #include "db_fixtures.hpp"
 
 using namespace burst::db;

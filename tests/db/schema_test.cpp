@@ -1,9 +1,10 @@
 // Golden schema: every table and its columns (names, declared types, order) as created by this
 // build. A change here is a schema change: bump db::schema_version and update docs/trace-schema.md.
 #include "db/schema.hpp"
-#include "db_fixtures.hpp"
 
 #include <map>
+
+#include "db_fixtures.hpp"
 
 namespace {
 
@@ -11,7 +12,8 @@ const std::map<std::string, std::string> golden = {
     {"CUPTI_ACTIVITY_KIND_KERNEL",
      "start INTEGER,end INTEGER,deviceId INTEGER,contextId INTEGER,greenContextId INTEGER,streamId INTEGER,"
      "correlationId INTEGER,globalPid INTEGER,demangledName INTEGER,shortName INTEGER,mangledName INTEGER,"
-     "launchType INTEGER,cacheConfig INTEGER,registersPerThread INTEGER,gridX INTEGER,gridY INTEGER,gridZ INTEGER,"
+     "launchType INTEGER,cacheConfig INTEGER,registersPerThread INTEGER,gridX INTEGER,gridY INTEGER,gridZ "
+     "INTEGER,"
      "blockX INTEGER,blockY INTEGER,blockZ INTEGER,staticSharedMemory INTEGER,dynamicSharedMemory INTEGER,"
      "localMemoryPerThread INTEGER,localMemoryTotal INTEGER,gridId INTEGER,sharedMemoryExecuted INTEGER,"
      "graphNodeId INTEGER,sharedMemoryLimitConfig INTEGER"},
@@ -22,7 +24,8 @@ const std::map<std::string, std::string> golden = {
      "dstContextId INTEGER,migrationCause INTEGER,graphNodeId INTEGER,virtualAddress INTEGER"},
     {"CUPTI_ACTIVITY_KIND_MEMSET",
      "start INTEGER,end INTEGER,deviceId INTEGER,contextId INTEGER,greenContextId INTEGER,streamId INTEGER,"
-     "correlationId INTEGER,globalPid INTEGER,value INTEGER,bytes INTEGER,graphNodeId INTEGER,memKind INTEGER"},
+     "correlationId INTEGER,globalPid INTEGER,value INTEGER,bytes INTEGER,graphNodeId INTEGER,memKind "
+     "INTEGER"},
     {"CUPTI_ACTIVITY_KIND_RUNTIME",
      "start INTEGER,end INTEGER,eventClass INTEGER,globalTid INTEGER,correlationId INTEGER,nameId INTEGER,"
      "returnValue INTEGER,callchainId INTEGER"},
@@ -46,18 +49,22 @@ const std::map<std::string, std::string> golden = {
     {"StringIds", "id INTEGER,value TEXT"},
     {"TARGET_INFO_GPU",
      "vmId INTEGER,id INTEGER,name TEXT,busLocation TEXT,isDiscrete INTEGER,l2CacheSize INTEGER,"
-     "totalMemory INTEGER,memoryBandwidth INTEGER,clockRate INTEGER,smCount INTEGER,pwGpuId INTEGER,uuid TEXT,"
+     "totalMemory INTEGER,memoryBandwidth INTEGER,clockRate INTEGER,smCount INTEGER,pwGpuId INTEGER,uuid "
+     "TEXT,"
      "luid INTEGER,chipName TEXT,cuDevice INTEGER,ctxId INTEGER,computeMajor INTEGER,computeMinor INTEGER,"
-     "maxThreadsPerBlock INTEGER,threadsPerWarp INTEGER,maxShmemPerBlock INTEGER,maxRegistersPerBlock INTEGER,"
+     "maxThreadsPerBlock INTEGER,threadsPerWarp INTEGER,maxShmemPerBlock INTEGER,maxRegistersPerBlock "
+     "INTEGER,"
      "maxShmemPerBlockOptin INTEGER"},
     {"TARGET_INFO_SESSION_START_TIME", "utcEpochNs INTEGER,utcTime TEXT,localTime TEXT"},
     {"samples", "trial_id INTEGER,rank INTEGER,idx INTEGER,seconds REAL"},
     {"sessions",
-     "id INTEGER,command TEXT,fingerprint TEXT,start_utc_ns INTEGER,start_monotonic_ns INTEGER,hostname TEXT"},
+     "id INTEGER,command TEXT,fingerprint TEXT,start_utc_ns INTEGER,start_monotonic_ns INTEGER,hostname "
+     "TEXT"},
     {"trial_ranks", "trial_id INTEGER,rank INTEGER,globalPid INTEGER,os_pid INTEGER,hostname TEXT"},
     {"trial_trace", "trial_id INTEGER,table_name TEXT,first_rowid INTEGER,last_rowid INTEGER"},
     {"trials",
-     "id INTEGER,session_id INTEGER,config TEXT,status TEXT,failure_reason TEXT,stats TEXT,start_utc_ns INTEGER,"
+     "id INTEGER,session_id INTEGER,config TEXT,status TEXT,failure_reason TEXT,stats TEXT,start_utc_ns "
+     "INTEGER,"
      "end_utc_ns INTEGER"},
 };
 
@@ -85,7 +92,8 @@ TEST(DbSchema, TablesAndColumnsMatchGolden) {
     ASSERT_TRUE(actual.count(name)) << "missing table " << name;
     EXPECT_EQ(actual[name], columns) << "table " << name;
   }
-  for (const auto& [name, columns] : actual) EXPECT_TRUE(golden.count(name)) << "table not in golden: " << name;
+  for (const auto& [name, columns] : actual)
+    EXPECT_TRUE(golden.count(name)) << "table not in golden: " << name;
 }
 
 TEST(DbSchema, VersionWalAndIndexes) {

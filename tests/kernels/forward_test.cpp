@@ -2,16 +2,15 @@
 // merging in any order, fully masked rows, threads.
 #include <gtest/gtest.h>
 
-#include "burst/error.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "common/local_attention.hpp"
-#include "common/reference.hpp"
+#include "burst/error.hpp"
 #include "kernels/cpu_attention.hpp"
+#include "support/local_attention.hpp"
+#include "support/reference.hpp"
 
 namespace burst::test {
 namespace {
@@ -32,11 +31,14 @@ Inputs make_inputs(const AttentionShape& s, DType t, std::uint64_t seed) {
           random_values(s.kv_elems(), t, seed + 2)};
 }
 
-double scale_of(const AttentionShape& s) { return 1.0 / std::sqrt(static_cast<double>(s.head_dim)); }
+double scale_of(const AttentionShape& s) {
+  return 1.0 / std::sqrt(static_cast<double>(s.head_dim));
+}
 
 // Checks one single-block forward of shape s against the reference (fp32-level tolerance: the
 // kernel output stays fp32, inputs are pre-rounded, so every dtype is held to the fp32 floor).
-void expect_forward_matches(const AttentionShape& s, const MaskParams& mask, DType t, LocalRunOptions opts = {}) {
+void expect_forward_matches(const AttentionShape& s, const MaskParams& mask, DType t,
+                            LocalRunOptions opts = {}) {
   opts.dtype = t;
   const Inputs in = make_inputs(s, t, 42);
   const auto ref = reference_forward(s, mask, scale_of(s), in.q, in.k, in.v);
@@ -45,14 +47,22 @@ void expect_forward_matches(const AttentionShape& s, const MaskParams& mask, DTy
   EXPECT_LE(max_rel_error(got.lse, ref.lse), fp32_floor);
 }
 
-TEST(KernelsForward, MhaNoMaskD64) { expect_forward_matches({2, 96, 80, 2, 2, 64}, {}, DType::f32); }
-TEST(KernelsForward, MhaCausalD128) { expect_forward_matches({1, 130, 130, 2, 2, 128}, causal(), DType::f32); }
-TEST(KernelsForward, GqaCausalD64) { expect_forward_matches({1, 100, 100, 8, 2, 64}, causal(), DType::f32); }
+TEST(KernelsForward, MhaNoMaskD64) {
+  expect_forward_matches({2, 96, 80, 2, 2, 64}, {}, DType::f32);
+}
+TEST(KernelsForward, MhaCausalD128) {
+  expect_forward_matches({1, 130, 130, 2, 2, 128}, causal(), DType::f32);
+}
+TEST(KernelsForward, GqaCausalD64) {
+  expect_forward_matches({1, 100, 100, 8, 2, 64}, causal(), DType::f32);
+}
 TEST(KernelsForward, HeadDim32And256) {
   expect_forward_matches({1, 70, 50, 2, 1, 32}, {}, DType::f32);
   expect_forward_matches({1, 40, 72, 2, 2, 256}, causal(0, 1, 0, 1), DType::f32);
 }
-TEST(KernelsForward, HeadDimNotMultipleOf16) { expect_forward_matches({1, 50, 45, 2, 1, 40}, causal(), DType::f32); }
+TEST(KernelsForward, HeadDimNotMultipleOf16) {
+  expect_forward_matches({1, 50, 45, 2, 1, 40}, causal(), DType::f32);
+}
 TEST(KernelsForward, Fp16AndBf16Inputs) {
   expect_forward_matches({1, 96, 112, 4, 2, 64}, causal(), DType::f16);
   expect_forward_matches({1, 96, 112, 4, 2, 128}, {}, DType::bf16);
@@ -67,8 +77,8 @@ TEST(KernelsForward, ShiftedAndStripedPositions) {
 }
 TEST(KernelsForward, TileShapesAgree) {
   const AttentionShape s{1, 150, 170, 4, 2, 64};
-  for (auto [tq, tk] : {std::pair{16, 16}, std::pair{32, 128}, std::pair{64, 64}, std::pair{128, 32}, std::pair{256, 256},
-                            std::pair{48, 80}}) {
+  for (auto [tq, tk] : {std::pair{16, 16}, std::pair{32, 128}, std::pair{64, 64}, std::pair{128, 32},
+                        std::pair{256, 256}, std::pair{48, 80}}) {
     SCOPED_TRACE(testing::Message() << "tile " << tq << "x" << tk);
     LocalRunOptions opts;
     opts.tile_q = tq, opts.tile_kv = tk;
@@ -122,8 +132,8 @@ LocalForward fold_blocks(const AttentionShape& s, const MaskParams& mask, const 
   const std::size_t esize = t == DType::f32 ? 4 : 2;
   for (int blk : order) {
     const std::int64_t j0 = cuts[static_cast<std::size_t>(blk)], j1 = cuts[static_cast<std::size_t>(blk) + 1];
-    auto p = contiguous_fwd_params(s, mask, static_cast<float>(scale_of(s)), opts, qb.data(), kb.data(), vb.data(),
-                                   st.o.data(), st.lse.data());
+    auto p = contiguous_fwd_params(s, mask, static_cast<float>(scale_of(s)), opts, qb.data(), kb.data(),
+                                   vb.data(), st.o.data(), st.lse.data());
     p.nk = j1 - j0;  // batch stride stays that of the full key tensor
     const std::size_t off = static_cast<std::size_t>(j0 * p.kv_row_stride) * esize;
     p.k = kb.data() + off, p.v = vb.data() + off;

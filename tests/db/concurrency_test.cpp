@@ -1,12 +1,12 @@
 // Two processes writing one database at once (starting from a file that does not exist yet) both
 // succeed: the second waits on the lock (WAL + busy timeout), nothing is lost or corrupted.
-#include "db/trace_reader.hpp"
-#include "db_fixtures.hpp"
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+
+#include "db/trace_reader.hpp"
+#include "db_fixtures.hpp"
 
 using burst::db::Database;
 
@@ -76,7 +76,8 @@ TEST(DbConcurrency, TwoProcessesWriteOneDatabase) {
       << "the schema was created once";
   EXPECT_EQ(q("SELECT count(*) FROM StringIds WHERE value='send'"), "1");
   for (auto trial : burst::db::list_trials(db)) {
-    EXPECT_EQ(burst::db::load_trial_trace(db, trial).ranges.size(), static_cast<std::size_t>(ranges_per_trial))
+    EXPECT_EQ(burst::db::load_trial_trace(db, trial).ranges.size(),
+              static_cast<std::size_t>(ranges_per_trial))
         << "trial " << trial << " picked up another writer's rows";
   }
 }

@@ -1,4 +1,6 @@
 // The kernel registry's constraints and the thread pool (concurrent callers, exceptions, nesting).
+#include "kernels/registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -6,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "kernels/registry.hpp"
 #include "kernels/thread_pool.hpp"
 
 namespace burst::kernels {
@@ -54,7 +55,9 @@ TEST(KernelsThreadPool, EveryIndexOnceFromConcurrentCallers) {
   for (int c = 0; c < callers; ++c)
     threads.emplace_back([&, c] {
       for (int rep = 0; rep < 5; ++rep)
-        parallel_for(count, 3, [&](std::int64_t i) { hits[static_cast<std::size_t>(c)][static_cast<std::size_t>(i)]++; });
+        parallel_for(count, 3, [&](std::int64_t i) {
+          hits[static_cast<std::size_t>(c)][static_cast<std::size_t>(i)]++;
+        });
     });
   for (auto& t : threads) t.join();
   for (auto& h : hits)

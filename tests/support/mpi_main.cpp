@@ -1,4 +1,4 @@
-#include "common/mpi_main.hpp"
+#include "support/mpi_main.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Float64 reference attention, rounded inputs and the tolerance model (see reference.hpp).
-#include "common/reference.hpp"
+#include "support/reference.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -22,15 +22,16 @@ bool visible(const kernels::MaskParams& m, std::int64_t i, std::int64_t j) {
 
 void check_sizes(const AttentionShape& s, const std::vector<double>& q, const std::vector<double>& k,
                  const std::vector<double>& v) {
-  if (q.size() != s.q_elems() || k.size() != s.kv_elems() || v.size() != s.kv_elems() || s.heads % s.kv_heads != 0)
+  if (q.size() != s.q_elems() || k.size() != s.kv_elems() || v.size() != s.kv_elems() ||
+      s.heads % s.kv_heads != 0)
     throw std::invalid_argument("reference attention: tensor sizes do not match the shape");
 }
 
 // Probabilities P (nq, nk) of one (batch, head); rows without a visible key are all zero.
 // Also returns lse per row.
-void probabilities(const AttentionShape& s, const kernels::MaskParams& mask, double scale, const std::vector<double>& q,
-                   const std::vector<double>& k, std::int64_t b, std::int64_t h, std::vector<double>& p,
-                   std::vector<double>& lse) {
+void probabilities(const AttentionShape& s, const kernels::MaskParams& mask, double scale,
+                   const std::vector<double>& q, const std::vector<double>& k, std::int64_t b, std::int64_t h,
+                   std::vector<double>& p, std::vector<double>& lse) {
   const std::int64_t d = s.head_dim, hk = h / (s.heads / s.kv_heads);
   p.assign(static_cast<std::size_t>(s.nq * s.nk), 0.0);
   lse.assign(static_cast<std::size_t>(s.nq), neg_inf);
@@ -127,21 +128,23 @@ ReferenceGradients reference_backward(const AttentionShape& s, const kernels::Ma
   return g;
 }
 
-ReferenceForward reference_forward(std::int64_t batch, std::int64_t n, std::int64_t heads, std::int64_t kv_heads,
-                                   std::int64_t head_dim, bool causal, double scale, const std::vector<double>& q,
-                                   const std::vector<double>& k, const std::vector<double>& v) {
+ReferenceForward reference_forward(std::int64_t batch, std::int64_t n, std::int64_t heads,
+                                   std::int64_t kv_heads, std::int64_t head_dim, bool causal, double scale,
+                                   const std::vector<double>& q, const std::vector<double>& k,
+                                   const std::vector<double>& v) {
   kernels::MaskParams mask;
   mask.kind = causal ? kernels::MaskKind::causal : kernels::MaskKind::none;
   return reference_forward(AttentionShape{batch, n, n, heads, kv_heads, head_dim}, mask, scale, q, k, v);
 }
 
-ReferenceGradients reference_backward(std::int64_t batch, std::int64_t n, std::int64_t heads, std::int64_t kv_heads,
-                                      std::int64_t head_dim, bool causal, double scale, const std::vector<double>& q,
-                                      const std::vector<double>& k, const std::vector<double>& v,
-                                      const std::vector<double>& dout) {
+ReferenceGradients reference_backward(std::int64_t batch, std::int64_t n, std::int64_t heads,
+                                      std::int64_t kv_heads, std::int64_t head_dim, bool causal, double scale,
+                                      const std::vector<double>& q, const std::vector<double>& k,
+                                      const std::vector<double>& v, const std::vector<double>& dout) {
   kernels::MaskParams mask;
   mask.kind = causal ? kernels::MaskKind::causal : kernels::MaskKind::none;
-  return reference_backward(AttentionShape{batch, n, n, heads, kv_heads, head_dim}, mask, scale, q, k, v, dout);
+  return reference_backward(AttentionShape{batch, n, n, heads, kv_heads, head_dim}, mask, scale, q, k, v,
+                            dout);
 }
 
 std::vector<double> round_to(const std::vector<double>& values, DType dtype) {
@@ -149,9 +152,15 @@ std::vector<double> round_to(const std::vector<double>& values, DType dtype) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     const auto f = static_cast<float>(values[i]);
     switch (dtype) {
-      case DType::f32: out[i] = f; break;
-      case DType::f16: out[i] = kernels::fp16_to_float(kernels::float_to_fp16(f)); break;
-      case DType::bf16: out[i] = kernels::bf16_to_float(kernels::float_to_bf16(f)); break;
+      case DType::f32:
+        out[i] = f;
+        break;
+      case DType::f16:
+        out[i] = kernels::fp16_to_float(kernels::float_to_fp16(f));
+        break;
+      case DType::bf16:
+        out[i] = kernels::bf16_to_float(kernels::float_to_bf16(f));
+        break;
     }
   }
   return out;
@@ -196,8 +205,12 @@ double rel_error(std::span<const T> got, std::span<const double> ref) {
 }
 }  // namespace
 
-double max_rel_error(std::span<const float> got, std::span<const double> ref) { return rel_error(got, ref); }
-double max_rel_error(std::span<const double> got, std::span<const double> ref) { return rel_error(got, ref); }
+double max_rel_error(std::span<const float> got, std::span<const double> ref) {
+  return rel_error(got, ref);
+}
+double max_rel_error(std::span<const double> got, std::span<const double> ref) {
+  return rel_error(got, ref);
+}
 
 double allowed_error(DType dtype, double baseline_error) {
   return dtype == DType::f32 ? fp32_floor : half_multiple * baseline_error + fp32_floor;

@@ -6,9 +6,9 @@
 #include <limits>
 #include <vector>
 
-#include "common/local_attention.hpp"
-#include "common/reference.hpp"
 #include "kernels/cpu_attention.hpp"
+#include "support/local_attention.hpp"
+#include "support/reference.hpp"
 
 namespace burst::test {
 namespace {
@@ -36,7 +36,9 @@ void expect_backward_matches(const AttentionShape& s, const MaskParams& mask, Lo
   EXPECT_LE(max_rel_error(got.dv, ref.dv), fp32_floor);
 }
 
-TEST(KernelsBackward, MhaNoMask) { expect_backward_matches({2, 80, 96, 2, 2, 64}, {}); }
+TEST(KernelsBackward, MhaNoMask) {
+  expect_backward_matches({2, 80, 96, 2, 2, 64}, {});
+}
 TEST(KernelsBackward, MhaCausalD128OddSizes) {
   expect_backward_matches({1, 130, 130, 2, 2, 128}, MaskParams{MaskKind::causal, 0, 1, 0, 1});
 }
@@ -86,8 +88,8 @@ TEST(KernelsBackward, SplitKeyBlocksAccumulate) {
   kernels::cpu_compute_delta(dp);
   std::vector<float> dq(s.q_elems()), dk(s.kv_elems()), dv(s.kv_elems());
   for (std::int64_t j0 : {48, 0}) {
-    auto p = contiguous_bwd_params(s, mask, 0.125f, {}, qb.data(), kb.data(), vb.data(), db.data(), fwd.lse.data(),
-                                   delta.data(), dq.data(), dk.data(), dv.data());
+    auto p = contiguous_bwd_params(s, mask, 0.125f, {}, qb.data(), kb.data(), vb.data(), db.data(),
+                                   fwd.lse.data(), delta.data(), dq.data(), dk.data(), dv.data());
     const std::int64_t off = j0 * p.kv_row_stride;
     p.nk = 48, p.mask.k_pos0 = j0;
     p.k = kb.data() + off * 4, p.v = vb.data() + off * 4, p.dk = dk.data() + off, p.dv = dv.data() + off;

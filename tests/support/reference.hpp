@@ -1,5 +1,6 @@
 // Float64 reference attention on whole (global) tensors, input generators rounded to a dtype, and
-// the tolerance model every numeric test of the project uses (docs/algorithm.md "Accuracy", docs/architecture.md 9).
+// the tolerance model every numeric test of the project uses (docs/algorithm.md "Accuracy",
+// docs/architecture.md 9).
 //
 // Layouts (row-major, contiguous):  q, o, dq, dout (B, nq, H, d)   k, v, dk, dv (B, nk, Hkv, d)
 //                                   lse (B, H, nq)
@@ -49,13 +50,14 @@ struct ReferenceGradients {
 };
 
 // Global self-attention over N tokens: causal means key position <= query position.
-ReferenceForward reference_forward(std::int64_t batch, std::int64_t n, std::int64_t heads, std::int64_t kv_heads,
-                                   std::int64_t head_dim, bool causal, double scale, const std::vector<double>& q,
-                                   const std::vector<double>& k, const std::vector<double>& v);
-ReferenceGradients reference_backward(std::int64_t batch, std::int64_t n, std::int64_t heads, std::int64_t kv_heads,
-                                      std::int64_t head_dim, bool causal, double scale, const std::vector<double>& q,
-                                      const std::vector<double>& k, const std::vector<double>& v,
-                                      const std::vector<double>& dout);
+ReferenceForward reference_forward(std::int64_t batch, std::int64_t n, std::int64_t heads,
+                                   std::int64_t kv_heads, std::int64_t head_dim, bool causal, double scale,
+                                   const std::vector<double>& q, const std::vector<double>& k,
+                                   const std::vector<double>& v);
+ReferenceGradients reference_backward(std::int64_t batch, std::int64_t n, std::int64_t heads,
+                                      std::int64_t kv_heads, std::int64_t head_dim, bool causal, double scale,
+                                      const std::vector<double>& q, const std::vector<double>& k,
+                                      const std::vector<double>& v, const std::vector<double>& dout);
 
 // General form: nq queries against nk keys with the kernels' position-based mask (MaskParams).
 ReferenceForward reference_forward(const AttentionShape& s, const kernels::MaskParams& mask, double scale,

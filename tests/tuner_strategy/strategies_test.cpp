@@ -214,7 +214,8 @@ TEST(Halving, ShortBudgetWithACostModelSamplesItsShortlist) {
   ASSERT_EQ(trace.steps.size(), 14u);
   // Rung 0 (steps 1..9) is the 9 candidates the model predicts fastest, whatever the seed.
   std::vector<std::pair<double, std::size_t>> predicted;
-  for (std::size_t i = 1; i < space.candidates.size(); ++i) predicted.emplace_back(true_time(space.candidates[i]), i);
+  for (std::size_t i = 1; i < space.candidates.size(); ++i)
+    predicted.emplace_back(true_time(space.candidates[i]), i);
   std::stable_sort(predicted.begin(), predicted.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::set<std::size_t> shortlist, rung0;

@@ -1,8 +1,9 @@
 // db::load_report on a database built per docs/tuning-records.md (report_fixtures.hpp): session
 // choice, winner vs default, counts, parameter effects, the timeline and its exposed fraction.
+#include "db/report_data.hpp"
+
 #include <gtest/gtest.h>
 
-#include "db/report_data.hpp"
 #include "report/report_fixtures.hpp"
 
 namespace {

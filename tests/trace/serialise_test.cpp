@@ -1,9 +1,9 @@
 // RankTrace byte format round trip and bad input (the gather over ranks that uses it:
 // tests/tuner/trace_gather_test.cpp).
+#include <gtest/gtest.h>
+
 #include "burst/error.hpp"
 #include "trace/host_tracer.hpp"
-
-#include <gtest/gtest.h>
 
 namespace bt = burst::trace;
 

@@ -1,12 +1,12 @@
 // fp16/bf16 <-> fp32 conversions: exact round trips, rounding to even, subnormals, inf and NaN.
+#include "kernels/dtype.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
-
-#include "kernels/dtype.hpp"
 
 namespace burst::kernels {
 namespace {
@@ -50,19 +50,19 @@ TEST(KernelsDtype, Fp16SubnormalsOverflowAndSpecials) {
   EXPECT_EQ(fp16_to_float(0x0001u), std::ldexp(1.0f, -24));  // smallest subnormal
   EXPECT_EQ(fp16_to_float(0x03ffu), 1023 * std::ldexp(1.0f, -24));
   EXPECT_EQ(float_to_fp16(std::ldexp(1.0f, -24)), 0x0001u);
-  EXPECT_EQ(float_to_fp16(std::ldexp(1.0f, -25)), 0x0000u);                    // tie -> even (0)
-  EXPECT_EQ(float_to_fp16(3 * std::ldexp(1.0f, -25)), 0x0002u);                // tie -> even (2)
+  EXPECT_EQ(float_to_fp16(std::ldexp(1.0f, -25)), 0x0000u);      // tie -> even (0)
+  EXPECT_EQ(float_to_fp16(3 * std::ldexp(1.0f, -25)), 0x0002u);  // tie -> even (2)
   EXPECT_EQ(float_to_fp16(-std::ldexp(1.0f, -24)), 0x8001u);
-  EXPECT_EQ(float_to_fp16(65504.0f), 0x7bffu);                                 // max finite
-  EXPECT_EQ(float_to_fp16(65519.0f), 0x7bffu);                                 // rounds down
-  EXPECT_EQ(float_to_fp16(65520.0f), 0x7c00u);                                 // rounds to inf
+  EXPECT_EQ(float_to_fp16(65504.0f), 0x7bffu);  // max finite
+  EXPECT_EQ(float_to_fp16(65519.0f), 0x7bffu);  // rounds down
+  EXPECT_EQ(float_to_fp16(65520.0f), 0x7c00u);  // rounds to inf
   EXPECT_EQ(float_to_fp16(std::numeric_limits<float>::infinity()), 0x7c00u);
   EXPECT_EQ(float_to_fp16(-std::numeric_limits<float>::infinity()), 0xfc00u);
   EXPECT_TRUE(std::isnan(fp16_to_float(float_to_fp16(std::numeric_limits<float>::quiet_NaN()))));
   EXPECT_TRUE(std::isinf(fp16_to_float(0x7c00u)));
   EXPECT_TRUE(std::isnan(bf16_to_float(float_to_bf16(std::numeric_limits<float>::quiet_NaN()))));
   EXPECT_EQ(float_to_bf16(std::numeric_limits<float>::infinity()), 0x7f80u);
-  EXPECT_EQ(float_to_bf16(std::numeric_limits<float>::max()), 0x7f80u);        // overflow -> inf
+  EXPECT_EQ(float_to_bf16(std::numeric_limits<float>::max()), 0x7f80u);  // overflow -> inf
 }
 
 TEST(KernelsDtype, BulkConversionsMatchScalarOnes) {

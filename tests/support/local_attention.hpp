@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/reference.hpp"
 #include "kernels/attention_params.hpp"
+#include "support/reference.hpp"
 
 namespace burst::test {
 
@@ -31,17 +31,18 @@ struct LocalGradients {
 };
 
 // FwdBlockParams for contiguous tensors of shape s (pointers in opts.dtype; o, lse fp32).
-kernels::FwdBlockParams contiguous_fwd_params(const AttentionShape& s, const kernels::MaskParams& mask, float scale,
-                                              const LocalRunOptions& opts, const void* q, const void* k,
-                                              const void* v, float* o, float* lse);
-kernels::BwdBlockParams contiguous_bwd_params(const AttentionShape& s, const kernels::MaskParams& mask, float scale,
-                                              const LocalRunOptions& opts, const void* q, const void* k,
-                                              const void* v, const void* dout, const float* lse,
-                                              const float* delta, float* dq, float* dk, float* dv);
+kernels::FwdBlockParams contiguous_fwd_params(const AttentionShape& s, const kernels::MaskParams& mask,
+                                              float scale, const LocalRunOptions& opts, const void* q,
+                                              const void* k, const void* v, float* o, float* lse);
+kernels::BwdBlockParams contiguous_bwd_params(const AttentionShape& s, const kernels::MaskParams& mask,
+                                              float scale, const LocalRunOptions& opts, const void* q,
+                                              const void* k, const void* v, const void* dout,
+                                              const float* lse, const float* delta, float* dq, float* dk,
+                                              float* dv);
 
 LocalForward local_forward(const AttentionShape& s, const kernels::MaskParams& mask, float scale,
-                           const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v,
-                           const LocalRunOptions& opts = {});
+                           const std::vector<double>& q, const std::vector<double>& k,
+                           const std::vector<double>& v, const LocalRunOptions& opts = {});
 
 // Forward, then D from dout and o cast to opts.dtype (as the runtime does), then backward.
 LocalGradients local_backward(const AttentionShape& s, const kernels::MaskParams& mask, float scale,
