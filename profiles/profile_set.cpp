@@ -96,8 +96,11 @@ std::size_t ProfileSelector::cache_size() const {
 
 namespace {
 
+// Loaded on first use under `init`; a load that throws leaves `selector` empty, so the next call
+// tries again. (Not std::call_once: its retry after an exception hangs under ThreadSanitizer and
+// on some libstdc++ targets, GCC bug 66146.)
 struct EnvironmentState {
-  std::once_flag once;
+  std::mutex init;
   std::unique_ptr<ProfileSelector> selector;
 };
 
@@ -122,7 +125,8 @@ const ProfileSelector& environment_profile_selector() {
   // The state is kept alive by the slot until a test resets it; callers must not hold the reference
   // across reset_environment_profile_selector().
   std::shared_ptr<EnvironmentState> state = environment_state();
-  std::call_once(state->once, [&] {
+  std::lock_guard lock(state->init);
+  if (!state->selector) {
     const char* path = std::getenv("BURST_PROFILE");
     const char* policy_text = std::getenv("BURST_PROFILE_POLICY");
     ProfilePolicy policy = ProfilePolicy::warn;
@@ -137,7 +141,7 @@ const ProfileSelector& environment_profile_selector() {
     log_info("profiles: " + std::to_string(set.profiles.size()) + " file(s) from BURST_PROFILE, policy " +
              std::string(to_string(policy)));
     state->selector = std::make_unique<ProfileSelector>(std::move(set), policy);
-  });
+  }
   return *state->selector;
 }
 
