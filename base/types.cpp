@@ -25,6 +25,7 @@ constexpr NameTable<AccumDType, 2> kAccum{{{AccumDType::fp32, "fp32"}, {AccumDTy
 constexpr NameTable<Pass, 3> kPass{{{Pass::fwd, "fwd"}, {Pass::bwd, "bwd"}, {Pass::fwd_bwd, "fwd+bwd"}}};
 constexpr NameTable<Backend, 3> kBackend{
     {{Backend::cpu, "cpu"}, {Backend::cuda, "cuda"}, {Backend::auto_select, "auto"}}};
+constexpr NameTable<Launch, 2> kLaunch{{{Launch::threads, "threads"}, {Launch::processes, "processes"}}};
 
 template <typename E, std::size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E value) noexcept {
@@ -74,6 +75,9 @@ std::string_view to_string(Pass t) noexcept {
 std::string_view to_string(Backend t) noexcept {
   return name_of(kBackend, t);
 }
+std::string_view to_string(Launch t) noexcept {
+  return name_of(kLaunch, t);
+}
 
 DType parse_dtype(std::string_view s) {
   return parse_in(kDType, s, "dtype");
@@ -98,6 +102,9 @@ Pass parse_pass(std::string_view s) {
 }
 Backend parse_backend(std::string_view s) {
   return parse_in(kBackend, s, "backend");
+}
+Launch parse_launch(std::string_view s) {
+  return parse_in(kLaunch, s, "launch");
 }
 
 }  // namespace burst

@@ -78,9 +78,9 @@ int run_calibrate(const CalibrateFlags& f, const Context& ctx) {
     o.progress = [](const std::string& line) { fmt::print("{}\n", line); };
 
   // Collective under MPI.
-  // The same fingerprint `tune` records for this world (profile_choice.hpp), so tune and replay
-  // find these rates.
-  const std::string fingerprint = fingerprint_here(mpi ? mpi->size() : f.world, mpi.get()).id();
+  // The same fingerprint `tune` records (profile_choice.hpp; the system, whatever the world), so tune and
+  // replay find these rates.
+  const std::string fingerprint = fingerprint_here(mpi.get()).id();
   tuner::CalibrationResult r = tuner::calibrate(o, mpi.get());
   r.rates.source = fmt::format("calibrated {} world {} ({} threads per rank, {})", fingerprint, r.world,
                                r.threads_per_rank, r.comm_backend);

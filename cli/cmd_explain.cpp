@@ -22,7 +22,7 @@ namespace burst::cli {
 namespace {
 
 struct ExplainFlags {
-  std::string profile, policy, pass = "fwd", backend = "auto", here;
+  std::string profile, policy, pass = "fwd+bwd", backend = "auto", here, launch = "threads";
   int world = 1;
   ShapeFlags shape;
 };
@@ -61,6 +61,7 @@ nlohmann::json selection_json(const Selection& s, const Fingerprint& here) {
                   {"dtype", to_string(k.dtype)}, {"causal", k.causal},
                   {"pass", to_string(k.pass)},   {"seq_min", k.seq_min},
                   {"seq_max", k.seq_max}};
+    if (k.launch) out["key"]["launch"] = to_string(*k.launch);
     out["measured"] = {{"median_s", s.entry->measured.median_s},
                        {"noise", s.entry->measured.noise},
                        {"tflops", s.entry->measured.tflops},
@@ -91,11 +92,11 @@ int run_explain(const Context& ctx, const ExplainFlags& f) {
   if (!f.here.empty()) {
     here = fingerprint_from_file(f.here);
   } else {
-    here = fingerprint_here(f.world, nullptr);
+    here = fingerprint_here(nullptr);
   }
   const ProfileSet set = load_profile_set(f.profile);
-  const Selection s =
-      select_profile_entry(set, here, make_workload_query(shape, f.world, pass), policy, backend);
+  const Selection s = select_profile_entry(
+      set, here, make_workload_query(shape, f.world, pass, parse_launch(f.launch)), policy, backend);
   if (ctx.global.json) {
     fmt::print("{}\n", selection_json(s, here).dump(2));
   } else {
@@ -125,6 +126,10 @@ void add_explain_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--pass", f->pass, "Pass")
       ->capture_default_str()
       ->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}));
+  cmd->add_option("--launch", f->launch,
+                  "How the job's ranks run: threads of one process, or processes (MPI, torchrun)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"threads", "processes"}));
   cmd->add_option("--backend", f->backend, "Backend the parameters must apply to")
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));

@@ -28,7 +28,6 @@ struct PlanFlags {
   std::string compute_rate, bwd_compute_rate, step_overhead;
   std::vector<std::string> links;
   std::string rates_file, db;
-  int calibrated_world = 2;  // the --world the calibration was made with (part of its fingerprint)
   std::string preset, seq = "4096", dtype = "bf16", pass = "fwd+bwd";
   std::int64_t batch = 1, heads = 32, kv_heads = 0, head_dim = 128;
   bool causal = false, allow_lossy = false;
@@ -74,8 +73,8 @@ tuner::MachineRates make_rates(const PlanFlags& f) {
     if (base->source.empty()) base->source = "from " + f.rates_file;
   } else if (!f.db.empty()) {
     db::Database database(f.db, /*create_if_missing=*/false);
-    // Calibrations are stored under the fingerprint of the world they measured (as tune records it).
-    const std::string id = fingerprint_here(f.calibrated_world, nullptr).id();
+    // Calibrations are stored under this system's fingerprint (the same whatever the world size).
+    const std::string id = fingerprint_here(nullptr).id();
     base = tuner::load_calibration(database, id);
     BURST_REQUIRE(base.has_value(), "--db " + f.db + ": no calibration for this machine (fingerprint " + id +
                                         "); run `burst-tune calibrate --db " + f.db + "` first");
@@ -284,9 +283,6 @@ void add_plan_command(CLI::App& app, Context& ctx) {
       ->group("Cluster");
   cmd->add_option("--rates", f->rates_file, "Rates JSON (calibrate --out or --json); flags override")
       ->group("Cluster");
-  cmd->add_option("--calibrated-world", f->calibrated_world,
-                  "With --db: the --world the calibration was made with (default 2, calibrate's default)")
-      ->default_val(2);
   cmd->add_option("--db", f->db, "Database with a calibration of this machine; flags override")
       ->group("Cluster");
   cmd->add_option("--preset", f->preset, "Model shape: llama2-7b (32/32/128), llama3-8b (32/8/128), ...")

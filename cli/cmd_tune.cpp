@@ -172,11 +172,12 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   }
   const int world = mpi ? mpi->size() : f.world;
   if (world < 1) throw InvalidArgument("--world " + std::to_string(world) + ": expected at least 1");
-  const Fingerprint here = fingerprint_here(world, mpi.get());
+  const Fingerprint here = fingerprint_here(mpi.get());
   const int rank = mpi ? mpi->rank() : 0;
 
   tuner::TuneOptions o;
-  o.workloads = workloads_of(f, world, here.ranks_per_node);
+  o.workloads = workloads_of(f, world, ranks_per_node_here(world, mpi.get()));
+  o.launch = mpi ? Launch::processes : Launch::threads;
   o.space = space_options(f);
   if (f.dry_run) return rank == 0 ? print_dry_run(o.workloads, o.space, ctx) : 0;
 
@@ -217,7 +218,7 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   // cannot cover the space. Rates: calibrated for this fingerprint in --db (a quick calibration now
   // when there are none; collective under MPI).
   if (o.strategy == "model" || o.strategy == "halving")
-    o.predict = model_predictor(o.db_path, here, mpi.get());
+    o.predict = model_predictor(o.db_path, here, world, mpi.get());
 
   g_interrupted = false;
   std::signal(SIGINT, on_sigint);

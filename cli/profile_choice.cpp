@@ -7,11 +7,13 @@
 
 namespace burst::cli {
 
-Fingerprint fingerprint_here(int world, Communicator* mpi_world) {
-  if (mpi_world != nullptr) return detect_system(mpi_world).fingerprint;
-  Fingerprint here = detect_system().fingerprint;
-  if (here.nodes == 1 && here.ranks_per_node == 1 && world > 1) here.ranks_per_node = world;
-  return here;
+Fingerprint fingerprint_here(Communicator* mpi_world) {
+  return detect_system(mpi_world).fingerprint;
+}
+
+int ranks_per_node_here(int world, Communicator* mpi_world) {
+  if (mpi_world != nullptr) return detect_system(mpi_world).ranks_per_node;
+  return world;
 }
 
 Schedule override_given(Schedule base, const ScheduleFlags& flags, const CLI::App& cmd) {

@@ -11,9 +11,12 @@
 
 namespace burst::cli {
 
-// This machine's fingerprint for a world of `world` ranks: the MPI world's when given, else one
-// process driving `world` local ranks (one node of `world` ranks).
-Fingerprint fingerprint_here(int world, Communicator* mpi_world);
+// This system's fingerprint (detect_system; the MPI world's when given, for its node count). It does
+// not depend on the world size or the launch, which are part of each profile entry's key.
+Fingerprint fingerprint_here(Communicator* mpi_world);
+
+// The most ranks on one node: the MPI world's placement when given, else `world` local ranks.
+int ranks_per_node_here(int world, Communicator* mpi_world);
 
 // `base` with every schedule option that was given on `cmd` taken from `flags`.
 Schedule override_given(Schedule base, const ScheduleFlags& flags, const CLI::App& cmd);

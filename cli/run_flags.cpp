@@ -89,9 +89,12 @@ tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env) {
   spec.pass = parse_pass(f.pass);
   if (!f.profile.empty()) {
     const ProfileSet set = load_profile_set(f.profile);
-    const Fingerprint here = fingerprint_here(spec.world, env.mpi_world.get());
-    env.profile = select_profile_entry(set, here, make_workload_query(spec.shape, spec.world, spec.pass),
-                                       parse_profile_policy(f.policy), Backend::cpu);
+    const Fingerprint here = fingerprint_here(env.mpi_world.get());
+    env.profile =
+        select_profile_entry(set, here,
+                             make_workload_query(spec.shape, spec.world, spec.pass,
+                                                 env.mpi_world ? Launch::processes : Launch::threads),
+                             parse_profile_policy(f.policy), Backend::cpu);
     for (const std::string& w : env.profile->warnings) log_warning(w);
     spec.schedule = override_given(env.profile->schedule, f.schedule, *f.cmd);
   }

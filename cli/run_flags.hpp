@@ -17,7 +17,7 @@ namespace burst::cli {
 struct RunFlags {
   ShapeFlags shape;
   ScheduleFlags schedule;
-  std::string backend = "auto", pass = "fwd";
+  std::string backend = "auto", pass = "fwd+bwd";  // tune's default pass too
   int world = 1, warmup = 1, iters = 3, timeout_ms = 120000;
   std::uint64_t seed = 0;
   bool check = false;

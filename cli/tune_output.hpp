@@ -39,6 +39,6 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
 // The model strategy's predictor: the cost model with the rates calibrated for `here` in the
 // database (calibrating now, briefly, when there are none).
 std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(
-    const std::string& db, const Fingerprint& here, Communicator* mpi);
+    const std::string& db, const Fingerprint& here, int world, Communicator* mpi);
 
 }  // namespace burst::cli

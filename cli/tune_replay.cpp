@@ -109,8 +109,7 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
 }
 
 std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(
-    const std::string& db, const Fingerprint& here, Communicator* mpi) {
-  const int world = mpi != nullptr ? mpi->size() : std::max(1, here.ranks_per_node);
+    const std::string& db, const Fingerprint& here, int world, Communicator* mpi) {
   const tuner::MachineRates rates = tuner::load_or_calibrate(db, here.id(), world, mpi);
   return [rates](const tuner::Workload& w, const tuner::Candidate& c) {
     return tuner::predict(w, c, rates).total_s;

@@ -40,4 +40,13 @@ std::unique_ptr<Communicator> make_mpi_world() {
 #endif
 }
 
+std::unique_ptr<Communicator> make_mpi_comm(const void* mpi_comm) {
+  BURST_REQUIRE(mpi_comm != nullptr, "MPI communicator: NULL pointer to an MPI_Comm");
+#if BURST_HAVE_MPI
+  return std::make_unique<MpiCommunicator>(*static_cast<const MPI_Comm*>(mpi_comm));
+#else
+  BURST_THROW(Error, "this libburst was built without MPI (BURST_ENABLE_MPI=OFF): no MPI communicator");
+#endif
+}
+
 }  // namespace burst::comm

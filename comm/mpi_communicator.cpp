@@ -179,9 +179,13 @@ void mpi_check(int rc, const char* call, const char* file, int line) {
               line, call);
 }
 
-MpiCommunicator::MpiCommunicator() {
+MpiCommunicator::MpiCommunicator() : MpiCommunicator(MPI_COMM_WORLD) {}
+
+MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
   ensure_mpi();
-  BURST_MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm_));
+  if (parent == MPI_COMM_NULL)
+    BURST_THROW(InvalidArgument, "MPI communicator: MPI_COMM_NULL is not a communicator");
+  BURST_MPI_CHECK(MPI_Comm_dup(parent, &comm_));
   BURST_MPI_CHECK(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN));
   BURST_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
   BURST_MPI_CHECK(MPI_Comm_size(comm_, &size_));

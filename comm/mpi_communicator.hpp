@@ -42,6 +42,9 @@ class MpiCommunicator final : public Communicator {
  public:
   // Initialises MPI on first use and duplicates MPI_COMM_WORLD.
   MpiCommunicator();
+  // Duplicates `parent` (a subgroup of the caller's, say); the caller keeps and frees its own. MPI
+  // must grant MPI_THREAD_MULTIPLE (initialised here when the caller has not).
+  explicit MpiCommunicator(MPI_Comm parent);
   ~MpiCommunicator() override;
   MpiCommunicator(const MpiCommunicator&) = delete;
   MpiCommunicator& operator=(const MpiCommunicator&) = delete;

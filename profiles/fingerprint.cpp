@@ -27,7 +27,7 @@ std::string get_string(const json& j, const char* name) {
   return v.get<std::string>();
 }
 
-// Non-negative integers only (counts); `minimum` raises the bound (nodes, ranks_per_node >= 1).
+// Non-negative integers only (counts); `minimum` raises the bound (nodes >= 1).
 int get_count(const json& j, const char* name, int minimum) {
   const json& v = field(j, name);
   if (!v.is_number_integer())
@@ -55,7 +55,6 @@ void to_json(json& j, const Fingerprint& fp) {
   j["cuda_version"] = fp.cuda_version;
   j["nccl_version"] = fp.nccl_version;
   j["nodes"] = fp.nodes;
-  j["ranks_per_node"] = fp.ranks_per_node;
   j["link_classes"] = fp.link_classes;
 }
 
@@ -78,7 +77,7 @@ void from_json(const json& j, Fingerprint& fp) {
   out.cuda_version = get_string(j, "cuda_version");
   out.nccl_version = get_string(j, "nccl_version");
   out.nodes = get_count(j, "nodes", 1);
-  out.ranks_per_node = get_count(j, "ranks_per_node", 1);
+  // "ranks_per_node" (written before the launch moved into each entry's key) is ignored.
   const json& classes = field(j, "link_classes");
   if (!classes.is_array())
     throw InvalidArgument("fingerprint: field 'link_classes' must be an array of strings");

@@ -27,8 +27,9 @@ void check_schema(const json& doc, JsonChecker& check, Profile& out) {
   if (!well_formed) {
     check.error("$.schema", "malformed version in " + json(*schema).dump());
   } else if (major != profile_schema_major) {
-    check.error("$.schema", "unknown major version " + std::to_string(major) + " (this build reads " +
-                                std::string(profile_schema_name) + ")");
+    check.error("$.schema", "unknown major version " + std::to_string(major) +
+                                " (this build reads burst-profile/" + std::to_string(profile_schema_major) +
+                                ")");
   }
 }
 
@@ -50,7 +51,10 @@ void check_fingerprint(const json& doc, JsonChecker& check, Fingerprint& fp) {
   check.integer(*f, p, "gpu_count", true, fp.backend == "cuda" ? 1 : 0, 1 << 30);
   check.integer(*f, p, "sm_count", true, 0, 1 << 30);
   check.integer(*f, p, "nodes", true, 1, 1 << 30);
-  check.integer(*f, p, "ranks_per_node", true, 1, 1 << 30);
+  if (f->contains("ranks_per_node"))
+    check.warning(
+        p + ".ranks_per_node",
+        "no longer part of the fingerprint (ignored): each entry's key holds its world size and launch");
   if (const json* links = check.member(*f, p, "link_classes", true)) {
     const std::string lp = p + ".link_classes";
     if (!links->is_array()) {
@@ -76,10 +80,12 @@ void check_key(const json& e, const std::string& ep, JsonChecker& check, Workloa
   const json* k = check.member(e, ep, "key", true);
   const std::string p = ep + ".key";
   if (!k || !check.expect_object(*k, p)) return;
-  check.warn_unknown(
-      *k, p,
-      {"world_size", "heads", "kv_heads", "head_dim", "dtype", "causal", "pass", "seq_min", "seq_max"});
+  check.warn_unknown(*k, p,
+                     {"world_size", "launch", "heads", "kv_heads", "head_dim", "dtype", "causal", "pass",
+                      "seq_min", "seq_max"});
   if (auto v = check.integer(*k, p, "world_size", true, 1, 1 << 20)) key.world_size = static_cast<int>(*v);
+  if (auto i = check.one_of(*k, p, "launch", false, enum_names({Launch::threads, Launch::processes})))
+    key.launch = static_cast<Launch>(*i);
   if (auto v = check.integer(*k, p, "heads", true, 1, kNoMax)) key.heads = *v;
   if (auto v = check.integer(*k, p, "kv_heads", true, 1, kNoMax)) key.kv_heads = *v;
   if (auto v = check.integer(*k, p, "head_dim", true, 1, kNoMax)) key.head_dim = *v;
@@ -189,17 +195,14 @@ json profile_to_json(const Profile& profile) {
     if (!e.provenance.db.empty()) prov["db"] = e.provenance.db;
     if (e.provenance.session_id) prov["session_id"] = *e.provenance.session_id;
     if (e.provenance.trial_id) prov["trial_id"] = *e.provenance.trial_id;
+    json key = {{"world_size", e.key.world_size},  {"heads", e.key.heads},
+                {"kv_heads", e.key.kv_heads},      {"head_dim", e.key.head_dim},
+                {"dtype", to_string(e.key.dtype)}, {"causal", e.key.causal},
+                {"pass", to_string(e.key.pass)},   {"seq_min", e.key.seq_min},
+                {"seq_max", e.key.seq_max}};
+    if (e.key.launch) key["launch"] = to_string(*e.key.launch);
     entries.push_back({
-        {"key",
-         {{"world_size", e.key.world_size},
-          {"heads", e.key.heads},
-          {"kv_heads", e.key.kv_heads},
-          {"head_dim", e.key.head_dim},
-          {"dtype", to_string(e.key.dtype)},
-          {"causal", e.key.causal},
-          {"pass", to_string(e.key.pass)},
-          {"seq_min", e.key.seq_min},
-          {"seq_max", e.key.seq_max}}},
+        {"key", std::move(key)},
         {"params", params},
         {"measured",
          {{"median_s", e.measured.median_s},

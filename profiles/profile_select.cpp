@@ -1,6 +1,7 @@
 // Selection of a profile entry for one call: exact bucket -> nearest bucket -> foreign fingerprint
 // (policy permitting) -> defaults; then resolution of the entry's parameters for this backend.
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "burst/error.hpp"
@@ -12,6 +13,7 @@ namespace {
 struct Candidate {
   std::size_t file = 0, index = 0;
   double distance = 0.0;
+  bool launch_match = true;  // the entry's launch equals the call's (or the entry predates launch)
   const ProfileEntry* entry = nullptr;
 };
 
@@ -21,8 +23,11 @@ bool shape_matches(const WorkloadKey& k, const WorkloadQuery& q) {
          k.dtype == q.dtype && k.causal == q.causal && k.pass == q.pass;
 }
 
-// Smaller distance wins; on a tie the smaller bucket, then the earlier one in search-path order.
+// An entry of the call's launch wins over one of another launch (threads and processes move bytes
+// differently); then the smaller distance; on a tie the smaller bucket, then the earlier one in
+// search-path order.
 bool better(const Candidate& a, const Candidate& b) {
+  if (a.launch_match != b.launch_match) return a.launch_match;
   if (a.distance != b.distance) return a.distance < b.distance;
   if (a.entry->key.seq_min != b.entry->key.seq_min) return a.entry->key.seq_min < b.entry->key.seq_min;
   return a.entry->key.seq_max < b.entry->key.seq_max;
@@ -36,11 +41,44 @@ std::optional<Candidate> best_candidate(const ProfileSet& set, const Fingerprint
     const auto& entries = set.profiles[f].profile.entries;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       if (!shape_matches(entries[i].key, q)) continue;
-      Candidate c{f, i, bucket_distance(q.seq, entries[i].key.seq_min, entries[i].key.seq_max), &entries[i]};
+      const WorkloadKey& k = entries[i].key;
+      Candidate c{f, i, bucket_distance(q.seq, k.seq_min, k.seq_max), !k.launch || *k.launch == q.launch,
+                  &entries[i]};
       if (!best || better(c, *best)) best = c;
     }
   }
   return best;
+}
+
+// The fields in which the entry's system differs from this one: "cpu_model \"A\" here \"B\"".
+std::string fingerprint_difference(const Fingerprint& theirs, const Fingerprint& here) {
+  std::vector<std::string> out;
+  auto text = [&](const char* name, const std::string& a, const std::string& b) {
+    if (a != b) out.push_back(std::string(name) + " \"" + a + "\", here \"" + b + "\"");
+  };
+  auto count = [&](const char* name, int a, int b) {
+    if (a != b) out.push_back(std::string(name) + " " + std::to_string(a) + ", here " + std::to_string(b));
+  };
+  auto classes = [](const std::vector<std::string>& c) {
+    std::string t;
+    for (const auto& x : c) t += (t.empty() ? "" : ",") + x;
+    return "[" + t + "]";
+  };
+  text("backend", theirs.backend, here.backend);
+  text("cpu_model", theirs.cpu_model, here.cpu_model);
+  count("cpu_cores", theirs.cpu_cores, here.cpu_cores);
+  text("gpu_model", theirs.gpu_model, here.gpu_model);
+  count("gpu_count", theirs.gpu_count, here.gpu_count);
+  text("compute_capability", theirs.compute_capability, here.compute_capability);
+  count("sm_count", theirs.sm_count, here.sm_count);
+  text("driver_version", theirs.driver_version, here.driver_version);
+  text("cuda_version", theirs.cuda_version, here.cuda_version);
+  text("nccl_version", theirs.nccl_version, here.nccl_version);
+  count("nodes", theirs.nodes, here.nodes);
+  text("link_classes", classes(theirs.link_classes), classes(here.link_classes));
+  std::string joined;
+  for (const auto& o : out) joined += (joined.empty() ? "" : "; ") + o;
+  return joined.empty() ? "identical fields" : joined;
 }
 
 std::string where(const ProfileSet& set, const Candidate& c) {
@@ -49,6 +87,32 @@ std::string where(const ProfileSet& set, const Candidate& c) {
 
 std::string range_text(const WorkloadKey& k) {
   return "[" + std::to_string(k.seq_min) + ", " + std::to_string(k.seq_max) + "]";
+}
+
+// What the profiles do hold for this shape when no entry matches: entries that differ from the
+// call only in the pass or the world size, so the user sees which flag to change.
+std::string near_misses(const ProfileSet& set, const WorkloadQuery& q) {
+  std::set<std::string> passes, worlds;
+  const std::int64_t kv = q.kv_heads > 0 ? q.kv_heads : q.heads;
+  for (const auto& loaded : set.profiles) {
+    for (const auto& e : loaded.profile.entries) {
+      const WorkloadKey& k = e.key;
+      const bool same_shape = k.heads == q.heads && k.kv_heads == kv && k.head_dim == q.head_dim &&
+                              k.dtype == q.dtype && k.causal == q.causal;
+      if (!same_shape) continue;
+      if (k.world_size == q.world_size && k.pass != q.pass) passes.insert(std::string(to_string(k.pass)));
+      if (k.pass == q.pass && k.world_size != q.world_size) worlds.insert(std::to_string(k.world_size));
+    }
+  }
+  auto list = [](const std::set<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
+  };
+  std::string out;
+  if (!passes.empty()) out += "; entries for this shape exist for pass " + list(passes) + " (--pass)";
+  if (!worlds.empty()) out += "; entries for this shape exist for world " + list(worlds);
+  return out;
 }
 
 void resolve_params(Selection& s, const std::string& entry_backend) {
@@ -132,9 +196,18 @@ std::string_view to_string(ParamOrigin o) noexcept {
   return "?";
 }
 
-WorkloadQuery make_workload_query(const AttentionShape& shape, int world_size, Pass pass) {
-  return {world_size, shape.heads, shape.kv_heads_or_heads(), shape.head_dim, shape.dtype, shape.causal,
-          pass,       shape.seq};
+WorkloadQuery make_workload_query(const AttentionShape& shape, int world_size, Pass pass, Launch launch) {
+  WorkloadQuery q;
+  q.world_size = world_size;
+  q.launch = launch;
+  q.heads = shape.heads;
+  q.kv_heads = shape.kv_heads_or_heads();
+  q.head_dim = shape.head_dim;
+  q.dtype = shape.dtype;
+  q.causal = shape.causal;
+  q.pass = pass;
+  q.seq = shape.seq;
+  return q;
 }
 
 double bucket_distance(std::int64_t seq, std::int64_t seq_min, std::int64_t seq_max) noexcept {
@@ -168,9 +241,8 @@ Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, c
   } else if (auto foreign = best_candidate(set, here, q, false)) {
     const auto& fp = set.profiles[foreign->file].profile.fingerprint;
     const std::string what = where(set, *foreign) +
-                             " matches this shape but was measured on another system (" + fp.backend + ", " +
-                             (fp.gpu_model.empty() ? fp.cpu_model : fp.gpu_model) + ", " +
-                             std::to_string(fp.nodes) + "x" + std::to_string(fp.ranks_per_node) + ")";
+                             " matches this shape but was measured on another system (" +
+                             fingerprint_difference(fp, here) + ")";
     if (policy == ProfilePolicy::strict) {
       s.explanation = "built-in defaults: " + what + "; policy strict refuses it";
       s.warnings.push_back(what + "; refused under policy strict, using the defaults");
@@ -182,11 +254,21 @@ Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, c
     }
   } else {
     s.explanation = "built-in defaults: no profile entry for world " + std::to_string(q.world_size) +
-                    ", heads " + std::to_string(q.heads) + ", head_dim " + std::to_string(q.head_dim) + ", " +
-                    std::string(to_string(q.dtype)) + ", " + (q.causal ? "causal" : "non-causal") + ", " +
-                    std::string(to_string(q.pass));
+                    ", heads " + std::to_string(q.heads) + ", kv_heads " +
+                    std::to_string(q.kv_heads > 0 ? q.kv_heads : q.heads) + ", head_dim " +
+                    std::to_string(q.head_dim) + ", " + std::string(to_string(q.dtype)) + ", " +
+                    (q.causal ? "causal" : "non-causal") + ", pass " + std::string(to_string(q.pass)) +
+                    near_misses(set, q);
   }
   std::string entry_backend(to_string(s.backend));
+  if (chosen && !chosen->launch_match) {
+    const std::string note =
+        "entry " + std::to_string(chosen->index) + " of " + set.profiles[chosen->file].file +
+        " was tuned with " + std::string(to_string(*chosen->entry->key.launch)) + " and this job runs " +
+        std::string(to_string(q.launch)) + " (no entry of this launch): its timings may not carry over";
+    s.explanation += "; " + note;
+    s.warnings.push_back(note);
+  }
   if (chosen) {
     s.entry = *chosen->entry;
     s.file = set.profiles[chosen->file].file;

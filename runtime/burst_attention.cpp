@@ -1,10 +1,28 @@
 // burst::BurstAttention: validates once, then runs ring passes over the communicator.
 #include <memory>
+#include <string>
 
 #include "burst/attention.hpp"
+#include "burst/error.hpp"
 #include "runtime/passes.hpp"
 
 namespace burst {
+
+namespace {
+
+// The ring runs on the cpu backend, whose buffers live in host memory: a communicator of device
+// buffers would be handed host pointers. Refused by name until the CUDA backend drives the ring.
+Communicator& host_communicator(Communicator& c) {
+  if (c.backend() == "nccl" || c.backend() == "peer") {
+    throw InvalidArgument(
+        "communicator " + std::string(c.backend()) +
+        ": it moves CUDA device buffers, and this libburst's runtime drives the cpu backend, whose "
+        "buffers are host memory; use a local, mpi or torch communicator");
+  }
+  return c;
+}
+
+}  // namespace
 
 struct BurstAttention::Impl {
   Communicator& comm;
@@ -14,7 +32,7 @@ struct BurstAttention::Impl {
   std::unique_ptr<runtime::TransferEngine> engine;  // only with more than one rank
 
   Impl(Communicator& c, const AttentionShape& shape, const Schedule& schedule)
-      : comm(c),
+      : comm(host_communicator(c)),
         backend(runtime::make_backend(Backend::cpu, 1)),
         cfg(runtime::make_config(c, shape, schedule, *backend)),
         workspace(*backend) {

@@ -1,6 +1,8 @@
 #include "burst/shard.hpp"
 
+#include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "burst/error.hpp"
 #include "runtime/layout.hpp"
@@ -8,10 +10,38 @@
 namespace burst {
 namespace {
 
+// Every argument a caller (the C ABI and the PyTorch binding included) can get wrong, checked
+// before any index is computed.
+void check_split(Layout layout, int rank, int world, std::int64_t seq) {
+  BURST_REQUIRE(world >= 1, "shard: world " + std::to_string(world) + " is not allowed: expected >= 1");
+  BURST_REQUIRE(rank >= 0 && rank < world, "shard: rank " + std::to_string(rank) +
+                                               " is not allowed: expected 0.." + std::to_string(world - 1));
+  BURST_REQUIRE(layout == Layout::contiguous || layout == Layout::zigzag || layout == Layout::striped,
+                "shard: layout " + std::to_string(static_cast<int>(layout)) + " is not a layout");
+  const std::int64_t parts = layout == Layout::zigzag ? 2 * static_cast<std::int64_t>(world) : world;
+  BURST_REQUIRE(seq >= 1 && seq % parts == 0,
+                "shard: sequence length " + std::to_string(seq) + " is not allowed: layout " +
+                    std::string(to_string(layout)) + " at world " + std::to_string(world) +
+                    " needs a positive multiple of " + std::to_string(parts));
+}
+
+void check_sizes(std::int64_t batch, std::int64_t seq, std::int64_t row_elems, std::size_t elem_size) {
+  BURST_REQUIRE(batch >= 0 && row_elems >= 0 && elem_size >= 1,
+                "shard: batch, row elements and element size must not be negative (got " +
+                    std::to_string(batch) + ", " + std::to_string(row_elems) + ", " +
+                    std::to_string(elem_size) + ")");
+  // The largest offset must fit: batch * seq * row_elems * elem_size bytes.
+  std::int64_t total = 0;
+  const bool overflow = __builtin_mul_overflow(batch, seq, &total) ||
+                        __builtin_mul_overflow(total, row_elems, &total) ||
+                        __builtin_mul_overflow(total, static_cast<std::int64_t>(elem_size), &total);
+  BURST_REQUIRE(!overflow, "shard: batch x sequence x row elements x element size overflows 64 bits");
+}
+
 // Calls fn(local_row, global_row, run_length) for each run of consecutive global rows.
 template <typename Fn>
 void for_each_run(Layout layout, int rank, int world, std::int64_t seq, Fn&& fn) {
-  BURST_REQUIRE(world >= 1 && seq % world == 0, "sequence length must be divisible by the world size");
+  check_split(layout, rank, world, seq);
   const std::int64_t n = seq / world;
   for (const runtime::Segment& s : runtime::layout_segments(layout, rank, world, n)) {
     if (s.stride == 1) {
@@ -26,6 +56,8 @@ void for_each_run(Layout layout, int rank, int world, std::int64_t seq, Fn&& fn)
 
 void shard_rows(const void* global, void* local, std::int64_t batch, std::int64_t seq, std::int64_t row_elems,
                 std::size_t elem_size, Layout layout, int rank, int world) {
+  check_split(layout, rank, world, seq);
+  check_sizes(batch, seq, row_elems, elem_size);
   const std::int64_t n = seq / world;
   const std::size_t row_bytes = static_cast<std::size_t>(row_elems) * elem_size;
   const auto* g = static_cast<const std::byte*>(global);
@@ -40,6 +72,8 @@ void shard_rows(const void* global, void* local, std::int64_t batch, std::int64_
 
 void unshard_rows(const void* local, void* global, std::int64_t batch, std::int64_t seq,
                   std::int64_t row_elems, std::size_t elem_size, Layout layout, int rank, int world) {
+  check_split(layout, rank, world, seq);
+  check_sizes(batch, seq, row_elems, elem_size);
   const std::int64_t n = seq / world;
   const std::size_t row_bytes = static_cast<std::size_t>(row_elems) * elem_size;
   const auto* l = static_cast<const std::byte*>(local);
@@ -54,6 +88,8 @@ void unshard_rows(const void* local, void* global, std::int64_t batch, std::int6
 
 void shard_stats(const float* global, float* local, std::int64_t batch, std::int64_t heads, std::int64_t seq,
                  Layout layout, int rank, int world) {
+  check_split(layout, rank, world, seq);
+  check_sizes(batch, seq, heads, sizeof(float));
   const std::int64_t n = seq / world;
   for_each_run(layout, rank, world, seq, [&](std::int64_t lr, std::int64_t gr, std::int64_t len) {
     for (std::int64_t bh = 0; bh < batch * heads; ++bh)
@@ -63,6 +99,8 @@ void shard_stats(const float* global, float* local, std::int64_t batch, std::int
 
 void unshard_stats(const float* local, float* global, std::int64_t batch, std::int64_t heads,
                    std::int64_t seq, Layout layout, int rank, int world) {
+  check_split(layout, rank, world, seq);
+  check_sizes(batch, seq, heads, sizeof(float));
   const std::int64_t n = seq / world;
   for_each_run(layout, rank, world, seq, [&](std::int64_t lr, std::int64_t gr, std::int64_t len) {
     for (std::int64_t bh = 0; bh < batch * heads; ++bh)
@@ -71,6 +109,7 @@ void unshard_stats(const float* local, float* global, std::int64_t batch, std::i
 }
 
 std::int64_t global_position(Layout layout, int rank, int world, std::int64_t seq, std::int64_t local_row) {
+  check_split(layout, rank, world, seq);
   const std::int64_t n = seq / world;
   for (const runtime::Segment& s : runtime::layout_segments(layout, rank, world, n))
     if (local_row >= s.row && local_row < s.row + s.len) return s.pos0 + (local_row - s.row) * s.stride;

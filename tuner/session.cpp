@@ -129,6 +129,7 @@ ProfileEntry make_entry(const TuneOptions& o, const WorkloadOutcome& w, std::siz
                         std::int64_t session) {
   ProfileEntry e;
   e.key = bucket_key(o.workloads, index);
+  e.key.launch = o.launch;
   const Schedule& s = w.winner->schedule;
   e.params = ProfileParams::from_schedule(s);  // every parameter of the table (launch shape when set)
   const double flops = w.workload.flops();

@@ -53,6 +53,7 @@ struct TuneOptions {
   std::string command_line;
   std::string tool_version;
   Fingerprint fingerprint;
+  Launch launch = Launch::threads;  // how the ranks run: written into each profile entry's key
   // Model strategy: the cost model's prediction (seconds) of a candidate of a workload.
   std::function<double(const Workload&, const Candidate&)> predict;
 };

@@ -123,20 +123,23 @@ int run() {
   shape.dtype = burst::DType::f32;
   shape.causal = true;
 
-  // The schedule for this shape from BURST_PROFILE (unset: the built-in defaults). One BurstAttention
-  // runs both passes, so the query is for "fwd+bwd".
-  const burst::SystemInfo system = burst::detect_system();
-  const auto query = burst::make_workload_query(shape, world_size, burst::Pass::fwd_bwd);
-  const auto selection =
-      burst::environment_profile_selector().select(system.fingerprint, query, burst::Backend::cpu);
-  if (selection->entry) {
-    std::printf("profile: %s entry %d (%s)\n", selection->file.c_str(), selection->entry_index,
-                std::string(burst::to_string(selection->source)).c_str());
+  // The schedule for this shape from BURST_PROFILE (unset: the built-in defaults), chosen the way
+  // every libburst caller chooses it: burst::choose_schedule, collective over the ranks that will
+  // run the op. One BurstAttention runs both passes, so the query is for "fwd+bwd".
+  burst::ScheduleChoice choice;
+  burst::comm::run_local(world_size, [&](burst::Communicator& comm) {
+    burst::ScheduleChoice mine = burst::choose_schedule(comm, shape, burst::Pass::fwd_bwd);
+    if (comm.rank() == 0) choice = std::move(mine);
+  });
+  const burst::Selection& selection = *choice.selection;
+  if (selection.entry) {
+    std::printf("profile: %s entry %d (%s)\n", selection.file.c_str(), selection.entry_index,
+                std::string(burst::to_string(selection.source)).c_str());
   } else {
     std::printf("profile: none applies, built-in defaults\n");
   }
-  std::printf("selection: %s\n", selection->explanation.c_str());
-  const burst::Schedule schedule = selection->schedule;
+  std::printf("selection: %s\n", selection.explanation.c_str());
+  const burst::Schedule schedule = choice.schedule;
   std::printf("schedule: %s\n", describe(schedule).c_str());
   burst::validate(shape, schedule, world_size);
 

@@ -72,6 +72,24 @@ std::uint64_t backward_bytes_per_rank(const AttentionShape& shape, const Schedul
 double forward_flops(const AttentionShape& shape);
 double backward_flops(const AttentionShape& shape);
 
+// How a world's ranks were launched, part of a profile entry's key (docs/profiles.md): threads of
+// one process (the `local` communicator) or one process per rank (MPI, NCCL, torch.distributed).
+Launch launch_of(const Communicator& world) noexcept;
+
+// The schedule a call gets from the tuned profiles, and why.
+struct ScheduleChoice {
+  Schedule schedule;                           // the entry's parameters over the defaults
+  std::shared_ptr<const Selection> selection;  // which entry (or the defaults) and the warnings
+  Fingerprint fingerprint;                     // this system, as every rank of `world` sees it
+};
+
+// Selects the schedule for `shape` on `world` from `profile_path` (a search path as BURST_PROFILE
+// takes it) or, when it is empty, from BURST_PROFILE / BURST_PROFILE_POLICY. Collective: every rank
+// of `world` calls it, in the same order (the fingerprint's node count needs every rank's host; it
+// is detected once per process and world size). The choice is the same on every rank.
+ScheduleChoice choose_schedule(Communicator& world, const AttentionShape& shape, Pass pass = Pass::fwd_bwd,
+                               Backend backend = Backend::cpu, const std::string& profile_path = {});
+
 class BurstAttention {
  public:
   BurstAttention(Communicator& comm, const AttentionShape& shape, const Schedule& schedule);

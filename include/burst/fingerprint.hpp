@@ -1,6 +1,8 @@
-// The hardware + software fingerprint of a machine (or cluster) that tuned profiles embed, so a
-// profile is only trusted on the kind of system it was measured on. `burst-tune detect --json`
-// prints it under "fingerprint"; docs/detect.md documents every field.
+// The hardware and software fingerprint of the system a tuned profile was measured on, so a profile
+// is trusted only where its numbers hold. It describes the machine, not the job: the world size and
+// how the ranks were launched (threads or processes) are part of each profile entry's key instead.
+// detect_system() computes it the same way for `burst-tune detect`, `tune`, `trace`, libburst and
+// the C ABI; docs/detect.md documents every field and docs/profiles.md how profiles use it.
 #pragma once
 
 #include <string>
@@ -15,17 +17,18 @@ struct Fingerprint {
   int cpu_cores = 0;  // logical cores of one node
   // GPUs ("" / 0 on the CPU backend).
   std::string gpu_model;
-  int gpu_count = 0;               // GPUs used in all (ranks on GPUs)
+  int gpu_count = 0;               // GPUs of one node (visible to this process)
   std::string compute_capability;  // "9.0"
   int sm_count = 0;
   std::string driver_version;  // CUDA driver API version, "13.0"
   std::string cuda_version;    // CUDA runtime version, "13.0"
   std::string nccl_version;    // "2.28.9"
-  // Topology of the world the tool runs in.
+  // The cluster: nodes the world spans (1 without a communicator of several hosts) and the kinds of
+  // link ranks placed on this hardware use: "shared_memory" between ranks on one host's CPUs;
+  // between GPUs "nvlink" or "pcie" for each pair of this node's GPUs, "same_gpu" when the node has
+  // one GPU; "network" when nodes > 1. Sorted, unique; independent of the world size.
   int nodes = 1;
-  int ranks_per_node = 1;
-  std::vector<std::string>
-      link_classes;  // sorted, unique: "same_gpu" "nvlink" "pcie" "network" "shared_memory"
+  std::vector<std::string> link_classes;
 
   bool operator==(const Fingerprint&) const = default;
 

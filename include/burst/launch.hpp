@@ -14,6 +14,11 @@ namespace burst::comm {
 // environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_RANK...).
 bool launched_by_mpi();
 
+// A communicator over the caller's MPI communicator (`mpi_comm` points to an MPI_Comm, e.g. a
+// context-parallel subgroup); it is duplicated, so the caller keeps and frees its own. Throws
+// burst::Error when the build has no MPI or MPI lacks MPI_THREAD_MULTIPLE.
+std::unique_ptr<Communicator> make_mpi_comm(const void* mpi_comm);
+
 // True when this build contains the MPI communicator.
 bool mpi_available();
 

@@ -19,12 +19,16 @@
 
 namespace burst {
 
-inline constexpr std::string_view profile_schema_name = "burst-profile/1";  // what write_profile writes
+// What write_profile writes. 1.1 added key.launch and dropped fingerprint.ranks_per_node (both
+// read either way).
+inline constexpr std::string_view profile_schema_name = "burst-profile/1.1";
 inline constexpr int profile_schema_major = 1;  // "burst-profile/1" and "burst-profile/1.N" are read
 
 // What an entry was tuned for. An entry applies to a call with the same world size, heads, KV
 // heads, head dim, dtype, causal flag and pass whose global sequence length N lies in
-// [seq_min, seq_max] (inclusive).
+// [seq_min, seq_max] (inclusive). `launch` (how the ranks ran; absent in files that predate it:
+// any) is preferred equal, not required: an entry tuned on threads still serves a job of
+// processes when no entry of processes exists, with a note (docs/profiles.md).
 struct WorkloadKey {
   int world_size = 1;
   std::int64_t heads = 0;
@@ -35,6 +39,7 @@ struct WorkloadKey {
   Pass pass = Pass::fwd;
   std::int64_t seq_min = 0;
   std::int64_t seq_max = 0;
+  std::optional<Launch> launch;
   bool operator==(const WorkloadKey&) const = default;
 };
 
@@ -140,9 +145,11 @@ struct WorkloadQuery {
   bool causal = false;
   Pass pass = Pass::fwd;
   std::int64_t seq = 0;
+  Launch launch = Launch::threads;
   bool operator==(const WorkloadQuery&) const = default;
 };
-WorkloadQuery make_workload_query(const AttentionShape& shape, int world_size, Pass pass);
+WorkloadQuery make_workload_query(const AttentionShape& shape, int world_size, Pass pass,
+                                  Launch launch = Launch::threads);
 
 // Log-ratio distance of seq to [seq_min, seq_max]: 0 inside, |ln(seq / nearest end)| outside.
 double bucket_distance(std::int64_t seq, std::int64_t seq_min, std::int64_t seq_max) noexcept;

@@ -83,4 +83,9 @@ struct SystemInfo {
 // rank 0 and fills ranks/nodes/link_class there and everywhere). Never throws for a missing GPU.
 SystemInfo detect_system(Communicator* world = nullptr);
 
+// This system's fingerprint as the ranks of `world` run on it: the host part detected once per
+// process, `nodes` from the hosts of world's ranks. Collective when `world` has several ranks in
+// several processes (every rank calls it, in the same order); equal to detect_system(world)'s.
+Fingerprint system_fingerprint(Communicator* world = nullptr);
+
 }  // namespace burst

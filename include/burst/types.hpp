@@ -17,13 +17,15 @@ enum class Topology : std::uint8_t { flat, double_ring };
 enum class AccumDType : std::uint8_t { fp32, input };
 enum class Pass : std::uint8_t { fwd, bwd, fwd_bwd };
 enum class Backend : std::uint8_t { cpu, cuda, auto_select };
+// How the ranks of a world run: threads of one process, or one process per rank.
+enum class Launch : std::uint8_t { threads, processes };
 
 // Bytes per element: 4 for f32, 2 for f16/bf16.
 std::size_t dtype_size(DType t) noexcept;
 
 // Names: "fp32" "fp16" "bf16"; "contiguous" "zigzag" "striped"; "q" "kv";
 // "none" "double_buffer" "chunk_pipeline"; "flat" "double"; "fp32" "input"; "fwd" "bwd" "fwd+bwd";
-// "cpu" "cuda" "auto".
+// "cpu" "cuda" "auto"; "threads" "processes".
 std::string_view to_string(DType t) noexcept;
 std::string_view to_string(Layout t) noexcept;
 std::string_view to_string(BwdComm t) noexcept;
@@ -32,6 +34,7 @@ std::string_view to_string(Topology t) noexcept;
 std::string_view to_string(AccumDType t) noexcept;
 std::string_view to_string(Pass t) noexcept;
 std::string_view to_string(Backend t) noexcept;
+std::string_view to_string(Launch t) noexcept;
 
 DType parse_dtype(std::string_view s);
 Layout parse_layout(std::string_view s);
@@ -41,5 +44,6 @@ Topology parse_topology(std::string_view s);
 AccumDType parse_accum_dtype(std::string_view s);
 Pass parse_pass(std::string_view s);
 Backend parse_backend(std::string_view s);
+Launch parse_launch(std::string_view s);
 
 }  // namespace burst

@@ -56,10 +56,34 @@ TEST(DetectSystem, LocalWorldOfThreeRanksIsOneNode) {
       }
     }
     EXPECT_EQ(sys.fingerprint, seen[0].fingerprint);  // every rank agrees
-    EXPECT_EQ(sys.fingerprint.ranks_per_node, 3);
+    // The machine, not the job: the same fingerprint as without a communicator.
+    EXPECT_EQ(sys.fingerprint, detect_system().fingerprint);
     if (sys.gpus.empty()) {
       EXPECT_EQ(sys.fingerprint.link_classes, std::vector<std::string>{"shared_memory"});
     }
+  }
+}
+
+// The one fingerprint every path computes: detect (no communicator), tune/trace (a world of threads
+// of any size) and libburst's system_fingerprint (what choose_schedule and the C ABI use).
+TEST(DetectSystem, FingerprintDoesNotDependOnTheWorld) {
+  const Fingerprint alone = detect_system().fingerprint;
+  EXPECT_EQ(system_fingerprint(), alone);
+  EXPECT_EQ(alone.nodes, 1);
+  if (alone.backend == "cpu") {
+    EXPECT_EQ(alone.link_classes, std::vector<std::string>{"shared_memory"});
+  }
+  for (int world : {1, 2, 4}) {
+    std::mutex mutex;
+    std::vector<Fingerprint> seen(static_cast<std::size_t>(world));
+    comm::run_local(world, [&](Communicator& c) {
+      Fingerprint a = detect_system(&c).fingerprint;
+      Fingerprint b = system_fingerprint(&c);
+      std::lock_guard lock(mutex);
+      EXPECT_EQ(a, b) << "world " << world;
+      seen[static_cast<std::size_t>(c.rank())] = std::move(a);
+    });
+    for (const auto& fp : seen) EXPECT_EQ(fp, alone) << "world " << world;
   }
 }
 

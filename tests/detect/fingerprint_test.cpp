@@ -26,7 +26,6 @@ Fingerprint h100_cluster() {
   fp.cuda_version = "13.0";
   fp.nccl_version = "2.28.9";
   fp.nodes = 2;
-  fp.ranks_per_node = 8;
   fp.link_classes = {"network", "nvlink"};
   return fp;
 }
@@ -87,7 +86,7 @@ TEST(Fingerprint, IdIsStableAndSensitive) {
       "{\"backend\":\"\",\"compute_capability\":\"\",\"cpu_cores\":0,\"cpu_model\":\"\",\"cuda_version\":"
       "\"\","
       "\"driver_version\":\"\",\"gpu_count\":0,\"gpu_model\":\"\",\"link_classes\":[],\"nccl_version\":\"\","
-      "\"nodes\":1,\"ranks_per_node\":1,\"sm_count\":0}");
+      "\"nodes\":1,\"sm_count\":0}");
   Fingerprint other = fp;
   other.sm_count = 114;
   EXPECT_NE(other.id(), fp.id());
@@ -98,7 +97,7 @@ TEST(Fingerprint, IdIsStableAndSensitive) {
 
 TEST(Fingerprint, IdIsFnv1aOfCanonicalText) {
   // Computed independently (Python) from the canonical text pinned above.
-  EXPECT_EQ(Fingerprint{}.id(), "862bec32547fc036");
+  EXPECT_EQ(Fingerprint{}.id(), "7f92f290382007a3");
 }
 
 TEST(Fingerprint, MissingFieldIsNamed) {

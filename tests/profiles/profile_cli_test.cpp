@@ -53,7 +53,7 @@ TEST(ProfileCli, ValidateGoodAndBrokenFiles) {
 TEST(ProfileCli, ExplainNamesEntryAndParameters) {
   const std::string good = example_profile_path();
   const std::string shape =
-      " --world 4 --seq 8192 --heads 8 --kv-heads 8 --head-dim 64 --dtype fp32 --causal";
+      " --world 4 --seq 8192 --heads 8 --kv-heads 8 --head-dim 64 --dtype fp32 --causal --pass fwd";
   Result r = run_tool("explain --profile '" + good + "' --here '" + good + "' --backend cpu" + shape);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("selection: exact"), std::string::npos) << r.output;
@@ -66,6 +66,15 @@ TEST(ProfileCli, ExplainNamesEntryAndParameters) {
   EXPECT_EQ(doc["source"], "exact");
   EXPECT_EQ(doc["entry_index"], 1);
 
+  // explain defaults to fwd+bwd like tune; the example's entries are fwd, and the message says so.
+  Result other = run_tool("explain --profile '" + good + "' --here '" + good + "' --backend cpu" +
+                          shape.substr(0, shape.find(" --pass")));
+  EXPECT_EQ(other.status, 0) << other.output;
+  EXPECT_NE(other.output.find("selection: defaults"), std::string::npos) << other.output;
+  EXPECT_NE(other.output.find("kv_heads 8"), std::string::npos) << other.output;
+  EXPECT_NE(other.output.find("entries for this shape exist for pass fwd (--pass)"), std::string::npos)
+      << other.output;
+
   Result bad = run_tool("explain --profile '" + good + "' --world 4 --seq 8192 --heads 8 --kv-heads 3");
   EXPECT_EQ(bad.status, 2) << bad.output;
   EXPECT_NE(bad.output.find("--kv-heads"), std::string::npos) << bad.output;
@@ -74,8 +83,9 @@ TEST(ProfileCli, ExplainNamesEntryAndParameters) {
 // A profile changes what `run` executes (visible in --json); flags given on the command line win,
 // and a strict policy refuses an entry measured elsewhere.
 TEST(ProfileCli, RunTakesItsScheduleFromTheProfile) {
-  const std::string common = "run --json --profile '" + example_profile_path() +
-                             "' --world 4 --seq 1024 --heads 8 --head-dim 64 --causal --iters 1 --warmup 0";
+  const std::string common =
+      "run --json --profile '" + example_profile_path() +
+      "' --world 4 --seq 1024 --heads 8 --head-dim 64 --causal --pass fwd --iters 1 --warmup 0";
   Result r = run_tool(common);
   ASSERT_EQ(r.status, 0) << r.output;
   auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));

@@ -9,7 +9,7 @@ namespace {
 
 TEST(ProfileIo, ExampleFileReads) {
   Profile p = read_profile(example_profile_path());
-  EXPECT_EQ(p.schema, "burst-profile/1");
+  EXPECT_EQ(p.schema, "burst-profile/1.1");
   EXPECT_EQ(p.fingerprint, cpu_fingerprint());
   ASSERT_EQ(p.entries.size(), 3u);
   EXPECT_EQ(p.entries[1].key.seq_min, 4097);

@@ -44,13 +44,12 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-inline Fingerprint cpu_fingerprint(const std::string& model = "Example CPU @ 2.0GHz", int ranks = 4) {
+inline Fingerprint cpu_fingerprint(const std::string& model = "Example CPU @ 2.0GHz", int cores = 16) {
   Fingerprint fp;
   fp.backend = "cpu";
   fp.cpu_model = model;
-  fp.cpu_cores = 16;
+  fp.cpu_cores = cores;
   fp.nodes = 1;
-  fp.ranks_per_node = ranks;
   fp.link_classes = {"shared_memory"};
   return fp;
 }
@@ -72,7 +71,7 @@ inline Fingerprint cuda_fingerprint() {
 inline ProfileEntry make_entry(std::int64_t seq_min, std::int64_t seq_max, double median_s, double noise,
                                int chunks) {
   ProfileEntry e;
-  e.key = {4, 8, 8, 64, DType::f32, true, Pass::fwd, seq_min, seq_max};
+  e.key = {4, 8, 8, 64, DType::f32, true, Pass::fwd, seq_min, seq_max, std::nullopt};
   e.params.set("ring.chunks", chunks);
   e.params.set("ring.overlap", "chunk_pipeline");
   e.params.set("kernel.tile_q", 32);
@@ -88,7 +87,7 @@ inline ProfileEntry make_entry(std::int64_t seq_min, std::int64_t seq_max, doubl
 }
 
 inline WorkloadQuery query(std::int64_t seq) {
-  return {4, 8, 8, 64, DType::f32, true, Pass::fwd, seq};
+  return {4, 8, 8, 64, DType::f32, true, Pass::fwd, seq, Launch::threads};
 }
 
 }  // namespace burst::test

@@ -28,7 +28,6 @@ Fingerprint cpu_fingerprint() {
   f.backend = "cpu";
   f.cpu_model = "test cpu";
   f.cpu_cores = 2;
-  f.ranks_per_node = 2;
   f.link_classes = {"shared_memory"};
   return f;
 }
