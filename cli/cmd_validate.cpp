@@ -4,26 +4,17 @@
 #include <fmt/core.h>
 
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "base/text.hpp"
 #include "burst/attention.hpp"
 #include "burst/profile.hpp"
 #include "cli/command.hpp"
 
 namespace burst::cli {
 namespace {
-
-// Entries in a file that validated (its "entries" array).
-std::size_t count_entries(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("entries") || !doc["entries"].is_array())
-    return 0;
-  return doc["entries"].size();
-}
 
 int run_validate(const Context& ctx, const std::vector<std::string>& files) {
   bool any_errors = false;
@@ -36,14 +27,14 @@ int run_validate(const Context& ctx, const std::vector<std::string>& files) {
       for (auto& p : check_profile_runnable(parsed, file)) problems.push_back(std::move(p));
     const bool errors = has_errors(problems);
     any_errors = any_errors || errors;
-    const std::size_t entries = errors ? 0 : count_entries(file);
+    const std::size_t entries = errors ? 0 : parsed.entries.size();
     if (ctx.global.json) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& p : problems)
         list.push_back({{"severity", p.severity == Severity::error ? "error" : "warning"},
                         {"json_path", p.json_path},
                         {"message", p.message}});
-      nlohmann::json item = {{"file", file}, {"ok", !errors}, {"problems", list}};
+      nlohmann::json item = {{"file", text::valid_utf8(file)}, {"ok", !errors}, {"problems", list}};
       if (!errors) item["entries"] = entries;
       report.push_back(item);
       continue;
@@ -53,7 +44,10 @@ int run_validate(const Context& ctx, const std::vector<std::string>& files) {
       fmt::print("{}: ok ({} entries{})\n", file, entries,
                  problems.empty() ? "" : fmt::format(", {} warnings", problems.size()));
   }
-  if (ctx.global.json) fmt::print("{}\n", nlohmann::json{{"ok", !any_errors}, {"files", report}}.dump(2));
+  // Always valid UTF-8: a byte that is not (a file name, a quoted value) is written as U+FFFD.
+  if (ctx.global.json)
+    fmt::print("{}\n", nlohmann::json{{"ok", !any_errors}, {"files", report}}.dump(
+                           2, ' ', false, nlohmann::json::error_handler_t::replace));
   std::fflush(stdout);
   return any_errors ? 1 : 0;
 }

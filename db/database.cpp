@@ -1,11 +1,13 @@
 // Opening (with the checks that turn bad files into clear errors), sessions, trials, samples.
 #include "db/database.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "base/text.hpp"
 #include "burst/error.hpp"
 #include "db/schema.hpp"
 
@@ -134,12 +136,20 @@ void Database::create_or_validate(bool maybe_new) {
   BURST_REQUIRE(v.step(), "database " + path_ +
                               " has META_DATA_EXPORT but no BURST_SCHEMA_VERSION: an nsys export or another "
                               "tool's file, not a burst-tune database");
-  file_version_ = static_cast<int>(std::stoll(v.text(0)));
+  // A value that is not a whole number ("abc", "", "99999999999") names the file and the row,
+  // instead of std::stoll's bare "stoll".
+  const std::string version_text = v.text(0);
+  const auto [end, ec] =
+      std::from_chars(version_text.data(), version_text.data() + version_text.size(), file_version_);
+  BURST_REQUIRE(ec == std::errc() && end == version_text.data() + version_text.size(),
+                "database " + path_ + ": META_DATA_EXPORT.BURST_SCHEMA_VERSION is \"" +
+                    text::printable(version_text) + "\", expected a whole number (1.." +
+                    std::to_string(schema_version) + ")");
   BURST_REQUIRE(file_version_ <= schema_version,
                 "database " + path_ + " has schema version " + std::to_string(file_version_) +
                     ", newer than this burst-tune understands (" + std::to_string(schema_version) +
                     "); use a newer burst-tune");
-  BURST_REQUIRE(file_version_ >= 1, "database " + path_ + " has invalid schema version " + v.text(0));
+  BURST_REQUIRE(file_version_ >= 1, "database " + path_ + " has invalid schema version " + version_text);
 }
 
 Database::Transaction::Transaction(Database& db) : db_(db) {

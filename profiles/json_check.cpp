@@ -3,7 +3,10 @@
 
 #include <cctype>
 #include <cmath>
+#include <functional>
 #include <limits>
+
+#include "base/text.hpp"
 
 namespace burst::profiles {
 
@@ -11,7 +14,7 @@ std::string child_path(const std::string& parent, std::string_view key) {
   bool identifier = !key.empty() && !std::isdigit(static_cast<unsigned char>(key.front()));
   for (char c : key) identifier = identifier && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   if (identifier) return parent + "." + std::string(key);
-  return parent + "[" + json(std::string(key)).dump() + "]";
+  return parent + "[" + json(std::string(key)).dump(-1, ' ', false, json::error_handler_t::replace) + "]";
 }
 
 std::string index_path(const std::string& parent, std::size_t index) {
@@ -21,17 +24,41 @@ std::string index_path(const std::string& parent, std::size_t index) {
 std::string show_value(const json& value) {
   if (value.is_object()) return "an object";
   if (value.is_array()) return "an array";
-  std::string text = value.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  // Strings made by hand may hold invalid UTF-8 (replaced); a long value is cut at a character
+  // boundary, so the message stays valid UTF-8 (--json output).
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 40) text = std::string(text::utf8_prefix(text, 37)) + "...";
   return text;
 }
 
 void JsonChecker::error(const std::string& path, std::string message) {
-  problems_.push_back({Severity::error, file_, path, std::move(message)});
+  problems_.push_back({Severity::error, file_, path, text::valid_utf8(message)});
 }
 
 void JsonChecker::warning(const std::string& path, std::string message) {
-  problems_.push_back({Severity::warning, file_, path, std::move(message)});
+  problems_.push_back({Severity::warning, file_, path, text::valid_utf8(message)});
+}
+
+std::size_t KeyIndex::Hash::operator()(const WorkloadKey& k) const noexcept {
+  std::size_t h = 0;
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6U) + (h >> 2U); };
+  mix(std::hash<int>{}(k.world_size));
+  mix(std::hash<std::int64_t>{}(k.heads));
+  mix(std::hash<std::int64_t>{}(k.kv_heads));
+  mix(std::hash<std::int64_t>{}(k.head_dim));
+  mix(static_cast<std::size_t>(k.dtype));
+  mix(static_cast<std::size_t>(k.causal));
+  mix(static_cast<std::size_t>(k.pass));
+  mix(std::hash<std::int64_t>{}(k.seq_min));
+  mix(std::hash<std::int64_t>{}(k.seq_max));
+  mix(k.launch ? static_cast<std::size_t>(*k.launch) + 1 : 0);
+  return h;
+}
+
+std::optional<std::size_t> KeyIndex::first_with(const WorkloadKey& key, std::size_t index) {
+  auto [it, inserted] = first_.try_emplace(key, index);
+  if (inserted) return std::nullopt;
+  return it->second;
 }
 
 bool JsonChecker::expect_object(const json& value, const std::string& path) {

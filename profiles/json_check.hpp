@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "burst/profile.hpp"
@@ -67,8 +69,36 @@ std::vector<std::string_view> enum_names(std::initializer_list<E> values) {
   return names;
 }
 
+// Parses `text`; a syntax error or a number beyond double ("1e400") is one error naming the byte
+// and the JSON path of the value being read (nullopt then). profiles/json_parse.cpp.
+std::optional<json> parse_json_document(std::string_view text, JsonChecker& check);
+
+// The entries' keys seen so far, for the duplicate-key warning: one hash lookup per entry, so a
+// profile validates in time linear in its entries (a scan of the earlier entries took 84 s at 80k
+// entries). Counts the key equality tests it makes (tests check they stay few).
+class KeyIndex {
+ public:
+  // The index of the first entry with `key`, or nullopt (and `index` is recorded as that entry).
+  std::optional<std::size_t> first_with(const WorkloadKey& key, std::size_t index);
+  std::size_t comparisons() const { return *comparisons_; }
+
+ private:
+  struct Hash {
+    std::size_t operator()(const WorkloadKey& k) const noexcept;
+  };
+  struct Equal {
+    std::size_t* count;
+    bool operator()(const WorkloadKey& a, const WorkloadKey& b) const {
+      ++*count;
+      return a == b;
+    }
+  };
+  std::unique_ptr<std::size_t> comparisons_ = std::make_unique<std::size_t>(0);
+  std::unordered_map<WorkloadKey, std::size_t, Hash, Equal> first_{16, Hash{}, Equal{comparisons_.get()}};
+};
+
 // Validates the document and builds the profile from it (meaningful only without errors).
-Profile profile_from_json(const json& doc, JsonChecker& check);
+Profile profile_from_json(const json& doc, JsonChecker& check, KeyIndex* keys = nullptr);
 json profile_to_json(const Profile& profile);
 
 // Parameters go through the parameter table (burst/params.hpp).

@@ -18,18 +18,9 @@ using profiles::json;
 // Parses and checks the text; `profile` is filled when the document parsed.
 std::vector<ProfileProblem> check_text(std::string_view text, const std::string& file, Profile* profile) {
   profiles::JsonChecker check(file);
-  json doc;
-  try {
-    doc = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    // "[json.exception.parse_error.101] parse error at line 1, column 7: syntax error ..." -> after "]: "
-    auto colon = what.find(": ", what.find(']'));
-    std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    check.error("$", "JSON parse error at byte " + std::to_string(e.byte) + ": " + detail);
-    return std::move(check.problems());
-  }
-  Profile p = profiles::profile_from_json(doc, check);
+  const std::optional<json> doc = profiles::parse_json_document(text, check);
+  if (!doc) return std::move(check.problems());
+  Profile p = profiles::profile_from_json(*doc, check);
   if (profile) *profile = std::move(p);
   return std::move(check.problems());
 }

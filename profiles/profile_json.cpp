@@ -146,7 +146,9 @@ void check_provenance(const json& e, const std::string& ep, JsonChecker& check, 
 
 }  // namespace
 
-Profile profile_from_json(const json& doc, JsonChecker& check) {
+Profile profile_from_json(const json& doc, JsonChecker& check, KeyIndex* keys) {
+  KeyIndex own_keys;
+  if (keys == nullptr) keys = &own_keys;
   Profile out;
   out.schema.clear();
   if (!check.expect_object(doc, "$")) return out;
@@ -171,9 +173,10 @@ Profile profile_from_json(const json& doc, JsonChecker& check) {
       check_measured(e, ep, check, entry.measured);
       check_provenance(e, ep, check, entry.provenance);
     }
-    for (std::size_t j = 0; j < out.entries.size(); ++j) {
-      if (out.entries[j].key == entry.key && entry.key.heads > 0)
-        check.warning(ep + ".key", "same key as $.entries[" + std::to_string(j) + "]; the first one is used");
+    if (entry.key.heads > 0) {
+      if (auto first = keys->first_with(entry.key, i))
+        check.warning(ep + ".key",
+                      "same key as $.entries[" + std::to_string(*first) + "]; the first one is used");
     }
     out.entries.push_back(std::move(entry));
   }
