@@ -121,7 +121,7 @@ std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, con
     int k = 0;
     for (const auto& row : w.top) {
       const double sp = w.default_m.median_s > 0 ? w.default_m.median_s / row.m.median_s : 0;
-      const bool chosen = w.winner && row.candidate.key() == w.winner->key();
+      const bool chosen = w.winner && !w.interrupted && row.candidate.key() == w.winner->key();
       s += fmt::format("  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}{}\n", ++k, ms(row.m.median_s),
                        row.m.noise * 100, flops / row.m.median_s / 1e12, sp, describe(row.candidate),
                        chosen ? "  <- chosen" : "");
@@ -129,7 +129,7 @@ std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, con
     const bool winner_listed = w.winner && std::any_of(w.top.begin(), w.top.end(), [&](const auto& r) {
                                  return r.candidate.key() == w.winner->key();
                                });
-    if (w.winner && !winner_listed)
+    if (w.winner && !w.interrupted && !winner_listed)
       s += fmt::format(
           "  {:>3}  {:>10}  {:>6.1f}%  {:>8.4f}  {:>7.2f}x  {}  <- chosen (ties with the fastest, simpler)\n",
           "win", ms(w.winner_m.median_s), w.winner_m.noise * 100, flops / w.winner_m.median_s / 1e12,
@@ -179,8 +179,10 @@ nlohmann::json outcome_json(const tuner::TuneOutcome& o, const std::string& db, 
         {"speedup", w.speedup},
         {"tie_with_default", w.tie_with_default},
         {"verdict", w.verdict},
+        {"reliable", !w.unreliable},
+        {"interrupted", w.interrupted},
         {"top", top}};
-    if (w.winner)
+    if (w.winner && !w.interrupted)
       j["winner"] = {{"candidate", w.winner->to_json()},
                      {"median_s", w.winner_m.median_s},
                      {"noise", w.winner_m.noise},

@@ -20,7 +20,7 @@ namespace {
 
 // The calibrated rates stored for the system that recorded job `job_id`, if any.
 std::optional<tuner::MachineRates> recorded_rates(const std::string& db_path, std::int64_t job_id) {
-  db::Database db(db_path, /*create_if_missing=*/false);
+  db::Database db(db_path, db::OpenMode::read_only);
   const auto fingerprint = db::tune_job_fingerprint(db, job_id);
   if (!fingerprint) return std::nullopt;
   const Fingerprint fp = Fingerprint::from_json(*fingerprint);
@@ -47,17 +47,27 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
   tuner::StrategyOptions so;
   so.seed = seed;
   so.max_trials = max_trials;
+  // The same predictor a live tune gives (model_predictor below): model ranks with it, and halving
+  // shortlists its budget-limited first rung with it, so a replay makes the choices a live run would.
   std::function<double(const tuner::Workload&, const tuner::Candidate&)> predict;
-  if (strategy == "model") {
+  std::string note;
+  if (strategy == "model" || strategy == "halving") {
     const auto rates = recorded_rates(db, data.job_id);
-    if (!rates)
+    if (!rates && strategy == "model")
       throw InvalidArgument("--replay " + db +
                             " --strategy model: no calibrated rates in the database for the system "
                             "that recorded it (run `burst-tune calibrate --db " +
                             db + "` there)");
-    predict = [r = *rates](const tuner::Workload& w, const tuner::Candidate& c) {
-      return tuner::predict(w, c, r).total_s;
-    };
+    if (rates) {
+      predict = [r = *rates](const tuner::Workload& w, const tuner::Candidate& c) {
+        return tuner::predict(w, c, r).total_s;
+      };
+    } else {
+      note = "note: no calibrated rates in " + db +
+             ": halving's first rung is not shortlisted by the cost model here, while a live tune would "
+             "calibrate first (run `burst-tune calibrate --db " +
+             db + "` on the system that recorded it)\n";
+    }
   }
   tuner::ReplayEvaluator::Budget budget{max_trials, time_limit_s};
   const auto replayed = tuner::replay_job(data, strategy, so, budget, predict);
@@ -68,8 +78,9 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
                         {"strategy", strategy},
                         {"seed", seed},
                         {"workloads", nlohmann::json::array()}};
-  std::string text = fmt::format("replay of job {} in {} with strategy {} (seed {}): nothing is executed\n",
-                                 data.job_id, db, strategy, seed);
+  std::string text = fmt::format("replay of job {} in {} with strategy {} (seed {}): nothing is executed\n{}",
+                                 data.job_id, db, strategy, seed, note);
+  if (!note.empty()) out["note"] = note.substr(0, note.size() - 1);
   for (std::size_t i = 0; i < replayed.size(); ++i) {
     const auto& r = replayed[i];
     const double truth = recorded_best(data.workloads[i], full);

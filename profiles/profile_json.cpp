@@ -125,7 +125,8 @@ void check_measured(const json& e, const std::string& ep, JsonChecker& check, Pr
   const json* obj = check.member(e, ep, "measured", true);
   const std::string p = ep + ".measured";
   if (!obj || !check.expect_object(*obj, p)) return;
-  check.warn_unknown(*obj, p, {"median_s", "noise", "tflops", "speedup_vs_default"});
+  check.warn_unknown(*obj, p, {"median_s", "noise", "tflops", "speedup_vs_default", "reliable"});
+  if (auto v = check.boolean(*obj, p, "reliable", false)) m.reliable = *v;
   if (auto v = check.number(*obj, p, "median_s", true, 0.0, true)) m.median_s = *v;
   if (auto v = check.number(*obj, p, "noise", true, 0.0, false)) m.noise = *v;
   if (auto v = check.number(*obj, p, "tflops", true, 0.0, false)) m.tflops = *v;
@@ -198,6 +199,11 @@ json profile_to_json(const Profile& profile) {
     if (!e.provenance.db.empty()) prov["db"] = e.provenance.db;
     if (e.provenance.session_id) prov["session_id"] = *e.provenance.session_id;
     if (e.provenance.trial_id) prov["trial_id"] = *e.provenance.trial_id;
+    json measured = {{"median_s", e.measured.median_s},
+                     {"noise", e.measured.noise},
+                     {"tflops", e.measured.tflops},
+                     {"speedup_vs_default", e.measured.speedup_vs_default}};
+    if (!e.measured.reliable) measured["reliable"] = false;
     json key = {{"world_size", e.key.world_size},  {"heads", e.key.heads},
                 {"kv_heads", e.key.kv_heads},      {"head_dim", e.key.head_dim},
                 {"dtype", to_string(e.key.dtype)}, {"causal", e.key.causal},
@@ -207,11 +213,7 @@ json profile_to_json(const Profile& profile) {
     entries.push_back({
         {"key", std::move(key)},
         {"params", params},
-        {"measured",
-         {{"median_s", e.measured.median_s},
-          {"noise", e.measured.noise},
-          {"tflops", e.measured.tflops},
-          {"speedup_vs_default", e.measured.speedup_vs_default}}},
+        {"measured", std::move(measured)},
         {"provenance", prov},
     });
   }

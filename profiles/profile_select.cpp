@@ -261,6 +261,12 @@ Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, c
                     near_misses(set, q);
   }
   std::string entry_backend(to_string(s.backend));
+  if (chosen && !chosen->entry->measured.reliable) {
+    s.warnings.push_back("entry " + std::to_string(chosen->index) + " of " + set.profiles[chosen->file].file +
+                         " was measured under noise above tune's --max-noise (noise " +
+                         std::to_string(static_cast<int>(chosen->entry->measured.noise * 100 + 0.5)) +
+                         "%): its speedup is not established");
+  }
   if (chosen && !chosen->launch_match) {
     const std::string note =
         "entry " + std::to_string(chosen->index) + " of " + set.profiles[chosen->file].file +

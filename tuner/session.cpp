@@ -8,9 +8,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <map>
 #include <memory>
+#include <string>
+#include <thread>
 
 #include "burst/error.hpp"
 #include "tuner/session_evaluator.hpp"
@@ -54,7 +57,29 @@ void confirm(const SearchSpace& space, LiveEvaluator& ev, int top) {
   for (std::size_t i : order) ev.evaluate(EvalRequest{&space.candidates[i], full + 1});
 }
 
-WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator& ev, int full_level) {
+// "load 2.9 on 2 cores" from /proc/loadavg (the 1-minute average), "" where it cannot be read.
+std::string machine_load() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "";
+  double one = 0;
+  const int n = std::fscanf(f, "%lf", &one);
+  std::fclose(f);
+  if (n != 1) return "";
+  return fmt::format("machine load {:.1f} (1-minute average) on {} cores", one,
+                     std::thread::hardware_concurrency());
+}
+
+// The verdict when the noise criterion was not met: said first, with the figures, never a bare
+// "faster" or "the default is best".
+std::string unreliable_verdict(const WorkloadOutcome& out, double max_noise, const std::string& rest) {
+  std::string load = machine_load();
+  return fmt::format("unreliable: noise above --max-noise {:.1f}% (winner {:.1f}%, default {:.1f}%){}; {}",
+                     max_noise * 100, out.winner_m.noise * 100, out.default_m.noise * 100,
+                     load.empty() ? "" : ", " + load, rest);
+}
+
+WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator& ev, int full_level,
+                                   double max_noise) {
   WorkloadOutcome out;
   out.workload = space.workload;
   out.raw_size = space.raw_size;
@@ -104,6 +129,8 @@ WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator
   out.winner_m = ms[*w];
   out.winner_trial = ids[*w];
   if (out.default_m.median_s > 0) out.speedup = out.default_m.median_s / out.winner_m.median_s;
+  out.unreliable =
+      out.winner_m.noise > max_noise || (out.default_m.median_s > 0 && out.default_m.noise > max_noise);
   const std::size_t fastest = order.front();
   if (out.winner->is_default()) {
     out.tie_with_default = fastest != *w;
@@ -122,6 +149,17 @@ WorkloadOutcome summarise_workload(const SearchSpace& space, const LiveEvaluator
   } else {
     out.verdict = "the default configuration could not be measured; the winner is the fastest that ran";
   }
+  if (out.unreliable) {
+    const std::string rest =
+        out.winner->is_default()
+            ? "the default measured fastest, but under this noise a faster candidate can be hidden; "
+              "re-run on a quieter machine or with more --max-samples / --max-time"
+            : fmt::format(
+                  "{:.2f}x is not established; re-run on a quieter machine or with more --max-samples / "
+                  "--max-time",
+                  out.speedup);
+    out.verdict = unreliable_verdict(out, max_noise, rest);
+  }
   return out;
 }
 
@@ -137,6 +175,7 @@ ProfileEntry make_entry(const TuneOptions& o, const WorkloadOutcome& w, std::siz
   e.measured.noise = w.winner_m.noise;
   e.measured.tflops = flops / w.winner_m.median_s / 1e12;
   e.measured.speedup_vs_default = w.speedup > 0 ? w.speedup : 1.0;
+  e.measured.reliable = !w.unreliable;
   e.provenance.tool_version = o.tool_version;
   e.provenance.date = iso_utc_now();
   e.provenance.db = o.db_path;
@@ -251,8 +290,12 @@ class JobDriver {
     run_strategy(o_.strategy, space, ev, so_);
     if (!ev.hit_interrupt() && !interrupted_now(interrupted_)) confirm(space, ev, o_.confirm_top);
     order_ = ev.order();
-    WorkloadOutcome w = summarise_workload(space, ev, ev.full_level());
-    if (ev.hit_interrupt() || interrupted_now(interrupted_)) out.interrupted = true;
+    WorkloadOutcome w = summarise_workload(space, ev, ev.full_level(), o_.max_noise);
+    if (ev.hit_interrupt() || interrupted_now(interrupted_)) {
+      out.interrupted = true;
+      w.interrupted = true;
+      w.verdict = "interrupted: nothing chosen and no profile entry written (the measurements are recorded)";
+    }
     if (ev.exhausted() && !out.interrupted) out.budget_exhausted = true;
     if (w.winner && !out.interrupted) {
       rec_.write_result(w);

@@ -83,7 +83,11 @@ struct WorkloadOutcome {
   bool confirmed = false;         // winner and speedup come from the confirmation round
   bool tie_with_default = false;  // the winner is the default because nothing beat it beyond noise
   double speedup = 0;             // default median / winner median
-  std::string verdict;            // one sentence
+  // The winner's or the default's noise stayed above --max-noise: the verdict says so and the
+  // profile entry is marked ("reliable": false) instead of claiming a speedup or a tie.
+  bool unreliable = false;
+  bool interrupted = false;  // Ctrl-C during this workload: nothing was chosen or written
+  std::string verdict;       // one sentence
   // The top full-level measurements, fastest first (for the final table).
   struct Row {
     Candidate candidate;

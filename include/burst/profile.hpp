@@ -64,6 +64,9 @@ struct ProfileMeasured {
   double noise = 0.0;               // relative noise of that median (0.02 = 2 %)
   double tflops = 0.0;              // attention FLOPs / median_s / 1e12
   double speedup_vs_default = 0.0;  // default configuration's median / this median
+  // False when the winner's or the default's noise stayed above tune's --max-noise: the speedup is
+  // not established (the file says "reliable": false; selection warns when it uses the entry).
+  bool reliable = true;
   bool operator==(const ProfileMeasured&) const = default;
 };
 

@@ -70,6 +70,37 @@ std::int64_t count(const std::string& db, const std::string& sql) {
   return s.step() ? s.int64(0) : -1;
 }
 
+// A limit no measurement meets: the verdict says the result is unreliable (with the figures and
+// the machine's load) instead of claiming a speedup or "the default is best", the profile entry is
+// marked, and a job that selects it is warned.
+TEST(Session, NoiseAboveTheLimitMakesTheVerdictUnreliable) {
+  TempDb t;
+  TuneOptions o = tiny(t.path);
+  o.max_noise = 1e-9;
+  const TuneOutcome out = run_tune(o, nullptr, nullptr);
+  ASSERT_EQ(out.workloads.size(), 1u);
+  const auto& w = out.workloads[0];
+  ASSERT_TRUE(w.winner.has_value());
+  EXPECT_TRUE(w.unreliable);
+  EXPECT_EQ(w.verdict.rfind("unreliable: noise above --max-noise 0.0%", 0), 0u) << w.verdict;
+  EXPECT_NE(w.verdict.find("machine load"), std::string::npos) << w.verdict;
+  EXPECT_EQ(w.verdict.find("the default is best"), std::string::npos) << w.verdict;
+  ASSERT_EQ(out.profile.entries.size(), 1u);
+  EXPECT_FALSE(out.profile.entries[0].measured.reliable);
+  const std::string text = profile_to_json_text(out.profile);
+  EXPECT_NE(text.find("\"reliable\": false"), std::string::npos);
+  EXPECT_EQ(parse_profile(text, "t.json"), out.profile);
+  const ProfileSet set{{{"t.json", out.profile}}};
+  const Selection s =
+      select_profile_entry(set, out.profile.fingerprint, make_workload_query(w.workload.shape, 2, Pass::fwd),
+                           ProfilePolicy::strict, Backend::cpu);
+  ASSERT_TRUE(s.entry.has_value());
+  bool warned = false;
+  for (const auto& m : s.warnings)
+    warned = warned || m.find("its speedup is not established") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 TEST(Session, RecordsEveryTrialAndBuildsTheProfile) {
   TempDb t;
   const TuneOutcome out = run_tune(tiny(t.path), nullptr, nullptr);
