@@ -15,7 +15,9 @@
 #include "burst/error.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/profile_choice.hpp"
+#include "cli/run_flags.hpp"
 #include "comm/launch.hpp"
 #include "db/database.hpp"
 #include "tuner/calibrate.hpp"
@@ -62,6 +64,7 @@ void check_parent(const std::string& flag, const std::string& path) {
 }
 
 int run_calibrate(const CalibrateFlags& f, const Context& ctx) {
+  check_comm_deadline();
   tuner::CalibrateOptions o;
   o.world = f.world;
   o.threads = f.threads;
@@ -116,11 +119,12 @@ void add_calibrate_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--world", f->world,
                   "Ranks whose per-rank rates are measured (threads; under mpirun: the MPI world)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(in_range(1, 64));
   cmd->add_option("--threads", f->threads,
                   "Compute threads per rank (0: cores / ranks in process, as the runtime)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
+  add_timeout_flag(*cmd);
   cmd->add_flag("--quick", f->quick, "About 3 s: one kernel variant (64x64), fewer samples");
   cmd->add_option("--tiles", f->tiles,
                   "Kernel variants to measure, TQxTKV[,...] (default 32/64/128 x 32/64/128)");

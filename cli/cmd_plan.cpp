@@ -15,6 +15,7 @@
 #include "burst/error.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/profile_choice.hpp"
 #include "db/database.hpp"
 #include "tuner/plan.hpp"
@@ -265,10 +266,10 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   f->cmd = cmd;
   cmd->add_option("--ranks", f->ranks, "Ranks (GPUs) of the cluster")
       ->required()
-      ->check(CLI::Range(1, 1 << 20))
+      ->check(in_range(1, 1 << 20))
       ->group("Cluster");
   cmd->add_option("--ranks-per-node", f->ranks_per_node, "Ranks per node (default: all ranks on one node)")
-      ->check(CLI::Range(1, 1 << 20))
+      ->check(in_range(1, 1 << 20))
       ->group("Cluster");
   cmd->add_option("--compute-rate", f->compute_rate, "Attention FLOP/s of one rank, e.g. 700e12")
       ->group("Cluster");
@@ -290,17 +291,18 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--seq", f->seq, "Global sequence length N (4096, 128K, 1M)")
       ->capture_default_str()
       ->group("Shape");
-  cmd->add_option("--batch", f->batch, "Batch size B")
+  cmd->add_option("--batch", f->batch, "Batch size B (K, M suffixes: x1024, x1048576)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->transform(size_suffix())
+      ->check(at_least(1))
       ->group("Shape");
   cmd->add_option("--heads", f->heads, "Query heads H")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->check(at_least(1))
       ->group("Shape");
   cmd->add_option("--kv-heads", f->kv_heads, "Key/value heads Hkv (0: same as --heads)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(at_least(0))
       ->group("Shape");
   cmd->add_option("--head-dim", f->head_dim, "Head dimension d")->capture_default_str()->group("Shape");
   cmd->add_option("--dtype", f->dtype, "Input dtype")
@@ -314,10 +316,10 @@ void add_plan_command(CLI::App& app, Context& ctx) {
       ->group("Shape");
   cmd->add_option("--top", f->top, "Configurations to list")
       ->capture_default_str()
-      ->check(CLI::Range(1, 10000));
+      ->check(in_range(1, 10000));
   cmd->add_option("--tie", f->tie, "Relative time within which the simpler configuration wins")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(in_real_range(0.0, 1.0));
   cmd->add_flag("--allow-lossy", f->allow_lossy, "Also rank ring.accum_dtype=input");
   cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_plan(*f, ctx); }; });
 }

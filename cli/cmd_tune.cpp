@@ -20,8 +20,10 @@
 #include "burst/system.hpp"
 #include "cli/command.hpp"
 #include "cli/process_text.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/profile_choice.hpp"
 #include "cli/tune_output.hpp"
+#include "cli/run_flags.hpp"
 #include "cli/version.hpp"
 #include "comm/launch.hpp"
 #include "tuner/presets.hpp"
@@ -160,6 +162,7 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   }
   if (f.backend == "cuda")
     throw InvalidArgument(
+  check_comm_deadline();
         "--backend cuda: the CUDA attention kernels are not wired into the runtime yet; use cpu or auto");
   if (f.backend != "cpu" && f.backend != "auto")
     throw InvalidArgument("--backend " + f.backend + ": expected auto, cpu or cuda");
@@ -278,7 +281,10 @@ void add_tune_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--seq", f->seq,
                   "Global sequence lengths, comma-separated (4096,32K,1M); one profile bucket each")
       ->default_str("1024");
-  cmd->add_option("--batch", f->batch, "Batch size")->default_val(1);
+  cmd->add_option("--batch", f->batch, "Batch size (K, M suffixes: x1024, x1048576)")
+      ->default_val(1)
+      ->transform(size_suffix())
+      ->check(at_least(1));
   cmd->add_option("--heads", f->heads, "Query heads (overrides the preset)");
   cmd->add_option("--kv-heads", f->kv_heads, "Key/value heads (GQA when fewer than --heads)");
   cmd->add_option("--head-dim", f->head_dim, "Head dimension");
@@ -317,6 +323,7 @@ void add_tune_command(CLI::App& app, Context& ctx) {
                 "Print the search space before and after pruning, and why; measure nothing");
   cmd->add_option("--replay", f->replay,
                   "Run the strategy against the measurements recorded in this database");
+  add_timeout_flag(*cmd);
   cmd->add_option("--progress", f->progress, "auto, bar, lines or none")
       ->default_val("auto")
       ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));

@@ -5,11 +5,27 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "burst/error.hpp"
 #include "burst/log.hpp"
 #include "cli/command.hpp"
 #include "cli/version.hpp"
+#include "comm/launch.hpp"
+
+namespace {
+
+// One line on stderr. Under mpirun with more than one rank, the line is printed and the whole job
+// is aborted (MPI_Abort with `code`): the other ranks would otherwise wait out their deadline in a
+// collective this rank never joins, then blame "a rank did not join" (docs/comm.md).
+int report_error(const char* what, int code) {
+  const std::string line = fmt::format("burst-tune: error: {}", what);
+  burst::comm::abort_mpi_job(line, code);  // returns only when not in a multi-rank MPI job
+  fmt::print(stderr, "{}\n", line);
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace burst::cli;
@@ -53,13 +69,10 @@ int main(int argc, char** argv) {
   try {
     return ctx.action();
   } catch (const burst::InvalidArgument& e) {
-    fmt::print(stderr, "burst-tune: error: {}\n", e.what());
-    return 2;
+    return report_error(e.what(), 2);
   } catch (const burst::Error& e) {
-    fmt::print(stderr, "burst-tune: error: {}\n", e.what());
-    return 1;
+    return report_error(e.what(), 1);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "burst-tune: error: {}\n", e.what());
-    return 1;
+    return report_error(e.what(), 1);
   }
 }

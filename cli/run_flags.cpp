@@ -5,6 +5,7 @@
 #include "burst/config.hpp"
 #include "burst/error.hpp"
 #include "burst/log.hpp"
+#include "cli/flag_checks.hpp"
 #include "cli/profile_choice.hpp"
 #include "comm/launch.hpp"
 
@@ -20,7 +21,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& f) {
       ->group("Execution");
   cmd.add_option("--world", f.world, "Ranks as threads of this process (under mpirun: the MPI world)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1024))
+      ->check(in_range(1, 1024))
       ->group("Execution");
   cmd.add_option("--pass", f.pass, "Passes to run")
       ->capture_default_str()
@@ -28,21 +29,18 @@ void add_run_flags(CLI::App& cmd, RunFlags& f) {
       ->group("Execution");
   cmd.add_option("--warmup", f.warmup, "Untimed iterations")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(at_least(0))
       ->group("Execution");
   cmd.add_option("--iters", f.iters, "Timed iterations")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->check(at_least(1))
       ->group("Execution");
   cmd.add_option("--threads", f.schedule.threads,
                  "Compute threads per rank (0: cores / ranks in this process)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(at_least(0))
       ->group("Execution");
-  cmd.add_option("--timeout-ms", f.timeout_ms, "Deadline of every communication wait")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->group("Execution");
+  add_timeout_flag(cmd);
   cmd.add_option("--q", f.q, "Global Q (B, N, H, d) .npy, float32 or float16")->group("Data");
   cmd.add_option("--k", f.k, "Global K (B, N, Hkv, d) .npy")->group("Data");
   cmd.add_option("--v", f.v, "Global V (B, N, Hkv, d) .npy")->group("Data");
@@ -62,7 +60,20 @@ void add_run_flags(CLI::App& cmd, RunFlags& f) {
       ->group("Data");
 }
 
+void add_timeout_flag(CLI::App& cmd) {
+  cmd.add_option_function<std::int64_t>(
+         "--timeout-ms", [](std::int64_t ms) { set_default_comm_deadline(std::chrono::milliseconds(ms)); },
+         "Deadline of every communication wait, ms (default: BURST_COMM_TIMEOUT_MS, else 120000)")
+      ->check(at_least(1))
+      ->group("Execution");
+}
+
+void check_comm_deadline() {
+  (void)default_comm_deadline();  // InvalidArgument naming the variable
+}
+
 RunEnvironment make_run_environment(const RunFlags& f) {
+  check_comm_deadline();
   RunEnvironment env;
   if (f.backend == "cuda")
     throw InvalidArgument(
@@ -113,7 +124,6 @@ tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env) {
   spec.v_file = f.v;
   spec.do_file = f.dout;
   spec.save_dir = f.save;
-  spec.timeout_ms = f.timeout_ms;
   return spec;
 }
 

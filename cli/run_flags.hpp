@@ -18,7 +18,7 @@ struct RunFlags {
   ShapeFlags shape;
   ScheduleFlags schedule;
   std::string backend = "auto", pass = "fwd+bwd";  // tune's default pass too
-  int world = 1, warmup = 1, iters = 3, timeout_ms = 120000;
+  int world = 1, warmup = 1, iters = 3;
   std::uint64_t seed = 0;
   bool check = false;
   std::string q, k, v, dout, save;
@@ -27,6 +27,14 @@ struct RunFlags {
 };
 
 void add_run_flags(CLI::App& cmd, RunFlags& f);
+
+// --timeout-ms MS, the one deadline flag of every command that communicates (run, trace, tune,
+// calibrate): when given it overrides BURST_COMM_TIMEOUT_MS and the 120 s default for every
+// communicator this process makes (burst::set_default_comm_deadline; docs/comm.md).
+void add_timeout_flag(CLI::App& cmd);
+// Refuses a malformed BURST_COMM_TIMEOUT_MS (when no --timeout-ms overrides it) before the command
+// does anything, instead of in the first communicator, which tune records as a failed candidate.
+void check_comm_deadline();
 
 // The MPI world when launched by mpirun (nullptr otherwise) and the backend actually used.
 struct RunEnvironment {

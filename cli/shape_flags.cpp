@@ -1,6 +1,7 @@
 #include "cli/shape_flags.hpp"
 
 #include "burst/error.hpp"
+#include "cli/flag_checks.hpp"
 
 namespace burst::cli {
 
@@ -24,21 +25,23 @@ Schedule ScheduleFlags::to_schedule() const {
 }
 
 void add_shape_flags(CLI::App& cmd, ShapeFlags& f) {
-  cmd.add_option("--batch", f.batch, "Batch size B")
+  cmd.add_option("--batch", f.batch, "Batch size B (K, M suffixes: x1024, x1048576)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->transform(size_suffix())
+      ->check(at_least(1))
       ->group("Shape");
-  cmd.add_option("--seq", f.seq, "Global sequence length N")
+  cmd.add_option("--seq", f.seq, "Global sequence length N (4096, 32K, 1M)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->transform(size_suffix())
+      ->check(at_least(1))
       ->group("Shape");
   cmd.add_option("--heads", f.heads, "Query heads H")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->check(at_least(1))
       ->group("Shape");
   cmd.add_option("--kv-heads", f.kv_heads, "Key/value heads Hkv (0: same as --heads; GQA when smaller)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(at_least(0))
       ->group("Shape");
   cmd.add_option("--head-dim", f.head_dim, "Head dimension d (32..256, multiple of 8)")
       ->capture_default_str()

@@ -17,16 +17,17 @@ struct CliResult {
   std::string out, err;
 };
 
-// `args` is appended to the command line as is (the tests only pass plain words).
-inline CliResult run_cli(const std::string& args) {
+// `args` is appended to the command line as is (the tests only pass plain words); `env`, when
+// given, is put before the program ("A=1 B=2", the `env` command's form).
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
   char dir_template[] = "/tmp/burst_cli_test_XXXXXX";
   const char* dir = mkdtemp(dir_template);
   CliResult r;
   if (dir == nullptr) return r;
   const std::string out = std::string(dir) + "/out", err = std::string(dir) + "/err";
   // Not under MPI, whatever launched the test.
-  const std::string command = "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_RANK '" BURST_TUNE_EXE "' " +
-                              args + " >'" + out + "' 2>'" + err + "'";
+  const std::string command = "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_RANK " + env +
+                              " '" BURST_TUNE_EXE "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(command.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(out);
