@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/text.hpp"
 #include "burst/error.hpp"
 #include "cli/command.hpp"
 #include "db/database.hpp"
@@ -72,22 +73,25 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
                              {"config", nlohmann::json::parse(r.config, nullptr, false)}});
     }
     if (summary) j["summary"] = to_json(*summary);
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return 0;
   }
   if (!opt.trial) {
     fmt::print("{:>6}  {:<8} {:>8} {:>12}  {:<6} {}\n", "trial", "status", "samples", "median ms", "trace",
                "config / failure");
     for (const auto& r : rows) {
-      fmt::print("{:>6}  {:<8} {:>8} {:>12.4f}  {:<6} {}\n", r.id, r.status, r.samples, r.median_s * 1e3,
-                 r.traced ? "yes" : "no", r.failure.empty() ? r.config : r.failure);
+      fmt::print("{:>6}  {:<8} {:>8} {:>12.4f}  {:<6} {}\n", r.id, text::printable(r.status), r.samples,
+                 r.median_s * 1e3, r.traced ? "yes" : "no",
+                 text::printable(r.failure.empty() ? r.config : r.failure));
     }
     fmt::print("\n");
+  // Every database string is printed through text::printable: control characters ("\x1b[2J")
+  // and invalid bytes are escaped, never sent to the terminal.
   }
   if (summary) {
     fmt::print("{}", db::format_summary(*summary));
   } else {
-    fmt::print("no trial in {} has a trace\n", opt.db_path);
+    fmt::print("no trial in {} has a trace\n", text::printable(opt.db_path));
   }
   return 0;
 }

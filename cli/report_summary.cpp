@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "base/text.hpp"
+
 namespace burst::cli {
 
 std::string exposure_verdict(double f) {
@@ -67,7 +69,8 @@ std::string candidate_text(const db::WorkloadReport& w, const db::ReportTrial& t
 
 std::string report_headline(const db::Report& r) {
   const std::string exposure = headline_exposure(r);
-  return headline_result(r) + (exposure.empty() ? "" : " " + exposure);
+  // One line of text quoting database strings: control characters escaped (base/text.hpp).
+  return text::printable(headline_result(r) + (exposure.empty() ? "" : " " + exposure));
 }
 
 std::string headline_result(const db::Report& r) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/text.hpp"
 #include "cli/report_summary.hpp"
 
 namespace burst::cli {
@@ -92,7 +93,9 @@ std::string format_report_text(const db::Report& r) {
   out += fmt::format("hardware  {}, backend {}, host {}\n\n", r.hardware, r.backend, r.hostname);
   out += report_headline(r) + "\n";
   for (const auto& w : r.workloads) out += workload_text(r, w);
-  return out;
+  // Database strings (host, hardware, labels, failure reasons) may hold control characters:
+  // escaped, so the report cannot drive the terminal ("\x1b[2J" prints as text).
+  return text::printable(out, /*keep_newlines=*/true);
 }
 
 json report_json(const db::Report& r) {

@@ -6,9 +6,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/text.hpp"
+
 namespace burst::cli::svg {
 
-std::string escape(std::string_view text) {
+std::string escape(std::string_view raw) {
+  // Bytes that are not UTF-8 (a database string can hold any) become U+FFFD: an XML parser
+  // refuses the page otherwise.
+  const std::string text = text::valid_utf8(raw);
   std::string out;
   out.reserve(text.size());
   for (char c : text) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <map>
 
+#include "base/text.hpp"
+
 namespace burst::db {
 
 Intervals merge_intervals(Intervals v) {
@@ -131,10 +133,13 @@ TrialSummary summarise(const TrialTrace& t) {
 }
 
 std::string format_summary(const TrialSummary& s) {
-  std::string out = fmt::format("trial {} ({})\n\n", s.trial_id, s.status);
+  // Names come from the database: control characters in them are escaped (text::printable), so a
+  // crafted file cannot drive the terminal.
+  std::string out = fmt::format("trial {} ({})\n\n", s.trial_id, text::printable(s.status));
   out += fmt::format("{:>4}  {:<14} {:>8} {:>12}\n", "rank", "phase", "count", "total ms");
   for (const auto& p : s.phases) {
-    out += fmt::format("{:>4}  {:<14} {:>8} {:>12.3f}\n", p.rank, p.phase, p.count, p.total_s * 1e3);
+    out += fmt::format("{:>4}  {:<14} {:>8} {:>12.3f}\n", p.rank, text::printable(p.phase), p.count,
+                       p.total_s * 1e3);
   }
   out += fmt::format("\n{:>4}  {:>10} {:>10} {:>11} {:>9} {:>12} {:>10} {:>10}\n", "rank", "pass ms",
                      "comm ms", "exposed ms", "exposed", "bytes sent", "GB/s", "link GB/s");
@@ -146,12 +151,13 @@ std::string format_summary(const TrialSummary& s) {
   if (!s.links.empty()) {
     out += fmt::format("\n{:>4}  {:<14} {:>8} {:>14}\n", "rank", "link class", "sends", "bytes");
     for (const auto& l : s.links)
-      out += fmt::format("{:>4}  {:<14} {:>8} {:>14}\n", l.rank, l.link_class, l.sends, l.bytes);
+      out += fmt::format("{:>4}  {:<14} {:>8} {:>14}\n", l.rank, text::printable(l.link_class), l.sends,
+                         l.bytes);
   }
   if (!s.kernels.empty()) {
     out += fmt::format("\n{:<40} {:>8} {:>12}\n", "kernel", "count", "total ms");
     for (const auto& k : s.kernels)
-      out += fmt::format("{:<40} {:>8} {:>12.3f}\n", k.name, k.count, k.total_s * 1e3);
+      out += fmt::format("{:<40} {:>8} {:>12.3f}\n", text::printable(k.name), k.count, k.total_s * 1e3);
   }
   return out;
 }
