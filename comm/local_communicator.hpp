@@ -53,6 +53,6 @@ class LocalCommunicator final : public Communicator {
 
 // The `size` communicators of one fresh local world, rank r at index r, each with `deadline`.
 std::vector<std::unique_ptr<Communicator>> make_local_world(
-    int size, std::chrono::milliseconds deadline = std::chrono::seconds(120));
+    int size, std::chrono::milliseconds deadline = default_comm_deadline());
 
 }  // namespace burst::comm

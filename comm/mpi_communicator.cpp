@@ -309,3 +309,17 @@ void MpiCommunicator::abort(std::string_view reason) {
 }
 
 }  // namespace burst::comm
+
+namespace burst::comm {
+
+bool abort_running_mpi_job(std::string_view line, int exit_code) {
+  if (!mpi_usable()) return false;
+  int size = 1;
+  if (MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS || size < 2) return false;
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::abort();
+}
+
+}  // namespace burst::comm

@@ -74,4 +74,8 @@ class MpiCommunicator final : public Communicator {
   int size_ = 1;
 };
 
+// comm::abort_mpi_job (comm/launch.hpp): MPI_Abort of MPI_COMM_WORLD when MPI is running with more
+// than one process; false otherwise.
+bool abort_running_mpi_job(std::string_view line, int exit_code);
+
 }  // namespace burst::comm

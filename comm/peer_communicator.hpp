@@ -72,6 +72,6 @@ class PeerCommunicator final : public Communicator {
 // access between distinct devices where the hardware allows (copies go through the host otherwise).
 // Throws burst::Error naming the CUDA error when a device cannot be used.
 std::vector<std::unique_ptr<Communicator>> make_peer_world(
-    const std::vector<int>& devices, std::chrono::milliseconds deadline = std::chrono::seconds(120));
+    const std::vector<int>& devices, std::chrono::milliseconds deadline = default_comm_deadline());
 
 }  // namespace burst::comm

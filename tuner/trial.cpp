@@ -329,7 +329,8 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
     BURST_REQUIRE(!ec, "--save " + spec.save_dir + ": cannot create the directory: " + ec.message());
   }
   const bool want_outputs = spec.check || !spec.save_dir.empty();
-  const auto deadline = std::chrono::milliseconds(spec.timeout_ms);
+  const auto deadline =
+      spec.timeout_ms > 0 ? std::chrono::milliseconds(spec.timeout_ms) : default_comm_deadline();
 
   RankRun main_run;
   if (mpi_world != nullptr) {

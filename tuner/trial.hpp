@@ -25,7 +25,7 @@ struct TrialSpec {
   bool check = false;                           // compare with a single-rank run
   std::string q_file, k_file, v_file, do_file;  // .npy global tensors; random when empty
   std::string save_dir;                         // write o/lse/dq/dk/dv .npy in global order
-  int timeout_ms = 120000;                      // deadline of every wait
+  int timeout_ms = 0;                           // deadline of every wait (0: default_comm_deadline())
   // Record the burst trace ranges (trace/trace.hpp) of every timed iteration (all of them, not the
   // warmup ones): tracing is enabled and the HostTracer started just before the first timed
   // iteration and stopped right after the last; rank 0's TrialResult gets every rank's events.

@@ -20,6 +20,15 @@
 
 namespace burst {
 
+// The deadline every communicator starts with (docs/comm.md, "Deadlines"), in this order:
+//  1. set_default_comm_deadline (burst-tune's --timeout-ms),
+//  2. the environment variable BURST_COMM_TIMEOUT_MS (whole milliseconds, >= 1),
+//  3. 120 s.
+// Throws burst::InvalidArgument naming the variable when it is set but not a positive integer.
+std::chrono::milliseconds default_comm_deadline();
+// Sets (d > 0) or clears (d == 0) the process-wide override of default_comm_deadline.
+void set_default_comm_deadline(std::chrono::milliseconds d);
+
 class Request {
  public:
   virtual ~Request() = default;
@@ -64,7 +73,7 @@ class Communicator {
   void set_deadline(std::chrono::milliseconds d) { deadline_ = d; }
 
  protected:
-  std::chrono::milliseconds deadline_{std::chrono::seconds(120)};
+  std::chrono::milliseconds deadline_{default_comm_deadline()};
 };
 
 }  // namespace burst

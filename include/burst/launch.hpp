@@ -30,6 +30,6 @@ std::unique_ptr<Communicator> make_mpi_world();
 // all. The first exception thrown by any rank aborts the others (their waits fail instead of
 // hanging) and is rethrown here. `deadline` bounds every wait.
 void run_local(int world_size, const std::function<void(Communicator&)>& fn,
-               std::chrono::milliseconds deadline = std::chrono::seconds(120));
+               std::chrono::milliseconds deadline = default_comm_deadline());
 
 }  // namespace burst::comm
