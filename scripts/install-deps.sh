@@ -9,6 +9,7 @@ packages=(cmake ninja-build g++ pkg-config ccache
           libcli11-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev sqlite3
           libgtest-dev libgmock-dev libbenchmark-dev libopenmpi-dev openmpi-bin libhwloc-dev
           zlib1g-dev
+          python3-torch libtorch-dev pybind11-dev python3-pybind11 python3-pytest python3-numpy  # python/ (PyTorch binding)
           clang-format clang-tidy-19)  # scripts/lint.sh: clang-format 14 (.clang-format); clang-tidy >= 16
 if [[ "${1:-}" == "--browser" ]]; then packages+=(chromium); fi
 
