@@ -160,9 +160,9 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
     if (f.dry_run) throw InvalidArgument("--replay and --dry-run: give one of them");
     return replay_command(f.replay, f.strategy, f.seed, f.max_trials, f.time_limit, ctx.global.json);
   }
+  check_comm_deadline();
   if (f.backend == "cuda")
     throw InvalidArgument(
-  check_comm_deadline();
         "--backend cuda: the CUDA attention kernels are not wired into the runtime yet; use cpu or auto");
   if (f.backend != "cpu" && f.backend != "auto")
     throw InvalidArgument("--backend " + f.backend + ": expected auto, cpu or cuda");
