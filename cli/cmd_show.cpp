@@ -76,6 +76,8 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
     fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return 0;
   }
+  // Every database string is printed through text::printable: control characters ("\x1b[2J")
+  // and invalid bytes are escaped, never sent to the terminal.
   if (!opt.trial) {
     fmt::print("{:>6}  {:<8} {:>8} {:>12}  {:<6} {}\n", "trial", "status", "samples", "median ms", "trace",
                "config / failure");
@@ -85,8 +87,6 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
                  text::printable(r.failure.empty() ? r.config : r.failure));
     }
     fmt::print("\n");
-  // Every database string is printed through text::printable: control characters ("\x1b[2J")
-  // and invalid bytes are escaped, never sent to the terminal.
   }
   if (summary) {
     fmt::print("{}", db::format_summary(*summary));

@@ -10,6 +10,10 @@
 #include "profile_test_util.hpp"
 #include "profiles/json_check.hpp"
 
+#ifdef BURST_TUNE_EXE
+#include "cli/run_cli.hpp"
+#endif
+
 namespace burst::test {
 namespace {
 
@@ -144,6 +148,34 @@ TEST(ProfileErrors, DuplicateKeyDetectionIsLinear) {
   EXPECT_GE(keys.comparisons(), 2u);
   EXPECT_LT(keys.comparisons(), 4 * n);
 }
+
+#ifdef BURST_TUNE_EXE
+// `burst-tune --json validate` threw nlohmann's type_error 316 on these; its output must parse.
+TEST(ProfileCli, JsonValidateIsValidUtf8ForAnyInput) {
+  ScratchDir dir("utf8-cli");
+  std::string bytes = example_text();
+  bytes.replace(bytes.find("tune.sqlite"), 4, "t\xFF\xFEn");
+  spit(dir.path() / "bytes.json", bytes);
+  json doc = json::parse(example_text());
+  std::string accents;
+  for (int i = 0; i < 30; ++i) accents += "\xC3\xA9";
+  doc["entries"][0]["key"]["heads"] = accents;
+  spit(dir.path() / "accents.json", doc.dump());
+  spit(dir.path() / "huge.json", with_median("1e400"));
+  const auto r = run_cli("--json validate " + dir.file("bytes.json") + " " + dir.file("accents.json") + " " +
+                         dir.file("huge.json"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  json out;
+  ASSERT_NO_THROW(out = json::parse(r.out)) << r.out;  // the parser rejects invalid UTF-8
+  ASSERT_EQ(out.at("files").size(), 3u);
+  for (const auto& f : out.at("files")) {
+    EXPECT_FALSE(f.at("ok").get<bool>());
+    ASSERT_EQ(f.at("problems").size(), 1u) << f.dump();
+  }
+  EXPECT_EQ(out.at("files")[2].at("problems")[0].at("json_path"), "$.entries[1].measured.median_s");
+}
+#endif
 
 }  // namespace
 }  // namespace burst::test
