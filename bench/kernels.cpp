@@ -1,15 +1,16 @@
 // CPU local attention kernels: forward and backward GFLOP/s and fraction of the machine's fp32 peak.
 //
-//   FLOPs (ARCHITECTURE.md): forward 4 * B * nq * nk * H * d (no mask), backward 2.5x forward.
-//   GFLOP/s = FLOPs / median-free plain mean wall time per call (manual timing of whole calls).
-//   peak    = threads * fma_units * lanes * 2 * clock, where
-//     lanes     = 16 with avx512f (8 with avx2/fma, 4 otherwise) from /proc/cpuinfo flags,
-//     fma_units = 2 when avx512f is present (assumption: a Xeon with two 512-bit FMA ports, ports 0
-//                 and 5 on Skylake-SP and later server parts), else 2 for avx2 (Haswell and later),
-//     clock     = measured: a chain of dependent scalar vfmadd231ss, each waiting for the previous
-//                 result, runs at one per FMA latency; latency = 4 cycles (Skylake-SP .. Sapphire
-//                 Rapids), so clock = 4 * fmas / thread CPU seconds (best of 3). This is the clock the core
-//                 really runs under load, not the nominal one from /proc.
+//   FLOPs (docs/algorithm.md): forward 4 * B * nq * nk * H * d (no mask), backward 2.5x forward.
+//   GFLOP/s = FLOPs / mean wall time per call (manual timing of whole calls).
+//   peak    = threads * measured FMA throughput of one core: 10 independent chains of packed fp32
+//             FMAs (vfmadd231ps on zmm with avx512f, and on ymm with fma; the faster of the two),
+//             2 * lanes FLOPs each, timed in thread CPU time (best of 3). Nothing about the core is
+//             assumed: a Zen 4 core, whose 512-bit FMAs issue as two 256-bit halves, measures
+//             32 FLOP/cycle, a server Xeon with two 512-bit FMA ports 64. The context line names the
+//             CPU (/proc/cpuinfo vendor, family, model, model name) and the FLOP/cycle it implies.
+//   clock   = a chain of dependent scalar vfmadd231ss (one per FMA latency, 4 cycles on every
+//             x86-64 core this project targets), so clock = 4 * fmas / thread CPU seconds: the clock
+//             the core runs under load, reported to turn the peak into FLOP/cycle.
 //   fraction_of_peak = GFLOP/s / peak GFLOP/s (wall time).
 //   fraction_of_peak_cpu_time = FLOPs / process CPU seconds (getrusage, all threads) / per-thread
 //                 peak: the kernel's efficiency per busy core, robust when other jobs share the
@@ -23,6 +24,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -76,14 +78,56 @@ double measured_clock_hz() {
 #endif
 }
 
+// FLOP/s of one core running packed fp32 FMAs back to back: 10 independent accumulators (more
+// than latency x issue width on any current core), 2 * lanes FLOPs per instruction.
+double measured_fma_flops(bool zmm) {
+#if defined(__x86_64__)
+  constexpr long iterations = 4'000'000;  // 10 FMAs each
+  double best = 0.0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const double t0 = thread_cpu_seconds();
+    for (long i = 0; i < iterations; ++i) {
+      if (zmm) {
+        asm volatile(
+            "vfmadd231ps %%zmm10, %%zmm11, %%zmm0\n\tvfmadd231ps %%zmm10, %%zmm11, %%zmm1\n\t"
+            "vfmadd231ps %%zmm10, %%zmm11, %%zmm2\n\tvfmadd231ps %%zmm10, %%zmm11, %%zmm3\n\t"
+            "vfmadd231ps %%zmm10, %%zmm11, %%zmm4\n\tvfmadd231ps %%zmm10, %%zmm11, %%zmm5\n\t"
+            "vfmadd231ps %%zmm10, %%zmm11, %%zmm6\n\tvfmadd231ps %%zmm10, %%zmm11, %%zmm7\n\t"
+            "vfmadd231ps %%zmm10, %%zmm11, %%zmm8\n\tvfmadd231ps %%zmm10, %%zmm11, %%zmm9" ::
+                : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9");
+      } else {
+        asm volatile(
+            "vfmadd231ps %%ymm10, %%ymm11, %%ymm0\n\tvfmadd231ps %%ymm10, %%ymm11, %%ymm1\n\t"
+            "vfmadd231ps %%ymm10, %%ymm11, %%ymm2\n\tvfmadd231ps %%ymm10, %%ymm11, %%ymm3\n\t"
+            "vfmadd231ps %%ymm10, %%ymm11, %%ymm4\n\tvfmadd231ps %%ymm10, %%ymm11, %%ymm5\n\t"
+            "vfmadd231ps %%ymm10, %%ymm11, %%ymm6\n\tvfmadd231ps %%ymm10, %%ymm11, %%ymm7\n\t"
+            "vfmadd231ps %%ymm10, %%ymm11, %%ymm8\n\tvfmadd231ps %%ymm10, %%ymm11, %%ymm9" ::
+                : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9");
+      }
+    }
+    const double s = thread_cpu_seconds() - t0;
+    best = std::max(best, 10.0 * 2.0 * (zmm ? 16 : 8) * static_cast<double>(iterations) / s);
+  }
+  return best;
+#else
+  (void)zmm;
+  return std::numeric_limits<double>::quiet_NaN();
+#endif
+}
+
 struct Machine {
+  std::string vendor = cpuinfo_field("vendor_id");
+  std::string family = cpuinfo_field("cpu family");
+  std::string model_number = cpuinfo_field("model\t");
   std::string model = cpuinfo_field("model name");
   std::string flags = std::string(" ").append(cpuinfo_field("flags")).append(" ");  // gcc 12 -Wrestrict on +
-  int lanes =
-      flags.find(" avx512f ") != std::string::npos ? 16 : (flags.find(" fma ") != std::string::npos ? 8 : 4);
-  int fma_units = 2;
+  bool avx512 = flags.find(" avx512f ") != std::string::npos;
+  bool fma = flags.find(" fma ") != std::string::npos;
   double clock_hz = measured_clock_hz();
-  double peak_flops_per_thread() const { return fma_units * lanes * 2.0 * clock_hz; }
+  double zmm_flops = avx512 ? measured_fma_flops(true) : 0.0;
+  double ymm_flops = fma ? measured_fma_flops(false) : 0.0;
+  double peak_flops_per_thread() const { return std::max(zmm_flops, ymm_flops); }
+  double flops_per_cycle() const { return peak_flops_per_thread() / clock_hz; }
 };
 
 const Machine& machine() {
@@ -128,6 +172,7 @@ void report(benchmark::State& state, double flops_per_call, double seconds, doub
   state.counters["fraction_of_peak_cpu_time"] =
       flops_per_call * static_cast<double>(state.iterations()) / cpu_seconds / m.peak_flops_per_thread();
   state.counters["clock_GHz"] = m.clock_hz / 1e9;
+  state.counters["FLOP/cycle"] = m.flops_per_cycle();
   state.SetLabel(m.model);
 }
 
@@ -211,6 +256,15 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("cpu_kernels", burst::kernels::cpu_kernels_description());
+  const Machine& m = machine();
+  benchmark::AddCustomContext(
+      "cpu", m.vendor + " family " + m.family + " model " + m.model_number + " (" + m.model + ")");
+  char peak[200];
+  std::snprintf(peak, sizeof peak,
+                "%.1f GFLOP/s per core measured (zmm %.1f, ymm %.1f) = %.1f FLOP/cycle at %.2f GHz",
+                m.peak_flops_per_thread() / 1e9, m.zmm_flops / 1e9, m.ymm_flops / 1e9, m.flops_per_cycle(),
+                m.clock_hz / 1e9);
+  benchmark::AddCustomContext("fp32_fma_peak", peak);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
