@@ -19,11 +19,11 @@
 #include "burst/profile.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
-#include "cli/process_text.hpp"
 #include "cli/flag_checks.hpp"
+#include "cli/process_text.hpp"
 #include "cli/profile_choice.hpp"
-#include "cli/tune_output.hpp"
 #include "cli/run_flags.hpp"
+#include "cli/tune_output.hpp"
 #include "cli/version.hpp"
 #include "comm/launch.hpp"
 #include "tuner/presets.hpp"
@@ -305,7 +305,9 @@ void add_tune_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--warmup", f->warmup, "Untimed calls before the samples")->default_val(1);
   cmd->add_option("--min-samples", f->min_samples, "Fewest timed samples of a candidate")->default_val(5);
   cmd->add_option("--max-samples", f->max_samples, "Most timed samples of a candidate")->default_val(20);
-  cmd->add_option("--max-noise", f->max_noise, "Stop sampling once stdev/median is below this")
+  cmd->add_option("--max-noise", f->max_noise,
+                  "Stop sampling once stdev/median is below this fraction (0.03 = 3%; a fraction, not "
+                  "nvbench's percent)")
       ->default_val(0.03);
   cmd->add_option("--max-time", f->max_time, "Seconds of samples per candidate at most")->default_val(5.0);
   cmd->add_option("--db", f->db, "Database of trials, samples and traces (created when missing)")

@@ -16,7 +16,8 @@ std::vector<MeasureLevel> measure_levels(int warmup, int min_samples, int max_sa
                                                 ": expected >= --min-samples (" +
                                                 std::to_string(min_samples) + ")");
   BURST_REQUIRE(max_noise > 0 && max_noise < 1,
-                "--max-noise " + std::to_string(max_noise) + ": expected 0 < x < 1");
+                "--max-noise " + std::to_string(max_noise) +
+                    ": expected a fraction 0 < x < 1 (0.03 means 3%; not a percentage as in nvbench)");
   BURST_REQUIRE(max_time_s > 0, "--max-time " + std::to_string(max_time_s) + ": expected > 0 seconds");
   MeasureLevel full{warmup, min_samples, max_samples, max_noise, max_time_s};
   // The brief rung of successive halving: a third of the samples, a looser noise bar.
