@@ -264,7 +264,7 @@ Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, c
   if (chosen && !chosen->entry->measured.reliable) {
     s.warnings.push_back("entry " + std::to_string(chosen->index) + " of " + set.profiles[chosen->file].file +
                          " was measured under noise above tune's --max-noise (noise " +
-                         std::to_string(static_cast<int>(chosen->entry->measured.noise * 100 + 0.5)) +
+                         std::to_string(std::lround(chosen->entry->measured.noise * 100)) +
                          "%): its speedup is not established");
   }
   if (chosen && !chosen->launch_match) {

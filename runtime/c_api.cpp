@@ -152,9 +152,10 @@ void copy_strided(const TensorArg& a, std::byte* strided, const std::array<std::
                   std::byte* dense, bool to_contiguous) {
   std::array<std::int64_t, 4> d{1, 1, 1, 1};
   std::array<std::int64_t, 4> stride{0, 0, 0, 0};
-  for (int i = 0; i < a.rank; ++i) {  // right-align to 4 dimensions
-    d[static_cast<std::size_t>(4 - a.rank + i)] = a.dims[static_cast<std::size_t>(i)];
-    stride[static_cast<std::size_t>(4 - a.rank + i)] = st[static_cast<std::size_t>(i)];
+  const auto shift = static_cast<std::size_t>(4 - a.rank);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(a.rank); ++i) {  // right-align to 4 dimensions
+    d[shift + i] = a.dims[i];
+    stride[shift + i] = st[i];
   }
   std::size_t flat = 0;
   for (std::int64_t i0 = 0; i0 < d[0]; ++i0)
