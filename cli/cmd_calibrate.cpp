@@ -6,12 +6,12 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
@@ -74,8 +74,10 @@ int run_calibrate(const CalibrateFlags& f, const Context& ctx) {
   if (comm::launched_by_mpi()) mpi = comm::make_mpi_world();
   const bool root = mpi == nullptr || mpi->rank() == 0;
   if (root) {
+    BURST_REQUIRE(f.no_db || !f.db.empty(), "--db: a file name is required (or --no-db)");
     if (!f.no_db) check_parent("--db", f.db);
     if (!f.out.empty()) check_parent("--out", f.out);
+    if (!f.no_db) refuse_output_over_input("--out", f.out, "--db", f.db);
   }
   if (!ctx.global.json && !ctx.global.quiet)
     o.progress = [](const std::string& line) { fmt::print("{}\n", line); };
@@ -93,11 +95,7 @@ int run_calibrate(const CalibrateFlags& f, const Context& ctx) {
     db::Database database(f.db, /*create_if_missing=*/true);
     tuner::store_calibration(database, fingerprint, r.rates);
   }
-  if (!f.out.empty()) {
-    std::ofstream out(f.out);
-    BURST_REQUIRE(static_cast<bool>(out), "--out " + f.out + ": cannot write the file");
-    out << r.rates.to_json().dump(2) << "\n";
-  }
+  if (!f.out.empty()) write_file_atomically(f.out, r.rates.to_json().dump(2) + "\n");
   if (ctx.global.json) {
     nlohmann::json j = r.to_json();
     j["fingerprint_id"] = fingerprint;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "cli/command.hpp"
 #include "db/database.hpp"
@@ -22,7 +23,8 @@ struct ExportOptions {
 
 int run_export(const ExportOptions& opt, const Context& ctx) {
   BURST_REQUIRE(opt.format == "perfetto", "unknown export format '" + opt.format + "' (known: perfetto)");
-  db::Database db(opt.db_path, /*create_if_missing=*/false);
+  refuse_output_over_input("-o", opt.output, "--db", opt.db_path);  // before anything is read or written
+  db::Database db(opt.db_path, db::OpenMode::read_only);
   const auto stats = db::export_perfetto(db, opt.trial, opt.output);
   if (ctx.global.json) {
     const nlohmann::json j = {{"output", opt.output}, {"slices", stats.slices}, {"flows", stats.flows}};

@@ -73,7 +73,7 @@ tuner::MachineRates make_rates(const PlanFlags& f) {
     base = load_rates_file(f.rates_file);
     if (base->source.empty()) base->source = "from " + f.rates_file;
   } else if (!f.db.empty()) {
-    db::Database database(f.db, /*create_if_missing=*/false);
+    db::Database database(f.db, db::OpenMode::read_only);
     // Calibrations are stored under this system's fingerprint (the same whatever the world size).
     const std::string id = fingerprint_here(nullptr).id();
     base = tuner::load_calibration(database, id);

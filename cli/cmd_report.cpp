@@ -4,9 +4,9 @@
 // HTML page with -o, the numbers with --json. Definitions: docs/report.md.
 #include <fmt/core.h>
 
-#include <fstream>
 #include <optional>
 
+#include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "cli/command.hpp"
 #include "cli/report_html.hpp"
@@ -24,18 +24,12 @@ struct ReportOptions {
   std::string output;
 };
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  BURST_REQUIRE(f.good(), "cannot write the report to '" + path + "' (missing directory or no permission)");
-  f << text;
-  f.close();
-  BURST_REQUIRE(f.good(), "cannot write the report to '" + path + "'");
-}
-
 int run_report(const ReportOptions& opt, const Context& ctx) {
-  db::Database db(opt.db_path, /*create_if_missing=*/false);  // InvalidArgument: missing / not ours
+  refuse_output_over_input("-o", opt.output, "--db", opt.db_path);  // before anything is read or written
+  db::Database db(opt.db_path, db::OpenMode::read_only);            // InvalidArgument: missing / not ours
   const db::Report report = db::load_report(db, opt.session);
-  if (!opt.output.empty()) write_file(opt.output, render_report_html(report));
+  // A new file replaces the old one whole (a kill leaves the previous report, never a partial one).
+  if (!opt.output.empty()) write_file_atomically(opt.output, render_report_html(report));
   if (ctx.global.json) {
     auto j = report_json(report);
     if (!opt.output.empty()) j["output"] = opt.output;

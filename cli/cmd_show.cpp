@@ -47,7 +47,7 @@ nlohmann::json to_json(const db::TrialSummary& s) {
 }
 
 int run_show(const ShowOptions& opt, const Context& ctx) {
-  db::Database db(opt.db_path, /*create_if_missing=*/false);
+  db::Database db(opt.db_path, db::OpenMode::read_only);
   const auto rows = db::trial_list(db);
   std::optional<std::int64_t> chosen = opt.trial;
   if (!chosen) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/atomic_file.hpp"
 #include "burst/config.hpp"
 #include "burst/error.hpp"
 #include "burst/log.hpp"
@@ -22,6 +23,7 @@
 #include "cli/flag_checks.hpp"
 #include "cli/process_text.hpp"
 #include "cli/profile_choice.hpp"
+#include "cli/profile_output.hpp"
 #include "cli/run_flags.hpp"
 #include "cli/tune_output.hpp"
 #include "cli/version.hpp"
@@ -205,7 +207,9 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
 
   const std::string my_out = out_path_for(f.out, rank);
   if (f.out.empty()) throw InvalidArgument("--out: a file name is required");
-  const std::optional<Profile> before = existing_profile(my_out, here);  // fail before measuring
+  if (f.db.empty()) throw InvalidArgument("--db: a file name is required");
+  refuse_output_over_input("--out", my_out, "--db", f.db);
+  existing_profile(my_out, here);  // a bad or foreign --out file fails before measuring
   if (!my_out.empty()) {
     const auto parent = std::filesystem::path(my_out).parent_path();
     if (!parent.empty() && !std::filesystem::is_directory(parent))
@@ -242,15 +246,11 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 
+  // Merged into the file as it is now (another tune may have written it since `before` was read),
+  // under a lock on "<out>.lock".
   MergeStats ms;
-  if (!my_out.empty() && !outcome.profile.entries.empty()) {
-    Profile merged = outcome.profile;
-    if (before)
-      merged = merge_profiles(*before, outcome.profile, &ms);
-    else
-      ms.added = static_cast<int>(outcome.profile.entries.size());
-    write_profile(merged, my_out);
-  }
+  if (!my_out.empty() && !outcome.profile.entries.empty())
+    ms = merge_into_profile_file(my_out, outcome.profile, here);
   if (rank != 0) return outcome.interrupted ? 130 : 0;
 
   if (ctx.global.json) {

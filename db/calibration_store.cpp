@@ -14,7 +14,9 @@ void insert_calibration(Database& db, std::string_view fingerprint_id, std::stri
 }
 
 std::optional<std::string> latest_calibration(Database& db, std::string_view fingerprint_id) {
-  db.exec(calibrations_table_sql());
+  // Reads only (plan --db opens the file read-only): no table, no calibration.
+  auto has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calibrations'");
+  if (!has.step()) return std::nullopt;
   auto st = db.prepare("SELECT rates FROM calibrations WHERE fingerprint_id = ? ORDER BY id DESC LIMIT 1");
   st.bind(1, fingerprint_id);
   if (!st.step()) return std::nullopt;

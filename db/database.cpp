@@ -22,9 +22,15 @@ std::int64_t utc_now_ns() {
 }
 }  // namespace
 
-Database::Database(const std::string& path, bool create_if_missing) : path_(path) {
+Database::Database(const std::string& path, OpenMode mode) : path_(path) {
   try {
-    open_checked(create_if_missing);
+    open_checked(mode);
+  } catch (const InvalidArgument& e) {
+    if (db_) sqlite3_close_v2(db_);
+    db_ = nullptr;
+    const std::string what = e.what();
+    if (path_.empty() || what.find(path_) != std::string::npos) throw;
+    throw InvalidArgument("database " + path_ + ": " + what, e.file(), e.line(), e.call());
   } catch (...) {
     if (db_) sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -43,10 +49,44 @@ void Database::exec(std::string_view sql) {
   BURST_SQLITE(db_, rc, "exec: " + std::string(sql.substr(0, 80)));
 }
 
-void Database::open_checked(bool create_if_missing) {
+std::int64_t Database::table_count() const {
+  Statement s(db_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
+  s.step();
+  return s.int64(0);
+}
+
+// Read-only: SQLITE_OPEN_READONLY. A WAL database needs its -shm file; where that cannot be
+// created (a read-only directory: SQLITE_READONLY_DIRECTORY, or SQLITE_CANTOPEN) and no -wal file
+// exists, no writer is active, so the file is read as immutable. (Sharp edge: a user who may write
+// that directory and starts writing meanwhile is not seen; within one command that is harmless.)
+void Database::open_connection(OpenMode mode) {
+  const int flags = (mode == OpenMode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                    (mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  BURST_SQLITE(db_, sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr), "open " + path_);
+  sqlite3_extended_result_codes(db_, 1);
+  BURST_SQLITE(db_, sqlite3_busy_timeout(db_, busy_timeout_ms), "busy_timeout");
+  if (mode != OpenMode::read_only) return;
+  std::error_code ec;
+  const int rc = sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  if (((rc & 0xff) != SQLITE_CANTOPEN && (rc & 0xff) != SQLITE_READONLY) || fs::exists(path_ + "-wal", ec))
+    return;
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+  char* uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", fs::absolute(path_).string().c_str());
+  const int orc =
+      sqlite3_open_v2(uri, &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  sqlite3_free(uri);
+  BURST_SQLITE(db_, orc, "open (immutable) " + path_);
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+void Database::open_checked(OpenMode mode) {
+  BURST_REQUIRE(!path_.empty(), "--db: a file name is required");
   std::error_code ec;
   const bool exists = fs::exists(path_, ec);
-  BURST_REQUIRE(exists || create_if_missing, "database " + path_ + " does not exist");
+  BURST_REQUIRE(exists || mode == OpenMode::create, "database " + path_ + " does not exist");
+  BURST_REQUIRE(!exists || fs::is_regular_file(path_, ec),
+                "database " + path_ + " is not a regular file (a directory, FIFO or device)");
   const auto size = exists ? fs::file_size(path_, ec) : 0;
   BURST_REQUIRE(!ec, "database " + path_ + ": cannot read its size: " + ec.message());
   if (size > 0) {
@@ -59,11 +99,7 @@ void Database::open_checked(bool create_if_missing) {
             std::to_string(size) + " bytes)");
     BURST_REQUIRE(size >= 512, "database " + path_ + " is truncated (" + std::to_string(size) + " bytes)");
   }
-  const int flags =
-      SQLITE_OPEN_READWRITE | (create_if_missing ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  BURST_SQLITE(db_, sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr), "open " + path_);
-  sqlite3_extended_result_codes(db_, 1);
-  BURST_SQLITE(db_, sqlite3_busy_timeout(db_, busy_timeout_ms), "busy_timeout");
+  open_connection(mode);
 
   if (size > 0) {
     // A truncated file keeps its header's page count; with no WAL to supply the rest, it is short.
@@ -81,9 +117,41 @@ void Database::open_checked(bool create_if_missing) {
                   "database " + path_ + " is truncated: " + std::to_string(size) + " bytes, header says " +
                       std::to_string(page_count) + " pages of " + std::to_string(page_size));
   }
+  // Everything up to here and the checks below only read: a foreign or corrupt file is refused as
+  // it was, before the journal mode changes or a table is added.
+  const bool has_tables = size > 0 && table_count() > 0;
+  if (has_tables) {
+    create_or_validate(false);  // tables present: validates only
+    check_integrity();
+  } else {
+    BURST_REQUIRE(mode != OpenMode::read_only,
+                  "database " + path_ + " is an empty SQLite file, not a burst-tune database (no tables)");
+  }
+  if (mode == OpenMode::read_only) return;
   set_wal_mode();
   exec("PRAGMA synchronous=NORMAL");
-  create_or_validate(size == 0);
+  if (!has_tables) create_or_validate(true);
+}
+
+// PRAGMA quick_check: every page and record well formed (not the cross-checks of indexes that
+// integrity_check adds, which cost a scan per index).
+void Database::check_integrity() {
+  std::string problem;
+  try {
+    Statement s(db_, "PRAGMA quick_check(1)");
+    if (s.step()) problem = s.text(0);
+  } catch (const Error& e) {
+    problem = e.what();
+  }
+  // One line: "*** in database main ***\nOn tree page 21 cell 26: ..." -> "On tree page 21 cell 26: ..."
+  const std::string banner = "*** in database main ***";
+  if (problem.rfind(banner, 0) == 0) problem.erase(0, banner.size());
+  for (char& c : problem)
+    if (c == '\n' || c == '\r') c = ' ';
+  problem.erase(0, problem.find_first_not_of(' '));
+  BURST_REQUIRE(problem == "ok", "database " + path_ + " is corrupt: SQLite's quick_check says \"" +
+                                     problem.substr(0, 200) +
+                                     "\"; restore it from a copy or give another --db");
 }
 
 // Changing the journal mode takes an exclusive lock and SQLite does not run the busy handler for

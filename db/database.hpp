@@ -11,8 +11,12 @@
 //   db.write_trace(trial, ranks, cupti_per_rank);     // once per trial, one transaction
 //   db.finish_trial(trial, "ok", "", stats_json);      // or "failed" with the reason
 //
-// Open errors are burst::InvalidArgument with the path: missing file (without create), a foreign
-// file, a truncated or corrupt file, an SQLite file that is not ours, a newer schema version.
+// Open errors are burst::InvalidArgument with the path: an empty path, a missing file (without
+// create), a FIFO or directory, a foreign file, a truncated file, an SQLite file that is not ours
+// (an nsys export, say), a file failing SQLite's quick_check, a newer schema version. Every check
+// reads only: a refused file is left byte for byte as it was (no journal-mode change, no table).
+// OpenMode::read_only opens with SQLITE_OPEN_READONLY and never writes, so a database on a
+// read-only file or directory can be read (show, report, export, plan, replay).
 // Concurrency: WAL mode and a 30 s busy timeout, so processes writing one file wait for each other.
 #pragma once
 
@@ -51,9 +55,17 @@ struct GpuInfo {
   int max_registers_per_block = 0;
 };
 
+enum class OpenMode {
+  read_only,   // an existing burst-tune database, read without writing anything
+  read_write,  // an existing burst-tune database (or an empty file, given the tables)
+  create,      // as read_write, and a missing file is created
+};
+
 class Database {
  public:
-  Database(const std::string& path, bool create_if_missing);
+  Database(const std::string& path, OpenMode mode);
+  Database(const std::string& path, bool create_if_missing)
+      : Database(path, create_if_missing ? OpenMode::create : OpenMode::read_write) {}
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -96,7 +108,10 @@ class Database {
   std::int64_t intern(std::string_view value);
 
  private:
-  void open_checked(bool create_if_missing);
+  void open_checked(OpenMode mode);
+  void open_connection(OpenMode mode);
+  std::int64_t table_count() const;
+  void check_integrity();
   void create_or_validate(bool created_now);
   void set_wal_mode();
 

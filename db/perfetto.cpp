@@ -2,12 +2,13 @@
 #include "db/perfetto.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <tuple>
 
+#include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 
 namespace burst::db {
@@ -166,11 +167,9 @@ PerfettoStats write_perfetto(const TrialTrace& t, std::ostream& out) {
 
 PerfettoStats export_perfetto(const Database& db, std::int64_t trial_id, const std::string& path) {
   const auto trace = load_trial_trace(db, trial_id);
-  std::ofstream out(path);
-  if (!out) BURST_THROW(Error, "cannot open " + path + " for writing");
-  auto stats = write_perfetto(trace, out);
-  out.close();
-  if (!out) BURST_THROW(Error, "writing " + path + " failed");
+  std::ostringstream text;
+  auto stats = write_perfetto(trace, text);
+  write_file_atomically(path, text.str());  // the whole file or the previous one, never a part
   return stats;
 }
 

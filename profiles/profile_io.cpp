@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "burst/log.hpp"
 #include "profiles/json_check.hpp"
@@ -96,21 +97,7 @@ std::string profile_to_json_text(const Profile& profile) {
 }
 
 void write_profile(const Profile& profile, const std::string& path) {
-  const std::string text = profile_to_json_text(profile);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(tmp + ": cannot open for writing", __FILE__, __LINE__, "std::ofstream");
-    out << text;
-    out.flush();
-    if (!out) throw Error(tmp + ": write failed", __FILE__, __LINE__, "std::ofstream::write");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw Error(path + ": cannot rename the temporary file: " + ec.message(), __FILE__, __LINE__, "rename");
-  }
+  write_file_atomically(path, profile_to_json_text(profile));  // unique temporary file, fsync, rename
 }
 
 bool entries_tie(const ProfileMeasured& a, const ProfileMeasured& b) noexcept {

@@ -220,7 +220,7 @@ class RecordingBuilder {
 }  // namespace
 
 ReplayData load_replay(const std::string& db_path, const ReplaySelector& selector) {
-  db::Database db(db_path, /*create_if_missing=*/false);
+  db::Database db(db_path, db::OpenMode::read_only);
   const db::TuneJobRow job = selected_job(db, db_path, selector);
 
   ReplayData data;
