@@ -20,7 +20,7 @@ namespace {
 
 // The calibrated rates stored for the system that recorded job `job_id`, if any.
 std::optional<tuner::MachineRates> recorded_rates(const std::string& db_path, std::int64_t job_id) {
-  db::Database db(db_path, /*create_if_missing=*/false);
+  db::Database db(db_path, db::OpenMode::read_only);
   const auto fingerprint = db::tune_job_fingerprint(db, job_id);
   if (!fingerprint) return std::nullopt;
   const Fingerprint fp = Fingerprint::from_json(*fingerprint);
