@@ -1,11 +1,16 @@
 #include "tuner/npy.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <sstream>
 
+#include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "kernels/dtype.hpp"
+#include "tuner/npy_header.hpp"
 
 namespace burst::tuner {
 namespace {
@@ -21,11 +26,8 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return s + ")";
 }
 
-}  // namespace
-
-NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InvalidArgument(path + ": cannot open for reading");
+// Magic, version and header length; leaves `in` at the header.
+std::uint32_t read_prefix(std::istream& in, const std::string& path) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     bad(path, "missing the \\x93NUMPY magic");
@@ -40,70 +42,94 @@ NpyArray read_npy(const std::string& path) {
     if (!in.read(reinterpret_cast<char*>(b), 4)) bad(path, "truncated header length");
     header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (std::uint32_t(b[3]) << 24);
   } else {
-    bad(path, "unsupported format version " + std::to_string(major));
+    bad(path, "unsupported format version " + std::to_string(major) + " (expected 1, 2 or 3)");
   }
-  if (header_len > (1u << 20)) bad(path, "header length " + std::to_string(header_len) + " is implausible");
-  std::string header(header_len, '\0');
-  if (!in.read(header.data(), header_len)) bad(path, "truncated header");
+  if (header_len > (1u << 20))
+    bad(path, "header length " + std::to_string(header_len) + " is implausible (at most 1 MiB)");
+  return header_len;
+}
 
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
-    bad(path, "header has no 'descr'");
-  const std::string descr = m[1];
-  std::size_t elem = 0;
-  if (descr == "<f4")
-    elem = 4;
-  else if (descr == "<f2")
-    elem = 2;
-  else
-    bad(path,
-        "dtype '" + descr + "' is not supported (expected little-endian float32 '<f4' or float16 '<f2')");
-  if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
-    bad(path, "header has no 'fortran_order'");
-  if (m[1] == "True") bad(path, "Fortran order is not supported (expected C order)");
-  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
-    bad(path, "header has no 'shape'");
-  NpyArray out;
-  const std::string dims = m[1];
-  if (dims.find('-') != std::string::npos) bad(path, "shape (" + dims + ") has a negative dimension");
-  // The payload must be exactly what the shape needs: compare with the bytes left in the file
-  // before allocating anything (and before the product can overflow).
-  const std::streamoff data_start = in.tellg();
-  in.seekg(0, std::ios::end);
-  const std::uint64_t available = static_cast<std::uint64_t>(in.tellg() - data_start);
-  in.seekg(data_start);
-  const std::regex num(R"(\d+)");
+// Element count of `shape` when `elem`-byte elements fit in `available` bytes; refused (naming the
+// shape) before the product can overflow.
+std::uint64_t checked_count(const std::vector<std::int64_t>& shape, std::size_t elem, std::uint64_t available,
+                            const std::string& path) {
+  for (std::int64_t dim : shape)
+    if (dim == 0) return 0;  // a zero-element array, whatever the other dimensions
   std::uint64_t count = 1;
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
-    const std::string digits = it->str();
-    if (digits.size() > 15) bad(path, "dimension " + digits + " in shape (" + dims + ") is implausible");
-    out.shape.push_back(std::stoll(digits));
-    const auto d = static_cast<std::uint64_t>(out.shape.back());
-    if (d != 0 && count > available / d) {
-      bad(path, "data is shorter than shape " + shape_text(out.shape) + "... needs (file has " +
+  for (std::int64_t dim : shape) {
+    const auto d = static_cast<std::uint64_t>(dim);
+    if (count > available / elem / d)
+      bad(path, "data is shorter than shape " + shape_text(shape) + " needs (file has " +
                     std::to_string(available) + " bytes of data)");
-    }
     count *= d;
   }
-  if (out.shape.empty()) bad(path, "scalar arrays are not supported");
-  if (count * elem > available)
-    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" +
-                  std::to_string(count * elem) + " bytes, file has " + std::to_string(available) + ")");
+  return count;
+}
 
-  std::vector<char> raw(static_cast<std::size_t>(count * elem));
-  if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
-    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" +
-                  std::to_string(raw.size()) + " bytes)");
-  if (in.peek() != std::char_traits<char>::eof())
-    bad(path, "data is longer than shape " + shape_text(out.shape) + " needs (" + std::to_string(raw.size()) +
-                  " bytes)");
+}  // namespace
+
+NpyArray read_npy(std::istream& in, std::uint64_t size, const std::string& path) {
+  const std::uint32_t header_len = read_prefix(in, path);
+  std::string header(header_len, '\0');
+  if (!in.read(header.data(), header_len)) bad(path, "truncated header");
+  NpyHeader h = parse_npy_header(header, path);
+  std::size_t elem = 0;
+  if (h.descr == "<f4")
+    elem = 4;
+  else if (h.descr == "<f2")
+    elem = 2;
+  else
+    bad(path, "dtype '" + h.descr.substr(0, 40) + (h.descr.size() > 40 ? "..." : "") +
+                  "' is not supported (expected little-endian float32 '<f4' or float16 '<f2')");
+  if (h.fortran_order) bad(path, "Fortran order is not supported (expected C order)");
+  if (h.shape.empty()) bad(path, "scalar arrays are not supported (expected a shape such as (B, N, H, d))");
+
+  // The payload must be exactly what the shape needs: compare with the bytes left in the file
+  // before allocating anything.
+  const auto data_start = static_cast<std::uint64_t>(in.tellg());
+  const std::uint64_t available = size > data_start ? size - data_start : 0;
+  NpyArray out;
+  out.shape = std::move(h.shape);
+  const std::uint64_t count = checked_count(out.shape, elem, available, path);
+  const std::uint64_t bytes = count * elem;
+  if (bytes > available)
+    bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" + std::to_string(bytes) +
+                  " bytes, file has " + std::to_string(available) + ")");
+  if (bytes < available)
+    bad(path, "data is longer than shape " + shape_text(out.shape) + " needs (" + std::to_string(bytes) +
+                  " bytes, file has " + std::to_string(available) + ")");
+  if (count == 0) return out;  // a zero-element array: nothing to read (and no memcpy from nullptr)
+
   out.data.resize(static_cast<std::size_t>(count));
   if (elem == 4) {
-    std::memcpy(out.data.data(), raw.data(), raw.size());
+    if (!in.read(reinterpret_cast<char*>(out.data.data()), static_cast<std::streamsize>(bytes)))
+      bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" + std::to_string(bytes) +
+                    " bytes)");
   } else {
+    std::vector<char> raw(static_cast<std::size_t>(bytes));
+    if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
+      bad(path, "data is shorter than shape " + shape_text(out.shape) + " needs (" + std::to_string(bytes) +
+                    " bytes)");
     kernels::convert_to_float(raw.data(), DType::f16, out.data.data(), static_cast<std::int64_t>(count));
   }
   return out;
+}
+
+NpyArray read_npy(const std::string& path) {
+  // Only a regular file: opening a FIFO would wait for a writer forever, a directory or device
+  // has no size to check the shape against.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw InvalidArgument(path + ": cannot open for reading: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    throw InvalidArgument(path + ": not a regular file (" +
+                          (S_ISFIFO(st.st_mode)  ? "a FIFO"
+                           : S_ISDIR(st.st_mode) ? "a directory"
+                                                 : "a device or socket") +
+                          "); expected a .npy file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InvalidArgument(path + ": cannot open for reading");
+  return read_npy(in, static_cast<std::uint64_t>(st.st_size), path);
 }
 
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape, const float* data) {
@@ -111,17 +137,17 @@ void write_npy(const std::string& path, const std::vector<std::int64_t>& shape, 
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(path + ": cannot open for writing");
+  BURST_CHECK(header.size() <= 0xffff, path + ": .npy header too long for format 1.0");
+  AtomicFile out(path);
   out.write("\x93NUMPY\x01\x00", 8);
-  const std::uint16_t len = static_cast<std::uint16_t>(header.size());
+  const auto len = static_cast<std::uint16_t>(header.size());
   const char lb[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
   out.write(lb, 2);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  std::int64_t count = 1;
-  for (auto d : shape) count *= d;
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * 4));
-  if (!out) throw Error(path + ": write failed");
+  out.write(header);
+  std::uint64_t count = 1;
+  for (auto d : shape) count *= static_cast<std::uint64_t>(d);
+  if (count > 0) out.write(data, static_cast<std::size_t>(count * 4));
+  out.commit();
 }
 
 }  // namespace burst::tuner

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -14,10 +15,15 @@ struct NpyArray {
 };
 
 // Throws burst::InvalidArgument naming the file and what was wrong (magic, header, dtype, order,
-// size) for anything that is not such a file.
+// size) for anything that is not such a file. Only regular files are read (a FIFO, directory or
+// device is refused before it is opened). A shape with a 0 gives an array with no data.
 NpyArray read_npy(const std::string& path);
 
-// Writes float32 ('<f4'), format 1.0.
+// The same from a stream of `size` bytes in all (`name` is used in messages): what the file
+// version and the fuzzer (tests/fuzz) call.
+NpyArray read_npy(std::istream& in, std::uint64_t size, const std::string& name);
+
+// Writes float32 ('<f4'), format 1.0, atomically (base/atomic_file.hpp).
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape, const float* data);
 
 }  // namespace burst::tuner

@@ -1,5 +1,8 @@
 #include "tuner/trial.hpp"
 
+#include <fmt/core.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -7,6 +10,7 @@
 #include <numeric>
 #include <random>
 
+#include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "burst/shard.hpp"
 #include "comm/launch.hpp"
@@ -47,15 +51,17 @@ std::vector<float> load_or_random(const std::string& file, const char* name,
   for (auto d : shape) count *= d;
   if (!file.empty()) {
     NpyArray a = read_npy(file);
-    if (a.shape != shape) {
-      auto txt = [](const std::vector<std::int64_t>& s) {
-        std::string r = "(";
-        for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-        return r + ")";
-      };
+    auto txt = [](const std::vector<std::int64_t>& s) {
+      std::string r = "(";
+      for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+      return r + ")";
+    };
+    if (a.data.empty())
+      throw InvalidArgument(file + ": --" + name + " holds no elements (shape " + txt(a.shape) +
+                            "), expected " + txt(shape) + " (batch, seq, heads, head_dim)");
+    if (a.shape != shape)
       throw InvalidArgument(file + ": --" + name + " has shape " + txt(a.shape) + ", expected " + txt(shape) +
                             " (batch, seq, heads, head_dim)");
-    }
     return std::move(a.data);
   }
   std::mt19937_64 rng(seed);
@@ -63,6 +69,38 @@ std::vector<float> load_or_random(const std::string& file, const char* name,
   std::vector<float> x(static_cast<std::size_t>(count));
   for (float& e : x) e = dist(rng);
   return x;
+}
+
+// The tensors must fit in this machine's memory: refused with the figures before anything is
+// allocated (instead of "std::bad_alloc", or the OOM killer once the pages are touched). The
+// estimate is a lower bound: the global inputs (q, k, v and dO) in --dtype, and with ranks as threads
+// of this process also every rank's shards of them and its outputs (3x).
+void require_host_memory(const TrialSpec& spec, bool ranks_are_threads) {
+  const auto& s = spec.shape;
+  const double per_token = static_cast<double>(s.batch) * static_cast<double>(s.seq) *
+                           static_cast<double>(s.head_dim) * static_cast<double>(dtype_size(s.dtype));
+  const double inputs = per_token * 2.0 * static_cast<double>(s.heads + s.kv_heads_or_heads());
+  const double need = inputs * (ranks_are_threads ? 3.0 : 1.0);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double have = static_cast<double>(pages) * static_cast<double>(page);
+  constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+  if (need > have)
+    throw InvalidArgument(
+        fmt::format("batch x sequence x heads x head dim ({} x {} x {} x {}) needs at least "
+                    "{:.1f} GiB of host memory for the tensors; this machine has {:.1f} GiB",
+                    s.batch, s.seq, s.heads, s.head_dim, need / gib, have / gib));
+}
+
+// The files --save writes must not be inputs of the same run (an input named DIR/o.npy would be
+// replaced by the output).
+void refuse_save_over_inputs(const TrialSpec& spec) {
+  if (spec.save_dir.empty()) return;
+  const std::pair<const char*, const std::string*> inputs[] = {
+      {"--q", &spec.q_file}, {"--k", &spec.k_file}, {"--v", &spec.v_file}, {"--do", &spec.do_file}};
+  for (const char* name : {"o.npy", "lse.npy", "dq.npy", "dk.npy", "dv.npy"})
+    for (const auto& [flag, file] : inputs)
+      refuse_output_over_input("--save", (std::filesystem::path(spec.save_dir) / name).string(), flag, *file);
 }
 
 GlobalInputs make_inputs(const TrialSpec& spec) {
@@ -319,9 +357,11 @@ double CheckErrors::max() const {
 
 TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   const int G = mpi_world ? mpi_world->size() : spec.world;
-  validate(spec.shape, spec.schedule, G);
+  validate(spec.shape, spec.schedule, G);  // bounds every size product (no overflow below)
   BURST_REQUIRE(spec.iters >= 1 || spec.keep_sampling, "--iters must be at least 1");
   BURST_REQUIRE(spec.warmup >= 0, "--warmup must be >= 0");
+  require_host_memory(spec, mpi_world == nullptr);
+  refuse_save_over_inputs(spec);
   const GlobalInputs in = make_inputs(spec);  // reads and checks every input file first
   if (!spec.save_dir.empty()) {
     std::error_code ec;
