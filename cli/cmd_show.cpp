@@ -33,6 +33,10 @@ nlohmann::json to_json(const db::TrialSummary& s) {
                           {"comm_s", r.comm_s},
                           {"exposed_s", r.exposed_s},
                           {"exposed_fraction", r.exposed_fraction},
+                          {"late_peer_s", r.late_peer_s},
+                          {"late_peer_fraction", r.late_peer_fraction},
+                          {"not_overlapped_s", r.not_overlapped_s},
+                          {"not_overlapped_fraction", r.not_overlapped_fraction},
                           {"bytes_sent", r.bytes_sent},
                           {"achieved_GBps", r.achieved_gbps},
                           {"link_GBps", r.link_gbps}});
@@ -72,14 +76,18 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
                              {"traced", r.traced},
                              {"config", nlohmann::json::parse(r.config, nullptr, false)}});
     }
-    if (summary) j["summary"] = to_json(*summary);
+    if (summary) {
+      j["summary"] = to_json(*summary);
+      for (const auto& r : rows)
+        if (r.id == summary->trial_id) j["summary"]["median_s"] = r.median_s;  // the trial's time
+    }
     fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return 0;
   }
   // Every database string is printed through text::printable: control characters ("\x1b[2J")
   // and invalid bytes are escaped, never sent to the terminal.
   if (!opt.trial) {
-    fmt::print("{:>6}  {:<8} {:>8} {:>12}  {:<6} {}\n", "trial", "status", "samples", "median ms", "trace",
+    fmt::print("{:>6}  {:<8} {:>8} {:>12}  {:<6} {}\n", "trial", "status", "samples", "time ms", "trace",
                "config / failure");
     for (const auto& r : rows) {
       fmt::print("{:>6}  {:<8} {:>8} {:>12.4f}  {:<6} {}\n", r.id, text::printable(r.status), r.samples,
@@ -89,6 +97,14 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
     fmt::print("\n");
   }
   if (summary) {
+    // The trial's one time (db/trial_time.hpp); the tables below sum every traced iteration.
+    for (const auto& r : rows) {
+      if (r.id != summary->trial_id || r.median_s <= 0) continue;
+      fmt::print(
+          "trial {} time {:.4f} ms (median over the timed iterations of the slowest rank; the "
+          "per-rank figures below add up all traced iterations)\n",
+          r.id, r.median_s * 1e3);
+    }
     fmt::print("{}", db::format_summary(*summary));
   } else {
     fmt::print("no trial in {} has a trace\n", text::printable(opt.db_path));

@@ -17,6 +17,7 @@
 #include "cli/process_text.hpp"
 #include "cli/run_flags.hpp"
 #include "db/database.hpp"
+#include "db/trial_time.hpp"
 
 namespace burst::cli {
 namespace {
@@ -66,7 +67,13 @@ int run_trace(const RunFlags& flags, const TraceOptions& opt, const Context& ctx
   }
   if (!env.is_root()) return 0;
 
-  const nlohmann::json stats = result_json(spec, result, env);
+  nlohmann::json stats = result_json(spec, result, env);
+  // The trial's one time (db/trial_time.hpp), stored as a tuning trial stores it: show and report
+  // print this same figure.
+  const db::TrialTime time = db::trial_time_from_stats(stats.dump());
+  stats["median_s"] = time.median_s;
+  stats["noise"] = time.noise;
+  stats["samples"] = time.iterations;
   for (std::size_t rank = 0; rank < result.rank_samples.size(); ++rank)
     database->add_samples(trial_id, static_cast<int>(rank), result.rank_samples[rank]);
   database->write_trace(trial_id, result.traces);
@@ -82,6 +89,10 @@ int run_trace(const RunFlags& flags, const TraceOptions& opt, const Context& ctx
     fmt::print("{}\n", j.dump(2));
   } else {
     print_result(spec, result, env);
+    fmt::print(
+        "trial     {:.4f} ms: median over {} timed iterations of the slowest rank's {} (noise {:.1f}%)\n",
+        time.median_s * 1e3, time.iterations, spec.pass == Pass::fwd_bwd ? "forward + backward" : "pass",
+        time.noise * 100);
     fmt::print("trace: session {} trial {} written to {} ({} events)\n", session_id, trial_id, opt.db_path,
                events);
   }

@@ -1,8 +1,10 @@
 // The report's three kinds of plot, as inline SVG (cli/svg_plot.hpp):
-//  - parameter_plot: one bar per value of a tuned parameter, height = best median reached with it;
-//  - history_plot: each measured trial's median in evaluation order and the best-so-far line;
-//  - timeline_plot: the best trial's first call, one lane per rank with compute/send/recv/wait rows
-//    and the exposed communication (communication not covered by compute) in red.
+//  - parameter_plot: one bar per value of a tuned parameter, height = best median reached with it at
+//    the parameter's comparison level (db::ParameterEffect::level);
+//  - history_plot: each measured trial's median in evaluation order, the best-so-far line per
+//    measurement level, every level labelled, the winner circled;
+//  - timeline_plot: the best trial's first call, one lane per rank with compute/send/recv/wait rows,
+//    waiting for a late peer (load imbalance) and communication not overlapped (red).
 // Colours are fixed (report_colours) so the screenshot test can find each plot's marks.
 #pragma once
 
@@ -22,7 +24,8 @@ struct ReportColours {
   static constexpr const char* send = "#f28e2b";
   static constexpr const char* recv = "#59a14f";
   static constexpr const char* wait = "#b07aa1";
-  static constexpr const char* exposed = "#e15759";
+  static constexpr const char* late_peer = "#edc948";  // waiting for a late peer
+  static constexpr const char* exposed = "#e15759";    // communication not overlapped
 };
 const char* lane_colour(db::LaneKind kind);
 

@@ -144,6 +144,23 @@ std::string failures_table(const db::WorkloadReport& w) {
   return s;
 }
 
+// Every rank's communication figures over the whole trial (docs/report.md).
+std::string rank_table(const db::Timeline& t) {
+  std::string s =
+      "<table class=\"ranks\"><thead><tr><th class=\"num\">rank</th><th class=\"num\">pass time (all "
+      "iterations)</th>"
+      "<th class=\"num\">communication</th><th class=\"num\">not overlapped</th><th class=\"num\">waiting "
+      "for a late peer</th></tr></thead><tbody>";
+  for (const auto& l : t.ranks) {
+    s += fmt::format(
+        "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{} ({})</td><td class=\"num\">{} ({})</td></tr>",
+        l.rank, duration(l.pass_s), duration(l.comm_s), pct(l.not_overlapped_fraction),
+        duration(l.not_overlapped_s), pct(l.late_peer_fraction), duration(l.late_peer_s));
+  }
+  return s + "</tbody></table>";
+}
+
 // The summary cards at the top of a workload: speedup, winner median, exposure, trial counts.
 std::string workload_cards(const db::Report& r, const db::WorkloadReport& w) {
   const auto* best = w.best();
@@ -163,9 +180,12 @@ std::string workload_cards(const db::Report& r, const db::WorkloadReport& w) {
   }
   if (w.timeline) {
     const auto& t = *w.timeline;
-    s += card("exposed communication", pct(t.exposed_fraction),
-              fmt::format("{} (rank {}, critical)", exposure_verdict(t.exposed_fraction), t.critical_rank),
-              t.exposed_fraction < 0.10 ? "good" : (t.exposed_fraction < 0.30 ? "neutral" : "bad"));
+    const double f = t.not_overlapped_fraction;
+    s += card("communication not overlapped", pct(f),
+              fmt::format("{}: at most, on rank {}", exposure_verdict(f), t.not_overlapped_rank),
+              f < 0.10 ? "good" : (f < 0.30 ? "neutral" : "bad"));
+    s += card("waiting for a late peer", pct(t.late_peer_fraction),
+              fmt::format("load imbalance: at most, on rank {}", t.late_peer_rank), "neutral");
   }
   s +=
       card("trials", fmt::format("{}", w.trials.size()),
@@ -182,7 +202,9 @@ std::string parameters_section(const db::Report& r, const db::WorkloadReport& w,
   } else if (w.parameters.empty()) {
     s += "<p class=\"note\">No parameter took more than one value.</p>";
   } else {
-    s += "<p class=\"note\">Bar height: the best median reached by any measured trial with that value; dark "
+    s += "<p class=\"note\">Bar height: the best median reached by a measured trial with that value, among "
+         "the trials of one measurement level (named in each title: the highest level at which two or more "
+         "values were measured; a brief rung's medians are never compared with full measurements); dark "
          "bar: the winner's value.</p><div class=\"grid\">";
     for (std::size_t p = 0; p < w.parameters.size(); ++p)
       s += parameter_plot(w, w.parameters[p], fmt::format("param-{}-{}", i, p));
@@ -200,11 +222,11 @@ std::string parameters_section(const db::Report& r, const db::WorkloadReport& w,
 std::string history_and_timeline(const db::Report& r, const db::WorkloadReport& w, std::size_t i) {
   std::string s = "<h3>Tuning history</h3>";
   if (r.tuning) {
-    s += "<p class=\"note\">Each measured trial's median in the order the strategy ran them; circled: the "
-         "winner. "
-         "Dashed lines separate measurement levels (higher levels measure fewer candidates with more "
-         "samples; the "
-         "winner is chosen at the highest).</p>";
+    s += "<p class=\"note\">Each measured trial's median in the order the strategy evaluated them (x: "
+         "evaluation order, not trial id); circled: the winner. Dashed lines separate measurement levels "
+         "(level 0 brief: halving's short rungs; level 1 full; level 2 confirmation: the default and the "
+         "best few measured again, where the winner is chosen). The best-so-far line restarts at each "
+         "level, so it compares like with like.</p>";
     s += history_plot(w, fmt::format("history-{}", i));
   } else
     s += "<p class=\"note\">Not a tuning session: one trial, no history.</p>";
@@ -212,11 +234,11 @@ std::string history_and_timeline(const db::Report& r, const db::WorkloadReport& 
   s += "<h3>Best trial's timeline</h3>";
   if (w.timeline) {
     const auto& t = *w.timeline;
-    s += fmt::format(
-        "<p class=\"note\">Exposed communication = communication (send, recv, wait) during which the rank "
-        "computes nothing, over the whole trial: <b>{}</b> of the pass time on rank {} (the critical rank, "
-        "{} exposed of {}). Red rows show where it happens.</p>",
-        pct(t.exposed_fraction), t.critical_rank, duration(t.exposed_s), duration(t.pass_s));
+    s += "<p class=\"note\">Communication during which a rank computes nothing splits in two: "
+         "<b>waiting for a late peer</b> (the peer had not sent the data yet: it was still computing, load "
+         "imbalance) and <b>communication not overlapped</b> (the data was in flight). Every rank, over "
+         "the whole trial:</p>";
+    s += rank_table(t);
     s += timeline_plot(t, fmt::format("timeline-{}", i));
   } else {
     s += "<p class=\"note\">The best trial has no trace in this database.</p>";

@@ -38,14 +38,22 @@ std::vector<std::pair<std::string, std::string>> diff(const db::ReportTrial* bas
 }  // namespace
 
 std::string headline_exposure(const db::Report& r) {
-  double worst = -1;
-  for (const auto& w : r.workloads)
-    if (w.timeline) worst = std::max(worst, w.timeline->exposed_fraction);
-  if (worst < 0) return "";
+  // Every rank counts: the largest fraction of any rank of any best trial, and which rank it is.
+  const db::Timeline *transfer = nullptr, *late = nullptr;
+  for (const auto& w : r.workloads) {
+    if (!w.timeline) continue;
+    const auto& t = *w.timeline;
+    if (!transfer || t.not_overlapped_fraction > transfer->not_overlapped_fraction) transfer = &t;
+    if (!late || t.late_peer_fraction > late->late_peer_fraction) late = &t;
+  }
+  if (!transfer) return "";
   const char* whose =
       r.tuning ? (r.workloads.size() > 1 ? "the best trials" : "the best trial") : "the trial";
-  return fmt::format("Communication is {}: {}{:.1f}% of the pass time of {} is exposed communication.",
-                     exposure_verdict(worst), r.workloads.size() > 1 ? "at most " : "", worst * 100, whose);
+  return fmt::format(
+      "Communication is {}: in {} at most {:.1f}% of a rank's pass time is communication not overlapped "
+      "with compute (rank {}); waiting for a late peer (load imbalance) takes up to {:.1f}% (rank {}).",
+      exposure_verdict(transfer->not_overlapped_fraction), whose, transfer->not_overlapped_fraction * 100,
+      transfer->not_overlapped_rank, late->late_peer_fraction * 100, late->late_peer_rank);
 }
 
 std::vector<std::pair<std::string, std::string>> winner_changes(const db::WorkloadReport& w) {

@@ -29,13 +29,21 @@ json trial_json(const db::WorkloadReport& w, const db::ReportTrial* t) {
   if (!t) return nullptr;
   json params = json::object();
   for (const auto& [k, v] : t->params) params[k] = v;
-  return {{"trial_id", t->id},
-          {"median_s", t->median_s},
-          {"noise", t->noise},
-          {"tflops", t->tflops},
-          {"level", t->level},
-          {"candidate", params},
-          {"changes", candidate_text(w, *t)}};
+  return {{"trial_id", t->id},   {"median_s", t->median_s},
+          {"noise", t->noise},   {"tflops", t->tflops},
+          {"level", t->level},   {"level_name", db::level_name(t->level)},
+          {"candidate", params}, {"changes", candidate_text(w, *t)}};
+}
+
+// "  by value  ring.overlap at level 2 (confirmation): none 2.0000 ms*, chunk_pipeline -": the best
+// median per value at the parameter's comparison level; * marks the winner's value.
+std::string parameter_text(const db::ParameterEffect& p) {
+  std::string s = fmt::format("  by value  {} at level {} ({}):", p.name, p.level, db::level_name(p.level));
+  for (const auto& v : p.values) {
+    s += fmt::format(" {} {}{}", v.value, v.best_s ? fmt::format("{:.4f} ms", *v.best_s * 1e3) : "-",
+                     v.in_winner ? "*" : "");
+  }
+  return s + "\n";
 }
 
 // One workload of the text report: trial counts, winner and default, speedup, exposure, and the
@@ -58,13 +66,20 @@ std::string workload_text(const db::Report& r, const db::WorkloadReport& w) {
     }
     if (!w.verdict.empty()) out += fmt::format("  verdict {}\n", w.verdict);
   }
+  for (const auto& p : w.parameters) out += parameter_text(p);
   if (w.timeline) {
     const auto& t = *w.timeline;
-    out += fmt::format(
-        "  exposed communication {:.1f}% of the pass time on rank {} (critical), trial {}: {}\n",
-        t.exposed_fraction * 100, t.critical_rank, t.trial_id, exposure_verdict(t.exposed_fraction));
+    out += fmt::format("  communication {}: trial {}, every rank (% of its pass time):\n",
+                       exposure_verdict(t.not_overlapped_fraction), t.trial_id);
+    // pass ms: the rank's pass ranges over every traced iteration (a trace span, not the trial time).
+    out += fmt::format("    {:>4} {:>20} {:>15} {:>10}\n", "rank", "pass ms (all iters)", "not overlapped",
+                       "late peer");
+    for (const auto& l : t.ranks) {
+      out += fmt::format("    {:>4} {:>20.4f} {:>14.1f}% {:>9.1f}%\n", l.rank, l.pass_s * 1e3,
+                         l.not_overlapped_fraction * 100, l.late_peer_fraction * 100);
+    }
   } else {
-    out += "  exposed communication: the best trial has no trace\n";
+    out += "  communication: the best trial has no trace\n";
   }
   int listed = 0;
   for (const auto& t : w.trials) {
@@ -125,9 +140,13 @@ json report_json(const db::Report& r) {
         values.push_back({{"value", v.value},
                           {"trials", v.trials},
                           {"in_winner", v.in_winner},
+                          {"measured_at_other_levels", v.measured_elsewhere},
                           {"best_median_s", v.best_s ? json(*v.best_s) : json(nullptr)}});
       }
-      wj["parameters"].push_back({{"name", p.name}, {"values", values}});
+      wj["parameters"].push_back({{"name", p.name},
+                                  {"level", p.level},
+                                  {"level_name", db::level_name(p.level)},
+                                  {"values", values}});
     }
     wj["fixed"] = json::object();
     for (const auto& [k, v] : w.fixed) wj["fixed"][k] = v;
@@ -137,9 +156,12 @@ json report_json(const db::Report& r) {
       wj["history"].push_back({{"trial_id", t.id},
                                {"order", t.order},
                                {"level", t.level},
+                               {"level_name", db::level_name(t.level)},
                                {"status", t.status},
                                {"is_default", t.is_default},
-                               {"median_s", t.measured ? json(t.median_s) : json(nullptr)}});
+                               {"is_winner", w.best_trial_id && t.id == *w.best_trial_id},
+                               {"median_s", t.measured ? json(t.median_s) : json(nullptr)},
+                               {"best_so_far_s", t.best_so_far_s ? json(*t.best_so_far_s) : json(nullptr)}});
       if (t.status != "ok" && t.status != "pruned") {
         wj["failures"].push_back({{"trial_id", t.id},
                                   {"status", t.status},
@@ -161,14 +183,18 @@ json report_json(const db::Report& r) {
                          {"pass_s", l.pass_s},
                          {"comm_s", l.comm_s},
                          {"exposed_s", l.exposed_s},
-                         {"exposed_fraction", l.exposed_fraction}});
+                         {"exposed_fraction", l.exposed_fraction},
+                         {"late_peer_s", l.late_peer_s},
+                         {"late_peer_fraction", l.late_peer_fraction},
+                         {"not_overlapped_s", l.not_overlapped_s},
+                         {"not_overlapped_fraction", l.not_overlapped_fraction}});
       }
       wj["exposed_communication"] = {{"trial_id", t.trial_id},
-                                     {"critical_rank", t.critical_rank},
-                                     {"fraction", t.exposed_fraction},
-                                     {"exposed_s", t.exposed_s},
-                                     {"pass_s", t.pass_s},
-                                     {"verdict", exposure_verdict(t.exposed_fraction)},
+                                     {"not_overlapped_fraction", t.not_overlapped_fraction},
+                                     {"not_overlapped_rank", t.not_overlapped_rank},
+                                     {"late_peer_fraction", t.late_peer_fraction},
+                                     {"late_peer_rank", t.late_peer_rank},
+                                     {"verdict", exposure_verdict(t.not_overlapped_fraction)},
                                      {"ranks", ranks}};
     } else {
       wj["exposed_communication"] = nullptr;

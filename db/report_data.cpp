@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "burst/error.hpp"
+#include "db/trial_time.hpp"
 #include "db/tune_records.hpp"
 
 namespace burst::db {
@@ -21,6 +23,19 @@ const ReportTrial* WorkloadReport::trial(std::optional<std::int64_t> id) const {
   for (const auto& t : trials)
     if (t.id == *id) return &t;
   return nullptr;
+}
+
+std::string level_name(int level) {
+  switch (level) {
+    case 0:
+      return "brief";
+    case 1:
+      return "full";
+    case 2:
+      return "confirmation";
+    default:
+      return fmt::format("level {}", level);
+  }
 }
 
 namespace {
@@ -137,12 +152,11 @@ ReportTrial to_report_trial(const Database& db, const RawTrial& r, int index, do
     for (const auto& [k, v] : r.config["candidate"].items()) t.params.emplace_back(k, param_text(v));
   }
   const bool has_time = r.status == "ok" || r.status == "stopped_early";
-  if (has_time && r.stats.contains("median_s")) {
-    t.median_s = r.stats.value("median_s", 0.0);
-    t.noise = r.stats.value("noise", 0.0);
+  if (has_time) {  // the one trial time of trace, show and report (db/trial_time.hpp)
+    const TrialTime time = trial_time(db, r.id, r.stats.dump());
+    t.median_s = time.median_s;
+    t.noise = time.noise;
     t.tflops = r.stats.value("tflops", 0.0);
-  } else if (has_time) {
-    critical_path_stats(db, r.id, t.median_s, t.noise);
   }
   if (t.tflops == 0 && t.median_s > 0) t.tflops = flops / t.median_s / 1e12;
   t.measured = has_time && t.median_s > 0;
@@ -179,35 +193,73 @@ void mark_winner_values(const std::string& name, const ReportTrial& winner, std:
     for (const auto& [n, val] : winner.params) v.in_winner = v.in_winner || (n == name && val == v.value);
 }
 
+// The level a parameter's values are compared at (see ParameterEffect).
+int comparison_level(const std::map<int, std::map<std::string, int>>& ok_values_by_level) {
+  int any = -1;
+  for (auto it = ok_values_by_level.rbegin(); it != ok_values_by_level.rend(); ++it) {
+    if (it->second.size() >= 2) return it->first;
+    if (any < 0 && !it->second.empty()) any = it->first;
+  }
+  return any;
+}
+
 void parameter_effects(WorkloadReport& w) {
   std::vector<std::string> names;
-  std::map<std::string, std::vector<ParameterValue>> values;
+  std::map<std::string, std::vector<std::string>> seen;                        // name -> values, first seen
+  std::map<std::string, std::map<int, std::map<std::string, int>>> ok_counts;  // name -> level -> value
   std::vector<const ReportTrial*> ordered;
   for (const auto& t : w.trials) ordered.push_back(&t);
   std::stable_sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->order < b->order; });
   const ReportTrial* winner = w.best();
   for (const auto* t : ordered) {
     for (const auto& [name, value] : t->params) {
-      if (!values.count(name)) names.push_back(name);
-      auto& vs = values[name];
-      auto it = std::find_if(vs.begin(), vs.end(), [&](const ParameterValue& p) { return p.value == value; });
-      if (it == vs.end()) it = vs.insert(vs.end(), ParameterValue{value, 0, std::nullopt, false});
-      if (t->status == "ok" && t->measured) {
-        ++it->trials;
-        if (!it->best_s || t->median_s < *it->best_s) it->best_s = t->median_s;
-      }
+      if (!seen.count(name)) names.push_back(name);
+      auto& vs = seen[name];
+      if (std::find(vs.begin(), vs.end(), value) == vs.end()) vs.push_back(value);
+      if (t->status == "ok" && t->measured) ++ok_counts[name][t->level][value];
     }
   }
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
-    auto vs = values[name];
+    const auto& by_level = ok_counts[name];
+    const int level = comparison_level(by_level);
+    std::vector<ParameterValue> vs;
+    for (const auto& value : seen[name]) {
+      ParameterValue pv{value, 0, std::nullopt, false, false};
+      for (const auto* t : ordered) {
+        if (t->status != "ok" || !t->measured) continue;
+        bool has = false;
+        for (const auto& [n, v] : t->params) has = has || (n == name && v == value);
+        if (!has) continue;
+        if (t->level != level) {
+          pv.measured_elsewhere = true;
+          continue;
+        }
+        ++pv.trials;
+        if (!pv.best_s || t->median_s < *pv.best_s) pv.best_s = t->median_s;
+      }
+      vs.push_back(std::move(pv));
+    }
     sort_numeric_values(vs);
     if (winner) mark_winner_values(name, *winner, vs);
     if (vs.size() > 1) {
-      w.parameters.push_back({name, std::move(vs)});
+      w.parameters.push_back({name, level, std::move(vs)});
     } else {
       w.fixed.emplace_back(name, vs.front().value);
     }
+  }
+}
+
+// Best-so-far per level: restarts wherever the evaluation order moves to another level.
+void best_so_far(WorkloadReport& w) {
+  std::optional<double> best;
+  int level = std::numeric_limits<int>::min();
+  for (auto& t : w.trials) {  // in evaluation order
+    if (!t.measured) continue;
+    if (t.level != level) best.reset();
+    level = t.level;
+    if (t.status == "ok" && (!best || t.median_s < *best)) best = t.median_s;
+    t.best_so_far_s = best;
   }
 }
 
@@ -225,28 +277,6 @@ std::int64_t pick_session(const Database& db, const std::vector<RawTrial>& trial
     if (it->is_tune()) return it->session_id;
   return trials.back().session_id;
 }
-
-}  // namespace
-
-bool critical_path_stats(const Database& db, std::int64_t trial_id, double& median_s, double& noise) {
-  auto s = db.prepare("SELECT idx, max(seconds) FROM samples WHERE trial_id = ? GROUP BY idx ORDER BY idx");
-  s.bind(1, trial_id);
-  std::vector<double> v;
-  while (s.step()) v.push_back(s.real(1));
-  if (v.empty()) return false;
-  double mean = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  double var = 0;
-  for (double x : v) var += (x - mean) * (x - mean);
-  const double stdev = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0.0;
-  std::sort(v.begin(), v.end());
-  median_s = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-  noise = median_s > 0 ? stdev / median_s : 0.0;
-  return true;
-}
-
-namespace {
 
 // The session's row: command, fingerprint (hardware, backend), start time, host.
 void read_session(const Database& db, Report& rep) {
@@ -376,6 +406,7 @@ void finish_workload(const Database& db, bool tuning, WorkloadReport& wr) {
   if (b && d && b->median_s > 0) wr.speedup = d->median_s / b->median_s;
   if (b && d && b->id == d->id) wr.tie_with_default = true;
   parameter_effects(wr);
+  best_so_far(wr);
   if (b && b->traced) wr.timeline = load_timeline(db, b->id);
 }
 

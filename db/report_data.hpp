@@ -6,8 +6,8 @@
 //        ├─ trials in evaluation order (ok / stopped_early / failed / pruned), with their figures
 //        ├─ best (winner) and default trial: median, noise, TFLOP/s, speedup
 //        ├─ per parameter: the best time reached with each value
-//        └─ Timeline of the best trial: per rank, compute/send/recv/wait ranges and the
-//           exposed-communication fraction of the critical rank
+//        └─ Timeline of the best trial: per rank, compute/send/recv/wait ranges, and every rank's
+//           waiting for a late peer and communication not overlapped
 //
 // Tuning sessions are recognised by trials whose config has "kind": "tune" (docs/tuning-records.md);
 // a session written by `burst-tune trace` (one trial, no "kind") gives one workload with that trial
@@ -36,40 +36,56 @@ struct ReportTrial {
   bool measured = false;  // status ok or stopped_early with a median
   double median_s = 0, noise = 0, tflops = 0;
   bool traced = false;  // has rows in trial_trace
+  // The best ok median so far among the trials of this measurement level run so far (the level's
+  // contiguous stretch of the evaluation order), this one included; unset before the first ok one.
+  std::optional<double> best_so_far_s;
 };
+
+// A measurement level's name (config.level, docs/tuning-records.md): 0 "brief" (halving's first
+// rungs), 1 "full", 2 "confirmation" (the full protocol, measured again); others "level N".
+std::string level_name(int level);
 
 struct ParameterValue {
   std::string value;
-  int trials = 0;                // measured (ok) trials with this value
-  std::optional<double> best_s;  // best median among them
-  bool in_winner = false;        // the winner uses this value
+  int trials = 0;                   // measured (ok) trials with this value at the effect's level
+  std::optional<double> best_s;     // best median among them
+  bool measured_elsewhere = false;  // an ok trial with this value exists at another level
+  bool in_winner = false;           // the winner uses this value
 };
 
+// Medians are compared at one measurement level only (a brief rung's figures are not a full
+// measurement's): the highest level at which two or more values have ok trials, else the highest
+// level with any ok trial (-1: none).
 struct ParameterEffect {
   std::string name;                    // "ring.overlap"
+  int level = -1;                      // the level compared
   std::vector<ParameterValue> values;  // in first-seen evaluation order
 };
 
-enum class LaneKind { compute, send, recv, wait, exposed };
-inline constexpr int lane_kind_count = 5;
-const char* lane_kind_name(LaneKind kind);  // "compute", "send", "recv", "wait", "exposed"
+// late_peer: waiting for a peer that had not sent yet (load imbalance); not_overlapped: the rest of
+// the communication not covered by compute (data in flight). docs/report.md has the rule.
+enum class LaneKind { compute, send, recv, wait, late_peer, not_overlapped };
+inline constexpr int lane_kind_count = 6;
+// "compute", "send", "recv", "wait", "late peer", "not overlapped"
+const char* lane_kind_name(LaneKind kind);
 
 struct RankLane {
   int rank = 0;
   // Merged intervals of each kind (index = LaneKind), ns relative to Timeline::start_ns, clipped to
-  // the window. "exposed" = communication not covered by compute (see exposed_fraction).
+  // the window. late_peer + not_overlapped = communication not covered by compute.
   std::vector<std::pair<std::int64_t, std::int64_t>> spans[lane_kind_count];
-  double pass_s = 0, comm_s = 0, exposed_s = 0, exposed_fraction = 0;  // whole trial (db/summary.hpp)
+  // Whole trial (db/summary.hpp): exposed = late_peer + not_overlapped; fractions of pass_s.
+  double pass_s = 0, comm_s = 0, exposed_s = 0, exposed_fraction = 0;
+  double late_peer_s = 0, late_peer_fraction = 0, not_overlapped_s = 0, not_overlapped_fraction = 0;
 };
 
 struct Timeline {
   std::int64_t trial_id = 0;
   std::int64_t start_ns = 0, end_ns = 0;  // drawn window: the first sample (first call's passes)
   bool whole_trace = false;               // true when the window is the whole trace (no pass ranges)
-  std::vector<RankLane> ranks;
-  int critical_rank = 0;             // largest pass time
-  double exposed_fraction = 0;       // of the critical rank, over the whole trial
-  double exposed_s = 0, pass_s = 0;  // of the critical rank
+  std::vector<RankLane> ranks;            // every rank's figures; the largest of each below
+  double not_overlapped_fraction = 0, late_peer_fraction = 0;
+  int not_overlapped_rank = 0, late_peer_rank = 0;  // the ranks with those largest fractions
 };
 
 struct PrunedReason {
@@ -114,10 +130,6 @@ struct Report {
 // session: the given id, else the latest session with tuning trials, else the latest session with
 // any trial. Throws burst::InvalidArgument for an unknown session id or a database without trials.
 Report load_report(const Database& db, std::optional<std::int64_t> session);
-
-// Critical-path statistics of a trial from its samples: per sample index the slowest rank's
-// seconds, then median and stdev/median. Returns false when there are no samples.
-bool critical_path_stats(const Database& db, std::int64_t trial_id, double& median_s, double& noise);
 
 // The timeline of one traced trial (throws InvalidArgument when it does not exist).
 Timeline load_timeline(const Database& db, std::int64_t trial_id);

@@ -1,5 +1,6 @@
 // load_timeline: one trial's per-rank compute/send/recv/wait lanes for the report, the window of
-// its first sample, and the exposed-communication fraction of its critical rank (docs/report.md).
+// its first sample, and every rank's late-peer waiting and communication not overlapped
+// (docs/report.md).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -7,6 +8,7 @@
 #include "db/report_data.hpp"
 #include "db/summary.hpp"
 #include "db/trace_reader.hpp"
+#include "db/wait_attribution.hpp"
 
 namespace burst::db {
 
@@ -20,8 +22,10 @@ const char* lane_kind_name(LaneKind kind) {
       return "recv";
     case LaneKind::wait:
       return "wait";
-    case LaneKind::exposed:
-      return "exposed";
+    case LaneKind::late_peer:
+      return "late peer";
+    case LaneKind::not_overlapped:
+      return "not overlapped";
   }
   return "unknown";
 }
@@ -110,19 +114,27 @@ Timeline load_timeline(const Database& db, std::int64_t trial_id) {
     if (lane >= 0) lanes[lane].emplace_back(r.start_ns, r.end_ns);
   }
   const TrialSummary summary = summarise(t);
-  double worst = -1;
+  const std::map<int, Intervals> late = late_peer_waits(t);
+  double worst_late = -1, worst_transfer = -1;
   for (auto& [rank, lanes] : raw) {
     RankLane lane;
     lane.rank = rank;
     Intervals merged[lane_kind_count];
-    for (int k = 0; k < lane_kind_count - 1; ++k) merged[k] = intersect(merge_intervals(lanes[k]), window);
+    for (auto kind : {LaneKind::compute, LaneKind::send, LaneKind::recv, LaneKind::wait}) {
+      const int k = static_cast<int>(kind);
+      merged[k] = intersect(merge_intervals(lanes[k]), window);
+    }
     Intervals comm = merged[static_cast<int>(LaneKind::send)];
     for (auto kind : {LaneKind::recv, LaneKind::wait}) {
       const auto& m = merged[static_cast<int>(kind)];
       comm.insert(comm.end(), m.begin(), m.end());
     }
-    merged[static_cast<int>(LaneKind::exposed)] =
-        subtract(merge_intervals(comm), merged[static_cast<int>(LaneKind::compute)]);
+    const Intervals& compute = merged[static_cast<int>(LaneKind::compute)];
+    const Intervals exposed = subtract(merge_intervals(comm), compute);
+    const auto l = late.find(rank);
+    const Intervals late_here = l == late.end() ? Intervals{} : intersect(l->second, window);
+    merged[static_cast<int>(LaneKind::late_peer)] = subtract(late_here, compute);
+    merged[static_cast<int>(LaneKind::not_overlapped)] = subtract(exposed, late_here);
     for (int k = 0; k < lane_kind_count; ++k) {
       for (auto [a, b] : merged[k]) lane.spans[k].emplace_back(a - tl.start_ns, b - tl.start_ns);
     }
@@ -132,13 +144,20 @@ Timeline load_timeline(const Database& db, std::int64_t trial_id) {
       lane.comm_s = rs.comm_s;
       lane.exposed_s = rs.exposed_s;
       lane.exposed_fraction = rs.exposed_fraction;
+      lane.late_peer_s = rs.late_peer_s;
+      lane.late_peer_fraction = rs.late_peer_fraction;
+      lane.not_overlapped_s = rs.not_overlapped_s;
+      lane.not_overlapped_fraction = rs.not_overlapped_fraction;
     }
-    if (lane.pass_s > worst) {
-      worst = lane.pass_s;
-      tl.critical_rank = rank;
-      tl.exposed_fraction = lane.exposed_fraction;
-      tl.exposed_s = lane.exposed_s;
-      tl.pass_s = lane.pass_s;
+    if (lane.not_overlapped_fraction > worst_transfer) {
+      worst_transfer = lane.not_overlapped_fraction;
+      tl.not_overlapped_rank = rank;
+      tl.not_overlapped_fraction = lane.not_overlapped_fraction;
+    }
+    if (lane.late_peer_fraction > worst_late) {
+      worst_late = lane.late_peer_fraction;
+      tl.late_peer_rank = rank;
+      tl.late_peer_fraction = lane.late_peer_fraction;
     }
     tl.ranks.push_back(std::move(lane));
   }

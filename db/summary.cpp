@@ -7,6 +7,7 @@
 #include <map>
 
 #include "base/text.hpp"
+#include "db/wait_attribution.hpp"
 
 namespace burst::db {
 
@@ -97,6 +98,7 @@ TrialSummary summarise(const TrialTrace& t) {
       l.bytes += r.payload.bytes;
     }
   }
+  const std::map<int, Intervals> late = late_peer_waits(t);
   for (auto& [rank, rs] : ranks) {
     Intervals T = merge_intervals(pass[rank]);
     if (T.empty()) {
@@ -112,6 +114,14 @@ TrialSummary summarise(const TrialTrace& t) {
     rs.comm_s = static_cast<double>(c_ns) * 1e-9;
     rs.exposed_s = static_cast<double>(exposed_ns) * 1e-9;
     rs.exposed_fraction = t_ns > 0 ? static_cast<double>(exposed_ns) / static_cast<double>(t_ns) : 0.0;
+    const auto l = late.find(rank);
+    const Intervals L = l == late.end() ? Intervals{} : intersect(l->second, T);
+    const auto late_ns = total_length(L) - total_length(intersect(L, K));
+    rs.late_peer_s = static_cast<double>(late_ns) * 1e-9;
+    rs.not_overlapped_s = static_cast<double>(exposed_ns - late_ns) * 1e-9;
+    rs.late_peer_fraction = t_ns > 0 ? static_cast<double>(late_ns) / static_cast<double>(t_ns) : 0.0;
+    rs.not_overlapped_fraction =
+        t_ns > 0 ? static_cast<double>(exposed_ns - late_ns) / static_cast<double>(t_ns) : 0.0;
     const auto bytes = static_cast<double>(rs.bytes_sent);
     rs.achieved_gbps = t_ns > 0 ? bytes / static_cast<double>(t_ns) : 0.0;  // bytes/ns == GB/s
     rs.link_gbps = c_ns > 0 ? bytes / static_cast<double>(c_ns) : 0.0;
@@ -141,12 +151,16 @@ std::string format_summary(const TrialSummary& s) {
     out += fmt::format("{:>4}  {:<14} {:>8} {:>12.3f}\n", p.rank, text::printable(p.phase), p.count,
                        p.total_s * 1e3);
   }
-  out += fmt::format("\n{:>4}  {:>10} {:>10} {:>11} {:>9} {:>12} {:>10} {:>10}\n", "rank", "pass ms",
-                     "comm ms", "exposed ms", "exposed", "bytes sent", "GB/s", "link GB/s");
+  // exposed = waiting for a late peer (load imbalance) + communication not overlapped (in flight).
+  out += fmt::format("\n{:>4}  {:>10} {:>10} {:>11} {:>9} {:>10} {:>15} {:>12} {:>10} {:>10}\n", "rank",
+                     "pass ms", "comm ms", "exposed ms", "exposed", "late peer", "not overlapped",
+                     "bytes sent", "GB/s", "link GB/s");
   for (const auto& r : s.ranks) {
-    out += fmt::format("{:>4}  {:>10.3f} {:>10.3f} {:>11.3f} {:>8.1f}% {:>12} {:>10.3f} {:>10.3f}\n", r.rank,
-                       r.pass_s * 1e3, r.comm_s * 1e3, r.exposed_s * 1e3, r.exposed_fraction * 100,
-                       r.bytes_sent, r.achieved_gbps, r.link_gbps);
+    out += fmt::format(
+        "{:>4}  {:>10.3f} {:>10.3f} {:>11.3f} {:>8.1f}% {:>9.1f}% {:>14.1f}% {:>12} {:>10.3f} {:>10.3f}\n",
+        r.rank, r.pass_s * 1e3, r.comm_s * 1e3, r.exposed_s * 1e3, r.exposed_fraction * 100,
+        r.late_peer_fraction * 100, r.not_overlapped_fraction * 100, r.bytes_sent, r.achieved_gbps,
+        r.link_gbps);
   }
   if (!s.links.empty()) {
     out += fmt::format("\n{:>4}  {:<14} {:>8} {:>14}\n", "rank", "link class", "sends", "bytes");

@@ -3,7 +3,9 @@
 //    when it has none, [first range start, last range end].
 //  - communication C(rank): union of its "send", "recv" and "wait" ranges; compute K(rank): union
 //    of its "compute", "merge" and "delta" ranges, on any thread of that rank.
-//  - exposed communication = |(C n T) \ K|; exposed fraction = exposed / |T|.
+//  - exposed communication = |(C n T) \ K|; exposed fraction = exposed / |T|. It splits into
+//    waiting for a late peer, |(L n T) \ K| with L the late-peer parts of the waits
+//    (db/wait_attribution.hpp), and communication not overlapped, the rest.
 //  - bytes sent: sum of "send" payload bytes; link class of a send: "same-process" (peer in the same
 //    process), "intra-node" (same hostname), "inter-node".
 //  - achieved rate = bytes sent / |T| (what the ring delivered); link rate = bytes sent / |C|.
@@ -27,6 +29,8 @@ struct PhaseTotal {
 struct RankSummary {
   int rank = 0;
   double pass_s = 0, comm_s = 0, exposed_s = 0, exposed_fraction = 0;
+  // exposed_s = late_peer_s + not_overlapped_s (fractions of pass_s alike)
+  double late_peer_s = 0, late_peer_fraction = 0, not_overlapped_s = 0, not_overlapped_fraction = 0;
   std::uint64_t bytes_sent = 0;
   double achieved_gbps = 0, link_gbps = 0;  // GB/s = 1e9 bytes/s
 };

@@ -1,5 +1,5 @@
 // The trials of a database as `burst-tune show` lists them: status, failure, config, sample count,
-// median of the samples, whether a trace is linked.
+// the trial's time (db/trial_time.hpp), whether a trace is linked.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,7 @@ struct TrialListRow {
   std::int64_t id = 0;
   std::string status, failure, config;  // failure: '' when none; config: JSON text
   std::int64_t samples = 0;             // rows in samples (every rank)
-  double median_s = 0;                  // median of those samples (0 without any)
+  double median_s = 0;                  // the trial's time (db/trial_time.hpp); 0 without timed iterations
   bool traced = false;                  // has rows in trial_trace
 };
 

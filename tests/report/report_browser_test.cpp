@@ -64,11 +64,16 @@ TEST(ReportBrowser, ChromiumRendersEveryKindOfPlot) {
 
   // Each colour belongs to one kind of mark; thresholds are a small fraction of what the page draws.
   const Colour colours[] = {
-      {"parameter bars", 0x8f, 0xb0, 0xd6, 300},        {"winner's bars", 0x1f, 0x5f, 0x99, 300},
-      {"history points", 0x3b, 0x6f, 0xb6, 30},         {"best-so-far line", 0x2c, 0xa0, 0x2c, 100},
-      {"timeline compute", 0x4e, 0x79, 0xa7, 500},      {"timeline send", 0xf2, 0x8e, 0x2b, 300},
-      {"timeline recv", 0x59, 0xa1, 0x4f, 300},         {"timeline wait", 0xb0, 0x7a, 0xa1, 100},
-      {"exposed communication", 0xe1, 0x57, 0x59, 100},
+      {"parameter bars", 0x8f, 0xb0, 0xd6, 300},
+      {"winner's bars", 0x1f, 0x5f, 0x99, 300},
+      {"history points", 0x3b, 0x6f, 0xb6, 30},
+      {"best-so-far line", 0x2c, 0xa0, 0x2c, 100},
+      {"timeline compute", 0x4e, 0x79, 0xa7, 500},
+      {"timeline send", 0xf2, 0x8e, 0x2b, 300},
+      {"timeline recv", 0x59, 0xa1, 0x4f, 300},
+      {"timeline wait", 0xb0, 0x7a, 0xa1, 100},
+      {"communication not overlapped", 0xe1, 0x57, 0x59, 100},
+      {"waiting for a late peer", 0xed, 0xc9, 0x48, 100},
   };
   long non_background = 0;
   std::vector<long> counts(std::size(colours), 0);

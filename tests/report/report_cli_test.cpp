@@ -16,7 +16,7 @@ using burst::test::slurp;
 
 TEST(ReportCli, TextShowsWinnerDefaultCountsAndExposure) {
   burst::test::TempDir dir;
-  burst::test::make_tuning_db(dir.file("t.db"));
+  const auto f = burst::test::make_tuning_db(dir.file("t.db"));
   const auto r = run_cli("report --db " + dir.file("t.db"));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(
@@ -35,7 +35,17 @@ TEST(ReportCli, TextShowsWinnerDefaultCountsAndExposure) {
   EXPECT_NE(r.out.find("winner  ring.chunks=2, ring.overlap=double_buffer (others as default)"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("exposed communication 20.0% of the pass time on rank 0 (critical)"),
+  // Every rank's figures, imbalance apart from transfer (imbalanced_ring: rank 0 15% + 15%, rank 1 10%).
+  EXPECT_NE(r.out.find("communication partly hidden: trial " + std::to_string(f.winner_a) + ", every rank"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("       0               0.0040           15.0%      15.0%\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("       1               0.0040           10.0%       0.0%\n"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("critical"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at most 15.0% of a rank's pass time is communication not overlapped with compute "
+                       "(rank 0); waiting for a late peer (load imbalance) takes up to 15.0% (rank 0)."),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("1.5000"), std::string::npos) << r.out;  // winner median ms
@@ -61,8 +71,20 @@ TEST(ReportCli, JsonCarriesTheNumbers) {
   EXPECT_EQ(a["best"]["changes"], "ring.chunks=2, ring.overlap=double_buffer");
   EXPECT_EQ(a["trials"]["ok"], 4);
   EXPECT_EQ(a["trials"]["pruned"], 1);
-  EXPECT_NEAR(a["exposed_communication"]["fraction"].get<double>(), 0.2, 1e-12);
-  EXPECT_EQ(a["exposed_communication"]["verdict"], "partly hidden");
+  const auto& ec = a["exposed_communication"];
+  EXPECT_NEAR(ec["not_overlapped_fraction"].get<double>(), 0.15, 1e-12);
+  EXPECT_EQ(ec["not_overlapped_rank"], 0);
+  EXPECT_NEAR(ec["late_peer_fraction"].get<double>(), 0.15, 1e-12);
+  EXPECT_EQ(ec["late_peer_rank"], 0);
+  EXPECT_EQ(ec["verdict"], "partly hidden");
+  EXPECT_FALSE(ec.contains("critical_rank"));
+  ASSERT_EQ(ec["ranks"].size(), 2u);
+  EXPECT_NEAR(ec["ranks"][1]["not_overlapped_fraction"].get<double>(), 0.10, 1e-12);
+  EXPECT_NEAR(ec["ranks"][1]["late_peer_fraction"].get<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(ec["ranks"][0]["exposed_fraction"].get<double>(), 0.30, 1e-12);
+  EXPECT_EQ(a["parameters"][1]["name"], "ring.overlap");
+  EXPECT_EQ(a["parameters"][1]["level"], 1);
+  EXPECT_EQ(a["parameters"][1]["level_name"], "full");
   ASSERT_EQ(a["failures"].size(), 2u);  // stopped early, failed
   EXPECT_EQ(a["failures"][1]["reason"], "out of memory: <scratch> & more");
   ASSERT_EQ(a["pruned"].size(), 1u);
@@ -85,7 +107,9 @@ TEST(ReportCli, HtmlIsWellFormedSelfContainedAndEveryPlotIsLabelled) {
   for (const char* want : {"data-plot=\"param-0-0\"", "data-plot=\"param-0-1\"", "data-plot=\"history-0\"",
                            "data-plot=\"timeline-0\"", "data-plot=\"param-1-0\"", "data-plot=\"history-1\"",
                            "out of memory: &lt;scratch&gt; &amp; more", "ring.chunks=8: chunk_pipeline needs",
-                           "Test CPU 9000", "exposed communication", ">rank 1<", "best time (ms)"}) {
+                           "Test CPU 9000", "waiting for a late peer", "communication not overlapped",
+                           ">rank 1<", "best time (ms)", "best time by ring.overlap, level 1 (full)",
+                           "evaluation order (0 = first evaluated)", "level 1 (full)", "winner</text>"}) {
     EXPECT_NE(html.find(want), std::string::npos) << want;
   }
 }
@@ -110,7 +134,7 @@ TEST(ReportCli, ReportsATraceDatabaseAsNotATuningSession) {
   const auto& w = j["workloads"][0];
   EXPECT_GT(w["best"]["median_s"].get<double>(), 0);
   EXPECT_GT(w["best"]["tflops"].get<double>(), 0);
-  const double f = w["exposed_communication"]["fraction"].get<double>();
+  const double f = w["exposed_communication"]["not_overlapped_fraction"].get<double>();
   EXPECT_GE(f, 0.0);
   EXPECT_LE(f, 1.0);
   EXPECT_EQ(w["exposed_communication"]["ranks"].size(), 2u);
@@ -159,8 +183,14 @@ TEST(ReportCli, ReportsWhatTuneRecorded) {
   EXPECT_EQ(w["history"].size(), static_cast<std::size_t>(total));
   ASSERT_FALSE(w["exposed_communication"].is_null());  // tune traces every measured trial
   EXPECT_EQ(w["exposed_communication"]["trial_id"], winner);
-  EXPECT_GE(w["exposed_communication"]["fraction"].get<double>(), 0.0);
-  EXPECT_LE(w["exposed_communication"]["fraction"].get<double>(), 1.0);
+  for (const auto& rk : w["exposed_communication"]["ranks"]) {
+    const double late = rk["late_peer_fraction"].get<double>(),
+                 rest = rk["not_overlapped_fraction"].get<double>();
+    EXPECT_GE(late, 0.0);
+    EXPECT_GE(rest, 0.0);
+    EXPECT_NEAR(late + rest, rk["exposed_fraction"].get<double>(), 1e-9);
+    EXPECT_LE(late + rest, 1.0);
+  }
   EXPECT_NE(j["headline"].get<std::string>().find("Tuned 1 workload on "), std::string::npos)
       << j["headline"];
 
@@ -169,6 +199,58 @@ TEST(ReportCli, ReportsWhatTuneRecorded) {
   EXPECT_NE(html.find("data-plot=\"history-0\""), std::string::npos);
   EXPECT_NE(html.find("data-plot=\"timeline-0\""), std::string::npos);
   EXPECT_NE(html.find("data-plot=\"param-0-0\""), std::string::npos);
+}
+
+// A halving job whose brief rung made chunk_pipeline look twice as fast while the confirmation
+// round kept the default (report_fixtures.hpp, make_halving_db): the bars compare one level and say
+// which, every level is labelled (0 included), and the x axis says what it plots.
+TEST(ReportCli, HalvingReportComparesLikeWithLikeAndLabelsEveryLevel) {
+  burst::test::TempDir dir;
+  const auto f = burst::test::make_halving_db(dir.file("h.db"));
+  const std::string out = dir.file("h.html");
+  const auto r = run_cli("--json report --db " + dir.file("h.db") + " -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& w = j["workloads"][0];
+  EXPECT_EQ(w["best"]["trial_id"], f.winner);
+  ASSERT_EQ(w["parameters"].size(), 1u);
+  const auto& p = w["parameters"][0];
+  EXPECT_EQ(p["level"], 2);
+  EXPECT_EQ(p["level_name"], "confirmation");
+  for (const auto& v : p["values"]) {
+    SCOPED_TRACE(v.dump());
+    if (v["value"] == "chunk_pipeline") {
+      EXPECT_NEAR(v["best_median_s"].get<double>(), 0.00202, 1e-12);  // not the brief rung's 1.0 ms
+    } else if (v["value"] == "none") {
+      EXPECT_TRUE(v["in_winner"].get<bool>());
+    } else {
+      EXPECT_TRUE(v["best_median_s"].is_null());  // double_buffer: not in the confirmation round
+    }
+  }
+  const auto& history = w["history"];
+  ASSERT_EQ(history.size(), 8u);
+  EXPECT_EQ(history[0]["level_name"], "brief");
+  EXPECT_NEAR(history.back()["best_so_far_s"].get<double>(), w["best"]["median_s"].get<double>(), 1e-15);
+  int winners = 0;
+  for (const auto& h : history) winners += h["is_winner"].get<bool>() ? 1 : 0;
+  EXPECT_EQ(winners, 1);
+
+  const std::string html = slurp(out);
+  EXPECT_GE(burst::test::check_report_page(html), 2);
+  for (const char* want :
+       {"level 0 (brief)", "level 1 (full)", "level 2 (confirmation)",
+        "evaluation order (0 = first evaluated)", "best time by ring.overlap, level 2 (confirmation)",
+        "other level only", "winner</text>"}) {
+    EXPECT_NE(html.find(want), std::string::npos) << want;
+  }
+  EXPECT_EQ(html.find("trial #"), std::string::npos);
+
+  const auto text = run_cli("report --db " + dir.file("h.db"));
+  ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("by value  ring.overlap at level 2 (confirmation): none 2.0000 ms* double_buffer - "
+                          "chunk_pipeline 2.0200 ms"),
+            std::string::npos)
+      << text.out;
 }
 
 TEST(ReportCli, BadInputIsOneLineNamingItAndExitTwo) {

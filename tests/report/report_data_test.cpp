@@ -90,7 +90,7 @@ TEST(ReportData, ParameterEffectsAreBestTimePerValue) {
   EXPECT_TRUE(tile_fixed);
 }
 
-TEST(ReportData, TimelineOfTheWinnerHasKnownExposedFraction) {
+TEST(ReportData, TimelineSeparatesWaitingForALatePeerFromTransferOnEveryRank) {
   burst::test::TempDir dir;
   const auto f = burst::test::make_tuning_db(dir.file("t.db"));
   Database db(dir.file("t.db"), false);
@@ -101,19 +101,82 @@ TEST(ReportData, TimelineOfTheWinnerHasKnownExposedFraction) {
   const auto& t = *a->timeline;
   EXPECT_EQ(t.trial_id, f.winner_a);
   ASSERT_EQ(t.ranks.size(), 2u);
-  // synthetic_ring: 4 steps of 1000 ns; compute [0,600), wait [600,800), send/recv [0,500) per step.
   EXPECT_EQ(t.end_ns - t.start_ns, 4000);
-  EXPECT_NEAR(t.exposed_fraction, 0.2, 1e-12);
-  EXPECT_NEAR(t.pass_s, 4e-6, 1e-15);
-  for (const auto& lane : t.ranks) {
-    const auto& compute = lane.spans[static_cast<int>(LaneKind::compute)];
-    const auto& exposed = lane.spans[static_cast<int>(LaneKind::exposed)];
-    ASSERT_EQ(compute.size(), 4u);
-    EXPECT_EQ(compute[1], (std::pair<std::int64_t, std::int64_t>{1000, 1600}));
-    ASSERT_EQ(exposed.size(), 4u);  // exactly the waits: send/recv lie under compute
-    EXPECT_EQ(exposed[2], (std::pair<std::int64_t, std::int64_t>{2600, 2800}));
-    EXPECT_EQ(lane.spans[static_cast<int>(LaneKind::send)].size(), 4u);
-    EXPECT_NEAR(lane.exposed_fraction, 0.2, 1e-12);
+  // imbalanced_ring: rank 0 waits 300 ns per step, of which 150 ns before rank 1 started sending.
+  const auto& r0 = t.ranks[0];
+  const auto& r1 = t.ranks[1];
+  EXPECT_NEAR(r0.pass_s, 4e-6, 1e-15);
+  EXPECT_NEAR(r0.exposed_fraction, 0.30, 1e-12);
+  EXPECT_NEAR(r0.late_peer_fraction, 0.15, 1e-12);
+  EXPECT_NEAR(r0.not_overlapped_fraction, 0.15, 1e-12);
+  EXPECT_NEAR(r0.late_peer_s + r0.not_overlapped_s, r0.exposed_s, 1e-15);
+  // Rank 1 waits too, but rank 0 had sent long before: all of it is transfer.
+  EXPECT_NEAR(r1.exposed_fraction, 0.10, 1e-12);
+  EXPECT_NEAR(r1.late_peer_fraction, 0.0, 1e-12);
+  EXPECT_NEAR(r1.not_overlapped_fraction, 0.10, 1e-12);
+  // The largest of each, with its rank (no single "critical rank" hides the other).
+  EXPECT_NEAR(t.late_peer_fraction, 0.15, 1e-12);
+  EXPECT_EQ(t.late_peer_rank, 0);
+  EXPECT_NEAR(t.not_overlapped_fraction, 0.15, 1e-12);
+  EXPECT_EQ(t.not_overlapped_rank, 0);
+  using Span = std::pair<std::int64_t, std::int64_t>;
+  const auto& late0 = r0.spans[static_cast<int>(LaneKind::late_peer)];
+  const auto& transfer0 = r0.spans[static_cast<int>(LaneKind::not_overlapped)];
+  ASSERT_EQ(late0.size(), 4u);
+  ASSERT_EQ(transfer0.size(), 4u);
+  EXPECT_EQ(late0[2], (Span{2500, 2650}));
+  EXPECT_EQ(transfer0[2], (Span{2650, 2800}));
+  EXPECT_TRUE(r1.spans[static_cast<int>(LaneKind::late_peer)].empty());
+  ASSERT_EQ(r1.spans[static_cast<int>(LaneKind::not_overlapped)].size(), 4u);
+  EXPECT_EQ(r1.spans[static_cast<int>(LaneKind::not_overlapped)][1], (Span{1700, 1800}));
+  EXPECT_EQ(r0.spans[static_cast<int>(LaneKind::compute)][1], (Span{1000, 1500}));
+}
+
+// The brief rung measured chunk_pipeline at 1.0 ms, the full and confirmation rounds at 2.1 and
+// 2.02 ms; the default won the confirmation round. Bars and the best-so-far line must compare like
+// with like and agree with the winner.
+TEST(ReportData, HalvingComparesOneLevelAndBestSoFarMeetsTheWinner) {
+  burst::test::TempDir dir;
+  const auto f = burst::test::make_halving_db(dir.file("h.db"));
+  Database db(dir.file("h.db"), false);
+  const auto r = load_report(db, std::nullopt);
+  ASSERT_EQ(r.workloads.size(), 1u);
+  const auto& w = r.workloads[0];
+  ASSERT_EQ(w.best_trial_id, f.winner);
+  ASSERT_EQ(w.parameters.size(), 1u);
+  const auto& overlap = w.parameters[0];
+  EXPECT_EQ(overlap.name, "ring.overlap");
+  EXPECT_EQ(overlap.level, 2);  // the confirmation round: two values measured there
+  EXPECT_EQ(burst::db::level_name(overlap.level), "confirmation");
+  EXPECT_EQ(burst::db::level_name(0), "brief");
+  for (const auto& v : overlap.values) {
+    SCOPED_TRACE(v.value);
+    if (v.value == "none") {
+      EXPECT_TRUE(v.in_winner);
+      EXPECT_DOUBLE_EQ(*v.best_s, 0.0020);
+    } else if (v.value == "chunk_pipeline") {
+      EXPECT_DOUBLE_EQ(*v.best_s, 0.00202);  // not the brief rung's 1.0 ms
+    } else {
+      EXPECT_FALSE(v.best_s.has_value());  // double_buffer: not in the confirmation round
+      EXPECT_TRUE(v.measured_elsewhere);
+    }
+  }
+  // The winner's value has the lowest bar among the values compared.
+  for (const auto& v : overlap.values) {
+    if (v.best_s) {
+      EXPECT_GE(*v.best_s, 0.0020) << v.value;
+    }
+  }
+  // Best so far restarts per level; at the end of the run it is the winner's median.
+  const auto& last = w.trials.back();
+  ASSERT_TRUE(last.best_so_far_s.has_value());
+  EXPECT_DOUBLE_EQ(*last.best_so_far_s, w.best()->median_s);
+  for (const auto& t : w.trials) {
+    SCOPED_TRACE(t.id);
+    ASSERT_TRUE(t.best_so_far_s.has_value());
+    if (t.level > 0) {
+      EXPECT_GE(*t.best_so_far_s, 0.0020);  // never the brief rung's 1.0 ms
+    }
   }
 }
 
@@ -128,12 +191,14 @@ TEST(ReportData, TraceSessionIsNotATuningSession) {
   ASSERT_TRUE(w.best_trial_id.has_value());
   EXPECT_EQ(w.best_trial_id, w.default_trial_id);
   const auto* t = w.best();
-  // critical path per sample: max over ranks = {1.1, 1.1, 1.3} ms -> median 1.1 ms.
+  // No per-pass samples in its stats: per sample the slowest rank {1.1, 1.1, 1.3} ms -> 1.1 ms.
   EXPECT_NEAR(t->median_s, 0.0011, 1e-12);
   EXPECT_NEAR(t->tflops, 4.0 * 256 * 256 * 2 * 32 / 0.0011 / 1e12, 1e-12);
   EXPECT_TRUE(w.parameters.empty());
   ASSERT_TRUE(w.timeline.has_value());
-  EXPECT_NEAR(w.timeline->exposed_fraction, 0.2, 1e-12);
+  // synthetic_ring's waits name no peer: all of the 20% exposed is counted as transfer.
+  EXPECT_NEAR(w.timeline->not_overlapped_fraction, 0.2, 1e-12);
+  EXPECT_NEAR(w.timeline->late_peer_fraction, 0.0, 1e-12);
 }
 
 TEST(ReportData, UnknownSessionAndEmptyDatabaseAreInvalidArguments) {

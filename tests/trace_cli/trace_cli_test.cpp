@@ -128,6 +128,29 @@ TEST(TraceCli, JsonOutputNamesTheTrial) {
   std::remove(db_path.c_str());
 }
 
+// One definition of a trial's time (db/trial_time.hpp): trace, show and report print the same number
+// for the same trial (the median over timed iterations of the slowest rank's forward + backward).
+TEST(TraceCli, TraceShowAndReportGiveOneTrialTime) {
+  const std::string db_path = temp_path("time.db");
+  std::remove(db_path.c_str());
+  const auto t = run_cli(
+      "--json trace --world 2 --seq 128 --heads 2 --head-dim 32 --pass fwd+bwd --iters 5 --warmup 1 --db " +
+      db_path);
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  const double traced = nlohmann::json::parse(t.out).at("median_s").get<double>();
+  ASSERT_GT(traced, 0);
+  const auto show = run_cli("--json show --db " + db_path);
+  ASSERT_EQ(show.exit_code, 0) << show.out << show.err;
+  const auto sj = nlohmann::json::parse(show.out);
+  EXPECT_NEAR(sj.at("trials")[0].at("median_s").get<double>(), traced, traced * 1e-12);
+  EXPECT_NEAR(sj.at("summary").at("median_s").get<double>(), traced, traced * 1e-12);
+  const auto rep = run_cli("--json report --db " + db_path);
+  ASSERT_EQ(rep.exit_code, 0) << rep.out << rep.err;
+  const auto rj = nlohmann::json::parse(rep.out);
+  EXPECT_NEAR(rj.at("workloads")[0].at("best").at("median_s").get<double>(), traced, traced * 1e-12);
+  std::remove(db_path.c_str());
+}
+
 TEST(TraceCli, BadDbPathIsInvalidArgument) {
   const auto r = run_cli(
       "trace --world 2 --seq 64 --heads 1 --head-dim 32 --iters 1 --warmup 0 "
