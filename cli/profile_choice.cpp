@@ -8,7 +8,7 @@
 namespace burst::cli {
 
 Fingerprint fingerprint_here(Communicator* mpi_world) {
-  return detect_system(mpi_world).fingerprint;
+  return system_fingerprint(mpi_world);  // the one libburst and the C ABI compute
 }
 
 int ranks_per_node_here(int world, Communicator* mpi_world) {

@@ -11,7 +11,8 @@
 namespace burst::cli {
 
 // "Tuned 2 workloads on <hardware>: the best configuration is 1.31x faster than the default (noise 2.0%)."
-// followed by one sentence on exposed communication; for a trace session, the trial's figures.
+// followed by one sentence on communication (the largest rank's not-overlapped and late-peer
+// fractions); for a trace session, the trial's figures.
 std::string report_headline(const db::Report& report);
 // Its two parts: the result sentence and the communication sentence ("" when nothing was traced).
 std::string headline_result(const db::Report& report);
@@ -22,8 +23,9 @@ std::string headline_exposure(const db::Report& report);
 std::vector<std::pair<std::string, std::string>> winner_changes(const db::WorkloadReport& w);
 std::string changes_text(const std::vector<std::pair<std::string, std::string>>& changes);
 
-// "hidden" (< 10% of the pass time exposed), "partly hidden" (< 30%), "not hidden".
-std::string exposure_verdict(double exposed_fraction);
+// "hidden" (< 10% of the pass time is communication not overlapped), "partly hidden" (< 30%),
+// "not hidden". Waiting for a late peer is load imbalance and does not count.
+std::string exposure_verdict(double not_overlapped_fraction);
 
 // Larger of the winner's and the default's relative noise (0 when neither was measured).
 double comparison_noise(const db::WorkloadReport& w);

@@ -15,6 +15,7 @@
 
 #include "base/file_lock.hpp"
 #include "burst/error.hpp"
+#include "support/temp_dir.hpp"
 #include "support/text_file.hpp"
 
 namespace burst::test {
@@ -22,14 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    char tmpl[] = "/tmp/burst_atomic_file_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+// A scratch directory that also counts what is left in it (a failed write must leave nothing).
+struct Dir : TempDir {
+  Dir() : TempDir("atomic_file") {}
   int entries() const {
     int n = 0;
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(path)) ++n;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "tuner/npy.hpp"
 
 namespace burst::test {
@@ -25,20 +26,6 @@ const std::string kSmall = "run --seq 256 --heads 2 --head-dim 32 --iters 1 --wa
 std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("burst_cli_run_" + std::to_string(getpid()) + "_" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 nlohmann::json run_json(const std::string& args) {
   const auto r = run_cli(args + " --json");

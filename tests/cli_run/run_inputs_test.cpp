@@ -10,26 +10,13 @@
 #include <vector>
 
 #include "cli/run_cli.hpp"
+#include "support/temp_dir.hpp"
 #include "tuner/npy.hpp"
 
 namespace burst::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("burst_run_inputs_" + std::to_string(getpid()) + "_" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 const std::string kSmall = "run --seq 256 --heads 2 --head-dim 32 --iters 1 --warmup 0 --threads 1";
 

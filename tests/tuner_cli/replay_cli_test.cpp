@@ -2,13 +2,14 @@
 // database, halving's budget-limited first rung is shortlisted by the cost model in the replay
 // exactly as in the live run, step for step.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli/run_cli.hpp"
 #include "db/database.hpp"
+#include "support/temp_dir.hpp"
+#include "tests/tuner_strategy/recorded_db.hpp"
 #include "tuner/cost_model.hpp"
 #include "tuner/session.hpp"
 
@@ -16,35 +17,17 @@ namespace burst::test {
 namespace {
 
 TEST(ReplayCli, HalvingIsShortlistedByTheRecordedRatesLikeTheLiveRun) {
-  char tmpl[] = "/tmp/burst_replay_cli_XXXXXX";
-  const std::filesystem::path dir = mkdtemp(tmpl);
-  const std::string db_path = (dir / "r.db").string();
+  const TempDir dir("replay_cli");
+  const std::string db_path = dir.file("r.db");
 
-  tuner::TuneOptions o;
-  tuner::Workload w;
-  w.name = "tiny";
-  w.shape.seq = 256;
-  w.shape.heads = 2;
-  w.shape.head_dim = 32;
-  w.shape.causal = true;
-  w.pass = Pass::fwd;
-  w.world = 2;
-  w.ranks_per_node = 2;
-  o.workloads.push_back(w);
-  o.space.restrict = {{"ring.chunks", {"1", "2"}}};
-  o.strategy = "halving";
+  // The replay tests' live job, with halving on a budget far below the space (so its first rung is
+  // the cost model's shortlist) and a fingerprint the recorded rates are stored under.
+  tuner::TuneOptions o = live_tune_options(db_path, "halving");
   o.seed = 5;
-  o.max_trials = 8;  // far below the space: the first rung is the cost model's shortlist
-  o.warmup = 0;
+  o.max_trials = 8;
   o.min_samples = 2;
   o.max_samples = 3;
   o.max_noise = 0.5;
-  o.trace = false;
-  o.confirm_top = 0;
-  o.db_path = db_path;
-  o.command_line = "test";
-  o.tool_version = "test";
-  o.fingerprint.backend = "cpu";
   o.fingerprint.cpu_model = "replay test cpu";
   o.fingerprint.cpu_cores = 2;
   o.fingerprint.link_classes = {"shared_memory"};
@@ -89,7 +72,6 @@ TEST(ReplayCli, HalvingIsShortlistedByTheRecordedRatesLikeTheLiveRun) {
   const auto& steps = j.at("workloads").at(0).at("steps");
   ASSERT_EQ(steps.size(), live.size());
   for (std::size_t i = 0; i < live.size(); ++i) EXPECT_EQ(steps[i].at("key"), live[i]) << "step " << i;
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

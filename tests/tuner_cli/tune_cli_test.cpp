@@ -11,22 +11,13 @@
 
 #include "cli/run_cli.hpp"
 #include "db/database.hpp"
+#include "support/temp_dir.hpp"
 #include "support/text_file.hpp"
 
 namespace burst::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/burst_tune_cli_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 // A tiny forward-only space of 3 candidates (2 tiles + the default).
 const std::string tiny =

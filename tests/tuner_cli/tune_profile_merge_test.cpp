@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "support/temp_dir.hpp"
 #include "support/text_file.hpp"
 
 namespace burst::test {
@@ -33,8 +34,8 @@ int wait_exit(pid_t pid) {
 }
 
 TEST(TuneProfileMerge, ConcurrentTunesIntoOneOutKeepEveryEntry) {
-  char tmpl[] = "/tmp/burst_tune_merge_XXXXXX";
-  const fs::path dir = mkdtemp(tmpl);
+  const TempDir scratch("tune_merge");
+  const fs::path& dir = scratch.path;
   const std::string out = (dir / "profile.json").string();
   const std::string common =
       " --heads 2 --head-dim 32 --no-causal --pass fwd --world 1 --strategy exhaustive --space "
@@ -59,7 +60,6 @@ TEST(TuneProfileMerge, ConcurrentTunesIntoOneOutKeepEveryEntry) {
   EXPECT_EQ(seqs.size(), 2u) << profile.dump(1);
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "left behind: " << e.path();
-  fs::remove_all(dir);
 }
 
 }  // namespace

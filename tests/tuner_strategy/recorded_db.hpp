@@ -13,6 +13,7 @@
 
 #include "db/database.hpp"
 #include "tests/tuner_strategy/synthetic.hpp"
+#include "tuner/session.hpp"
 
 namespace burst::test {
 
@@ -31,6 +32,39 @@ struct TempDb {
   }
   std::string path() const { return (dir / "tune.db").string(); }
 };
+
+// A small live tuning job (one causal forward workload at world 2, ring.chunks 1 or 2, a 14-trial
+// budget, no trace, no confirmation round) recording into `db`: what the replay tests run live and
+// then replay.
+inline tuner::TuneOptions live_tune_options(const std::string& db, const std::string& strategy) {
+  tuner::TuneOptions o;
+  tuner::Workload w;
+  w.name = "tiny";
+  w.shape.seq = 256;
+  w.shape.heads = 2;
+  w.shape.head_dim = 32;
+  w.shape.causal = true;
+  w.pass = Pass::fwd;
+  w.world = 2;
+  w.ranks_per_node = 2;
+  o.workloads.push_back(w);
+  o.space.restrict = {{"ring.chunks", {"1", "2"}}};
+  o.strategy = strategy;
+  o.seed = 3;
+  o.max_trials = 14;
+  o.warmup = 0;
+  o.min_samples = 3;
+  o.max_samples = 6;
+  o.max_noise = 0.05;
+  o.trace = false;
+  o.confirm_top = 0;
+  o.db_path = db;
+  o.command_line = "test";
+  o.tool_version = "test";
+  o.fingerprint.backend = "cpu";
+  o.fingerprint.cpu_model = "test";
+  return o;
+}
 
 inline tuner::Workload test_workload(std::int64_t seq = 256) {
   tuner::Workload w;

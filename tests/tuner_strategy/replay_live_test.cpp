@@ -10,40 +10,10 @@
 namespace burst::test {
 namespace {
 
-tuner::TuneOptions live_job(const std::string& db, const std::string& strategy) {
-  tuner::TuneOptions o;
-  tuner::Workload w;
-  w.name = "tiny";
-  w.shape.seq = 256;
-  w.shape.heads = 2;
-  w.shape.head_dim = 32;
-  w.shape.causal = true;
-  w.pass = Pass::fwd;
-  w.world = 2;
-  w.ranks_per_node = 2;
-  o.workloads.push_back(w);
-  o.space.restrict = {{"ring.chunks", {"1", "2"}}};
-  o.strategy = strategy;
-  o.seed = 3;
-  o.max_trials = 14;
-  o.warmup = 0;
-  o.min_samples = 3;
-  o.max_samples = 6;
-  o.max_noise = 0.05;
-  o.trace = false;
-  o.confirm_top = 0;
-  o.db_path = db;
-  o.command_line = "test";
-  o.tool_version = "test";
-  o.fingerprint.backend = "cpu";
-  o.fingerprint.cpu_model = "test";
-  return o;
-}
-
 TEST(ReplayLive, ReproducesTheRecordedRun) {
   for (const std::string strategy : {"halving", "random"}) {
     TempDb t;
-    const auto options = live_job(t.path(), strategy);
+    const auto options = live_tune_options(t.path(), strategy);
     (void)tuner::run_tune(options, nullptr, nullptr);
 
     const auto data = tuner::load_replay(t.path());
