@@ -63,6 +63,22 @@ TEST(ProfileErrors, SyntaxErrorNamesTheValueBeingRead) {
   EXPECT_EQ(problems[0].message.rfind("JSON parse error at byte ", 0), 0u) << problems[0].message;
 }
 
+// Found by the profile fuzzer (bench/results/fuzz.md): a malformed document nested 100k deep timed
+// out building its error path; the path is now built in one pass and cut after 32 levels.
+TEST(ProfileErrors, DeeplyNestedSyntaxErrorHasABoundedPath) {
+  const std::string text = std::string(100000, '[') + "1,}";
+  const auto problems = validate_profile_text(text, "deep.json");
+  ASSERT_TRUE(has_errors(problems));
+  const std::string& path = problems[0].json_path;
+  EXPECT_EQ(path.rfind("$[0][0][0]", 0), 0u) << path.substr(0, 80);
+  EXPECT_NE(path.find("...(99968 levels deeper)"), std::string::npos) << path.substr(0, 200);
+  EXPECT_LT(path.size(), 200u);
+  // A shallow error keeps its whole path.
+  const auto shallow = validate_profile_text(R"({"entries": [{"key": {"heads": ]}]})", "shallow.json");
+  ASSERT_TRUE(has_errors(shallow));
+  EXPECT_EQ(shallow[0].json_path, "$.entries[0].key.heads");
+}
+
 TEST(ProfileErrors, NumberBeyondDoubleThroughBurstProfile) {
   ScratchDir dir("huge-env");
   spit(dir.path() / "huge.json", with_median("-1e999"));
