@@ -20,4 +20,13 @@ std::vector<TrialListRow> trial_list(const Database& db) {
   return rows;
 }
 
+std::vector<std::int64_t> traced_trials(const Database& db) {
+  std::vector<std::int64_t> ids;
+  auto s = db.prepare(
+      "SELECT t.id FROM trials t WHERE EXISTS (SELECT 1 FROM trial_trace WHERE trial_id = t.id) ORDER BY "
+      "t.id");
+  while (s.step()) ids.push_back(s.int64(0));
+  return ids;
+}
+
 }  // namespace burst::db

@@ -21,4 +21,8 @@ struct TrialListRow {
 // Every trial, by id.
 std::vector<TrialListRow> trial_list(const Database& db);
 
+// The ids of the trials with a trace (the rows above with `traced`), ascending: what `export` can
+// export. `show` and `export` default to the last of them.
+std::vector<std::int64_t> traced_trials(const Database& db);
+
 }  // namespace burst::db

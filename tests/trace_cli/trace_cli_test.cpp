@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,6 +13,8 @@
 #include "burst/attention.hpp"
 #include "cli/run_cli.hpp"
 #include "db/database.hpp"
+#include "support/sample_trace.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -173,6 +176,70 @@ TEST(TraceCli, FailingTrialIsRecordedAsFailed) {
   EXPECT_EQ(j.at("trials")[0].at("status"), "failed");
   EXPECT_FALSE(j.at("trials")[0].at("failure_reason").get<std::string>().empty());
   std::remove(db_path.c_str());
+}
+
+// A database whose trials 1, 2, ... have a trace where traced[i] (written through db::Database,
+// as `tune --no-trace` leaves the others: a trials row, no trial_trace rows).
+void make_db(const std::string& path, const std::vector<bool>& traced) {
+  burst::db::Database db(path, true);
+  const auto session = db.begin_session("test", "{}");
+  for (const bool with_trace : traced) {
+    const auto trial = db.begin_trial(session, "{}");
+    if (with_trace) db.write_trace(trial, {burst::test::sample_trace(0, 12)});
+    db.finish_trial(trial, "ok", "", "{}");
+  }
+}
+
+// export of a trial without a trace wrote "0 slices" and exited 0; now it is refused in one line
+// naming the traced trials, and nothing is written.
+TEST(ExportCli, UntracedTrialIsRefusedNamingTheTracedOnes) {
+  burst::test::TempDir dir("export_cli");
+  const std::string db = dir / "a.db", out = dir / "out.json";
+  make_db(db, {true, false, true, false, true});
+  const auto r = run_cli("export --db " + db + " --trial 2 -o " + out);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.err, "burst-tune: error: trial 2 of " + db +
+                       " has no trace (traced trials: 1, 3, 5; run trace or tune without --no-trace)\n");
+  EXPECT_FALSE(std::filesystem::exists(out)) << "an output was written for an untraced trial";
+
+  const auto unknown = run_cli("export --db " + db + " --trial 9 -o " + out);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "burst-tune: error: database " + db + " has no trial 9 (traced trials: 1, 3, 5)\n");
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(ExportCli, DatabaseWithoutTracesIsRefused) {
+  burst::test::TempDir dir("export_cli");
+  const std::string db = dir / "a.db", out = dir / "out.json";
+  make_db(db, {false, false});
+  const auto given = run_cli("export --db " + db + " --trial 1 -o " + out);
+  EXPECT_EQ(given.exit_code, 2);
+  EXPECT_EQ(given.err, "burst-tune: error: trial 1 of " + db +
+                           " has no trace (no trial has one; run trace or tune without --no-trace)\n");
+  const auto by_default = run_cli("export --db " + db + " -o " + out);
+  EXPECT_EQ(by_default.exit_code, 2);
+  EXPECT_EQ(by_default.err, "burst-tune: error: database " + db +
+                                " has no trial with a trace (run trace or tune without --no-trace)\n");
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// Without --trial, the last traced trial (as `show`), named on stderr; --out is -o's alias.
+TEST(ExportCli, DefaultsToTheLastTracedTrial) {
+  burst::test::TempDir dir("export_cli");
+  const std::string db = dir / "a.db", out = dir / "out.json";
+  make_db(db, {true, false, true, false});
+  const auto r = run_cli("export --db " + db + " --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.err, "exported trial 3 (the last traced)\n");
+  const auto doc = nlohmann::json::parse(burst::test::slurp(out));
+  EXPECT_EQ(doc.at("otherData").at("trial"), 3);
+  EXPECT_EQ(doc.at("traceEvents").size(), 2u + 1u + 12u);  // process name and sort index, thread, slices
+
+  const auto j = run_cli("--json export --db " + db + " --trial 1 --output " + out);
+  ASSERT_EQ(j.exit_code, 0) << j.out << j.err;
+  EXPECT_EQ(j.err, "") << "a chosen trial needs no note";
+  EXPECT_EQ(nlohmann::json::parse(j.out).at("trial"), 1);
+  EXPECT_EQ(nlohmann::json::parse(burst::test::slurp(out)).at("otherData").at("trial"), 1);
 }
 
 }  // namespace
