@@ -15,6 +15,7 @@
 #include "burst/profile.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/defaults.hpp"
 #include "cli/profile_choice.hpp"
 #include "cli/shape_flags.hpp"
 
@@ -22,8 +23,8 @@ namespace burst::cli {
 namespace {
 
 struct ExplainFlags {
-  std::string profile, policy, pass = "fwd+bwd", backend = "auto", here, launch = "threads";
-  int world = 1;
+  std::string profile, policy, pass = defaults::pass, backend = "auto", here, launch = "threads";
+  int world = defaults::world;
   ShapeFlags shape;
 };
 
@@ -122,10 +123,8 @@ void add_explain_command(CLI::App& app, Context& ctx) {
       ->required();
   cmd->add_option("--policy", f->policy, "Foreign-fingerprint policy (default: BURST_PROFILE_POLICY or warn)")
       ->check(CLI::IsMember({"strict", "warn", "ignore"}));
-  cmd->add_option("--world", f->world, "World size (ranks)")->capture_default_str();
-  cmd->add_option("--pass", f->pass, "Pass")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}));
+  add_world_option(*cmd, f->world, "World size (ranks) of the call");
+  add_pass_option(*cmd, f->pass, "Pass of the call");
   cmd->add_option("--launch", f->launch,
                   "How the job's ranks run: threads of one process, or processes (MPI, torchrun)")
       ->capture_default_str()

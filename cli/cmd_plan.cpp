@@ -15,6 +15,7 @@
 #include "burst/error.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/defaults.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/profile_choice.hpp"
 #include "db/database.hpp"
@@ -29,9 +30,11 @@ struct PlanFlags {
   std::string compute_rate, bwd_compute_rate, step_overhead;
   std::vector<std::string> links;
   std::string rates_file, db;
-  std::string preset, seq = "4096", dtype = "bf16", pass = "fwd+bwd";
-  std::int64_t batch = 1, heads = 32, kv_heads = 0, head_dim = 128;
-  bool causal = false, allow_lossy = false;
+  std::string preset, seq = std::to_string(defaults::plan_seq), dtype = defaults::plan_dtype,
+                      pass = defaults::pass;
+  std::int64_t batch = defaults::batch, heads = defaults::plan_heads, kv_heads = 0,
+               head_dim = defaults::plan_head_dim;
+  bool causal = defaults::causal, allow_lossy = false;
   double tie = 0.02;
   CLI::App* cmd = nullptr;
 };
@@ -309,11 +312,8 @@ void add_plan_command(CLI::App& app, Context& ctx) {
       ->capture_default_str()
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
       ->group("Shape");
-  cmd->add_flag("--causal", f->causal, "Causal mask")->group("Shape");
-  cmd->add_option("--pass", f->pass, "Pass to plan")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}))
-      ->group("Shape");
+  add_causal_flag(*cmd, f->causal)->group("Shape");
+  add_pass_option(*cmd, f->pass, "Pass to plan")->group("Shape");
   cmd->add_option("--top", f->top, "Configurations to list")
       ->capture_default_str()
       ->check(in_range(1, 10000));

@@ -9,6 +9,7 @@
 #include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "cli/command.hpp"
+#include "cli/defaults.hpp"
 #include "cli/report_html.hpp"
 #include "cli/report_summary.hpp"
 #include "cli/report_text.hpp"
@@ -52,7 +53,7 @@ void add_report_command(CLI::App& app, Context& ctx) {
                                  "the best trial's timeline, failures (text, --json, or -o report.html)");
   cmd->add_option("--db", opt->db_path, "Database file written by burst-tune tune or trace")->required();
   cmd->add_option("--session", opt->session, "Session id (default: the latest session with tuning trials)");
-  cmd->add_option("-o,--output", opt->output, "Write a self-contained HTML report to this file");
+  add_output_option(*cmd, opt->output, "Write a self-contained HTML report to this file");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_report(*opt, ctx); }; });
 }
 

@@ -50,7 +50,7 @@ void add_shape_flags(CLI::App& cmd, ShapeFlags& f) {
       ->capture_default_str()
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
       ->group("Shape");
-  cmd.add_flag("--causal", f.causal, "Causal mask")->group("Shape");
+  add_causal_flag(cmd, f.causal)->group("Shape");
 }
 
 void add_schedule_flags(CLI::App& cmd, ScheduleFlags& f) {

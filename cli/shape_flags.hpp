@@ -8,13 +8,15 @@
 #include <string>
 
 #include "burst/attention.hpp"
+#include "cli/defaults.hpp"
 
 namespace burst::cli {
 
 struct ShapeFlags {
-  std::int64_t batch = 1, seq = 1024, heads = 8, kv_heads = 0, head_dim = 64;
-  std::string dtype = "fp32";
-  bool causal = false;
+  std::int64_t batch = defaults::batch, seq = defaults::seq, heads = defaults::heads, kv_heads = 0,
+               head_dim = defaults::head_dim;
+  std::string dtype = defaults::dtype;
+  bool causal = defaults::causal;
   AttentionShape to_shape() const;  // throws burst::InvalidArgument
 };
 

@@ -118,7 +118,9 @@ TEST(ReportCli, ReportsATraceDatabaseAsNotATuningSession) {
   burst::test::TempDir dir;
   const std::string db = dir.file("trace.db"), out = dir.file("trace.html");
   const auto t = run_cli(
-      "trace --world 2 --seq 256 --heads 2 --head-dim 32 --pass fwd+bwd --iters 2 --warmup 0 --db " + db);
+      "trace --world 2 --seq 256 --heads 2 --head-dim 32 --no-causal --pass fwd+bwd --iters 2 --warmup 0 "
+      "--db " +
+      db);
   ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
   const auto text = run_cli("report --db " + db);
   ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
