@@ -73,7 +73,29 @@ nlohmann::json dry_run_json(const tuner::SearchSpace& space) {
           {"pruned", pruned}};
 }
 
-ProgressPrinter::ProgressPrinter(std::string mode, bool silent) : mode_(std::move(mode)), silent_(silent) {}
+ProgressPrinter::ProgressPrinter(std::string mode, bool silent)
+    : mode_(std::move(mode)), silent_(silent), threshold_(progress_threshold()) {}
+
+void ProgressPrinter::on_sample(const tuner::SampleEvent& e) {
+  if (silent_ || mode_ == "none") return;
+  const int trial = static_cast<int>(e.workload) * 100000 + e.trial;  // unique within the job
+  if (long_trial_ != trial && !threshold_.reached(e.seconds, e.trial_elapsed_s)) return;
+  long_trial_ = trial;  // once long, every later sample of this trial is shown
+  const std::string wl =
+      e.workloads > 1 ? fmt::format("[{}/{}] ", e.workload + 1, e.workloads) : std::string();
+  // Out of --min-samples while they last, then out of --max-samples.
+  const int of = e.sample <= e.min_samples ? e.min_samples : e.max_samples;
+  const std::string line =
+      fmt::format("{}trial {}/{} sample {}/{}: {} (median so far {})", wl, e.trial, e.planned, e.sample, of,
+                  seconds_text(e.seconds), seconds_text(e.median_s));
+  if (mode_ == "bar") {
+    fmt::print(stderr, "\r\033[K{}", line);
+    std::fflush(stderr);
+    drawn_ = true;
+  } else {
+    fmt::print(stderr, "{}\n", line);
+  }
+}
 
 void ProgressPrinter::on_trial(const tuner::TrialEvent& e) {
   if (silent_ || mode_ == "none") return;

@@ -9,6 +9,7 @@
 
 #include "burst/communicator.hpp"
 #include "burst/fingerprint.hpp"
+#include "cli/progress.hpp"
 #include "tuner/session.hpp"
 
 namespace burst::cli {
@@ -21,11 +22,17 @@ class ProgressPrinter {
   // mode: "bar" (redrawn line on stderr), "lines" (one line per trial on stderr), "none".
   ProgressPrinter(std::string mode, bool silent);
   void on_trial(const tuner::TrialEvent& e);
+  // A timed sample of a long trial (docs/tune.md "Progress"): from the first sample of at least
+  // 2 s, or once the trial has run 5 s (cli/progress.hpp: BURST_PROGRESS_AFTER_S), "trial 3/64
+  // sample 2/5: 1.23 s (median so far 1.20 s)" as a line, or on the bar's line.
+  void on_sample(const tuner::SampleEvent& e);
   void finish();  // ends the bar's line
 
  private:
   std::string mode_;
   bool silent_ = false, drawn_ = false;
+  ProgressThreshold threshold_;
+  int long_trial_ = -1;  // the trial (job-wide number) whose samples are being shown
 };
 
 std::string outcome_text(const tuner::TuneOutcome& o, const std::string& db, const std::string& out,

@@ -398,6 +398,12 @@ void calibrate_overhead(const CalibrateOptions& options, int world, int threads,
 
 }  // namespace
 
+int calibration_steps(const CalibrateOptions& options, int world) {
+  const int variants = static_cast<int>(variants_to_measure(options).size());
+  if (!options.measure_link) return variants;
+  return variants + 1 + (world >= 2 && options.measure_overhead ? 1 : 0);
+}
+
 CalibrationResult calibrate(const CalibrateOptions& options, Communicator* mpi_world) {
   const auto t_start = clock_type::now();
   const int world = mpi_world != nullptr ? mpi_world->size() : options.world;

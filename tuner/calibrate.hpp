@@ -53,6 +53,10 @@ struct CalibrationResult {
   nlohmann::json to_json() const;
 };
 
+// How many times calibrate() calls options.progress (one per finished step: each kernel variant,
+// the link, the step overhead) for a world of `world` ranks.
+int calibration_steps(const CalibrateOptions& options, int world);
+
 // Least-squares fit of one-way time = latency + bytes / bandwidth (latency clamped at >= 0).
 LinkRate fit_link(const std::vector<LinkSample>& samples);
 

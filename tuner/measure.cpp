@@ -64,7 +64,8 @@ StopReason should_stop(const MeasureLevel& level, const std::vector<double>& sam
 MeasureResult measure_candidate(const Workload& workload, const Candidate& candidate,
                                 const MeasureLevel& level, double abandon_above_s,
                                 const std::atomic<bool>* interrupted, bool trace, std::uint64_t seed,
-                                Communicator* mpi_world) {
+                                Communicator* mpi_world,
+                                const std::function<void(const std::vector<double>&)>& on_sample) {
   TrialSpec spec;
   spec.shape = workload.shape;
   spec.schedule = candidate.schedule;
@@ -76,6 +77,7 @@ MeasureResult measure_candidate(const Workload& workload, const Candidate& candi
   MeasureResult out;
   StopReason stop = StopReason::none;
   spec.keep_sampling = [&](const std::vector<double>& samples, double elapsed) {
+    if (on_sample) on_sample(samples);
     const bool intr = interrupted != nullptr && interrupted->load();
     stop = should_stop(level, samples, elapsed, abandon_above_s, intr);
     return stop == StopReason::none;

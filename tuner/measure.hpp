@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,10 +60,13 @@ struct MeasureResult {
 // Measures one candidate of `workload` at `level` with the protocol above. Ranks are spec.world
 // threads, or the processes of `mpi_world` (every rank calls this with the same arguments; rank
 // 0's abandon/interrupt view is the one that counts, and it is broadcast). Failures (the candidate
-// throws) come back as m.ok = false with the reason, on every rank.
+// throws) come back as m.ok = false with the reason, on every rank. `on_sample`, when set, is
+// called on rank 0 after every timed sample with the samples so far (critical path, in order): the
+// progress display of long trials.
 MeasureResult measure_candidate(const Workload& workload, const Candidate& candidate,
                                 const MeasureLevel& level, double abandon_above_s,
                                 const std::atomic<bool>* interrupted, bool trace, std::uint64_t seed,
-                                Communicator* mpi_world);
+                                Communicator* mpi_world,
+                                const std::function<void(const std::vector<double>&)>& on_sample = {});
 
 }  // namespace burst::tuner

@@ -322,6 +322,21 @@ class JobDriver {
 
 }  // namespace
 
+EvaluationPlan plan_evaluations(const TuneOptions& o, std::size_t candidates) {
+  const int full =
+      static_cast<int>(
+          measure_levels(o.warmup, o.min_samples, o.max_samples, o.max_noise, o.max_time_s).size()) -
+      1;
+  StrategyOptions so;
+  so.seed = o.seed;
+  so.max_trials = o.max_trials;
+  EvaluationPlan plan;
+  plan.strategy = plan_strategy(o.strategy, candidates, full, so);
+  const int others_in_full = plan.strategy.per_level.empty() ? 0 : plan.strategy.per_level.back() - 1;
+  if (o.confirm_top > 0 && others_in_full > 0) plan.confirm = 1 + std::min(o.confirm_top, others_in_full);
+  return plan;
+}
+
 void validate_tune_options(const TuneOptions& o) {
   check_options(o, false);
   (void)measure_levels(o.warmup, o.min_samples, o.max_samples, o.max_noise, o.max_time_s);

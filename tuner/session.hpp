@@ -36,6 +36,19 @@
 
 namespace burst::tuner {
 
+// One timed sample of a candidate being measured (rank 0, live trials only): what the progress
+// display of long trials shows (docs/tune.md "Progress").
+struct SampleEvent {
+  std::size_t workload = 0, workloads = 0;
+  int trial = 0;    // this evaluation's number in the workload (TrialEvent::done once it ends)
+  int planned = 0;  // as TrialEvent::planned
+  int sample = 0;   // 1-based
+  int min_samples = 0, max_samples = 0;  // of the trial's measurement level
+  double seconds = 0;                    // this sample (critical path)
+  double median_s = 0;                   // of the samples so far
+  double trial_elapsed_s = 0;            // since the trial started (inputs, warmup and samples)
+};
+
 struct TuneOptions {
   std::vector<Workload> workloads;  // one per --seq value, same shape otherwise
   SpaceOptions space;
@@ -56,7 +69,20 @@ struct TuneOptions {
   Launch launch = Launch::threads;  // how the ranks run: written into each profile entry's key
   // Model strategy: the cost model's prediction (seconds) of a candidate of a workload.
   std::function<double(const Workload&, const Candidate&)> predict;
+  // Called on rank 0 after every timed sample of a live trial (may be empty).
+  std::function<void(const SampleEvent&)> on_sample;
 };
+
+// The evaluations tune plans for a workload whose space has `candidates` valid configurations:
+// the strategy's plan (tuner/strategy.hpp plan_strategy) under o.max_trials, and the confirmation
+// round (the default and up to o.confirm_top others, when the strategy measures more than the
+// default in full). An upper bound, as plan_strategy's.
+struct EvaluationPlan {
+  StrategyPlan strategy;
+  int confirm = 0;  // evaluations of the confirmation round (at the full level's protocol)
+  int total() const { return strategy.evaluations() + confirm; }
+};
+EvaluationPlan plan_evaluations(const TuneOptions& o, std::size_t candidates);
 
 // One evaluation as the progress display sees it.
 struct TrialEvent {

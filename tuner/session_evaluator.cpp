@@ -71,9 +71,25 @@ void LiveEvaluator::measure(const Candidate& c, int level, TrialEvent& ev) {
   if (mpi_ != nullptr) broadcast_string(*mpi_, command);
   const auto id = rec_->begin_trial(wi_, space_.workload, c, level, order_);
   const auto t0 = Clock::now();
-  MeasureResult r =
-      measure_candidate(space_.workload, c, levels_[static_cast<std::size_t>(std::min(level, full_level()))],
-                        level > full_level() ? 0.0 : bar, interrupted_, o_.trace, o_.seed + 1, mpi_);
+  const MeasureLevel& protocol = levels_[static_cast<std::size_t>(std::min(level, full_level()))];
+  std::function<void(const std::vector<double>&)> on_sample;
+  if (o_.on_sample)
+    on_sample = [this, &protocol, t0](const std::vector<double>& samples) {
+      SampleEvent e;
+      e.workload = wi_;
+      e.workloads = o_.workloads.size();
+      e.trial = evaluations_;  // counted before the measurement
+      e.planned = planned();
+      e.sample = static_cast<int>(samples.size());
+      e.min_samples = protocol.min_samples;
+      e.max_samples = protocol.max_samples;
+      e.seconds = samples.empty() ? 0.0 : samples.back();
+      e.median_s = summarise(samples).median;
+      e.trial_elapsed_s = seconds_since(t0);
+      o_.on_sample(e);
+    };
+  MeasureResult r = measure_candidate(space_.workload, c, protocol, level > full_level() ? 0.0 : bar,
+                                      interrupted_, o_.trace, o_.seed + 1, mpi_, on_sample);
   measuring_s_ += seconds_since(t0);
   rec_->finish_trial(id, space_.workload, c, r);
   ev.m = r.m;

@@ -2,6 +2,7 @@
 // (exhaustive, random). Halving and model live in strategy_halving.cpp and strategy_model.cpp.
 #include "tuner/strategy.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <numeric>
 
@@ -76,6 +77,36 @@ StrategyTrace run_random(const SearchSpace& space, Evaluator& evaluator, const S
 
 std::vector<std::string> strategy_names() {
   return {"exhaustive", "random", "halving", "model"};
+}
+
+int StrategyPlan::evaluations() const {
+  return std::accumulate(per_level.begin(), per_level.end(), 0);
+}
+
+StrategyPlan plan_strategy(std::string_view name, std::size_t candidates, int full_level,
+                           const StrategyOptions& options) {
+  const auto names = strategy_names();
+  BURST_REQUIRE(
+      std::find(names.begin(), names.end(), name) != names.end(),
+      "unknown strategy '" + std::string(name) + "': expected exhaustive, random, halving or model");
+  const int full = std::max(full_level, 0);
+  StrategyPlan plan;
+  plan.per_level.assign(static_cast<std::size_t>(full) + 1, 0);
+  if (candidates == 0 || options.max_trials < 0) return plan;
+  if (name != "halving") {  // every candidate once at the full level, within the budget
+    const std::size_t n = options.max_trials > 0
+                              ? std::min(candidates, static_cast<std::size_t>(options.max_trials))
+                              : candidates;
+    plan.per_level.back() = static_cast<int>(n);
+    return plan;
+  }
+  plan.per_level.back() = 1;  // the default, in full
+  plan.rungs = strategy_detail::halving_rungs(candidates, full, options);
+  for (std::size_t r = 0; r < plan.rungs.size(); ++r) {
+    const bool last = r + 1 == plan.rungs.size();
+    plan.per_level[last ? static_cast<std::size_t>(full) : r] += static_cast<int>(plan.rungs[r]);
+  }
+  return plan;
 }
 
 StrategyTrace run_strategy(std::string_view name, const SearchSpace& space, Evaluator& evaluator,

@@ -70,6 +70,20 @@ StrategyTrace run_strategy(std::string_view name, const SearchSpace& space, Eval
                            const StrategyOptions& options);
 std::vector<std::string> strategy_names();
 
+// What a strategy sets out to evaluate in a space of `candidates` (the default included) under
+// options.max_trials, before anything is measured (tune's plan and its progress denominators,
+// docs/tune.md "The plan"): evaluations per measurement level (index = level, 0..full_level) and,
+// for halving, the rung sizes after the default. An upper bound: failures and early stops drop
+// candidates from halving's later rungs, and --time-limit or an interrupt may stop sooner.
+struct StrategyPlan {
+  std::vector<int> per_level;
+  std::vector<std::size_t> rungs;  // halving only: candidates per rung, rung 0 first
+  int evaluations() const;
+};
+// Throws InvalidArgument for an unknown name.
+StrategyPlan plan_strategy(std::string_view name, std::size_t candidates, int full_level,
+                           const StrategyOptions& options);
+
 // The strategies one by one (run_strategy dispatches to them by name; docs/strategies.md).
 StrategyTrace run_exhaustive(const SearchSpace& space, Evaluator& evaluator, const StrategyOptions& options);
 StrategyTrace run_random(const SearchSpace& space, Evaluator& evaluator, const StrategyOptions& options);
@@ -88,6 +102,10 @@ namespace strategy_detail {
 // Whether one more evaluation is allowed: not exhausted, and under options.max_trials (strategies
 // count their own evaluate() calls too, so the budget holds whatever the evaluator enforces).
 bool may_evaluate(const StrategyTrace& trace, const Evaluator& evaluator, const StrategyOptions& options);
+// Halving's rung sizes (after the default, which is measured first and takes no part): rung 0 is
+// every other candidate, or the largest sample whose rungs fit the remaining --max-trials.
+std::vector<std::size_t> halving_rungs(std::size_t candidates, int full_level,
+                                       const StrategyOptions& options);
 // Evaluates space.candidates[index] at `level` and appends the step to the trace.
 const Measurement& evaluate_step(StrategyTrace& trace, Evaluator& evaluator, const SearchSpace& space,
                                  std::size_t index, int level);

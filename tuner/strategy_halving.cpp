@@ -46,6 +46,32 @@ std::size_t total(const std::vector<std::size_t>& sizes) {
 
 }  // namespace
 
+namespace strategy_detail {
+
+std::vector<std::size_t> halving_rungs(std::size_t candidates, int full_level,
+                                       const StrategyOptions& options) {
+  if (candidates == 0) return {};
+  const int full = std::max(full_level, 0);
+  // Rung 0's size: every other candidate, or as many as the remaining --max-trials can carry
+  // through all rungs.
+  const std::size_t budget = options.max_trials > 0 ? static_cast<std::size_t>(options.max_trials) - 1
+                                                    : std::numeric_limits<std::size_t>::max();
+  std::size_t n0 = candidates - 1;
+  while (n0 > 0 && total(rung_sizes(n0, options.eta, full)) > budget) --n0;
+  std::vector<std::size_t> sizes = rung_sizes(n0, options.eta, full);
+  if (options.max_trials > 0 && !sizes.empty()) {
+    // Spend what the rounding left of the budget on more finalists (or, with one rung, on more
+    // candidates), so that --max-trials N measures exactly N when the space is large enough.
+    const std::size_t left = budget - total(sizes);
+    const std::size_t room =
+        sizes.size() == 1 ? candidates - 1 - sizes[0] : sizes[sizes.size() - 2] - sizes.back();
+    sizes.back() += std::min(left, room);
+  }
+  return sizes;
+}
+
+}  // namespace strategy_detail
+
 StrategyTrace run_halving(const SearchSpace& space, Evaluator& evaluator, const StrategyOptions& options) {
   BURST_REQUIRE(options.eta > 1.0, "strategy halving: eta must be > 1, got " + std::to_string(options.eta));
   StrategyTrace trace;
@@ -54,21 +80,8 @@ StrategyTrace run_halving(const SearchSpace& space, Evaluator& evaluator, const 
   const int full = std::max(evaluator.full_level(), 0);
   strategy_detail::evaluate_step(trace, evaluator, space, 0, full);  // the default, in full
 
-  // Rung 0's size: every other candidate, or as many as the remaining --max-trials can carry
-  // through all rungs.
-  const std::size_t budget = options.max_trials > 0 ? static_cast<std::size_t>(options.max_trials) - 1
-                                                    : std::numeric_limits<std::size_t>::max();
-  std::size_t n0 = n - 1;
-  while (n0 > 0 && total(rung_sizes(n0, options.eta, full)) > budget) --n0;
-  std::vector<std::size_t> sizes = rung_sizes(n0, options.eta, full);
-  if (options.max_trials > 0 && !sizes.empty()) {
-    // Spend what the rounding left of the budget on more finalists (or, with one rung, on more
-    // candidates), so that --max-trials N measures exactly N when the space is large enough.
-    const std::size_t left = budget - total(sizes);
-    const std::size_t room = sizes.size() == 1 ? n - 1 - sizes[0] : sizes[sizes.size() - 2] - sizes.back();
-    sizes.back() += std::min(left, room);
-    n0 = sizes[0];
-  }
+  const std::vector<std::size_t> sizes = strategy_detail::halving_rungs(n, full, options);
+  const std::size_t n0 = sizes.empty() ? 0 : sizes[0];
 
   // Rung 0 draws its candidates in a seeded random order. When the budget is short (a sample, not
   // the whole space) and a cost model is given, the sample is the n0 candidates it predicts fastest
