@@ -49,7 +49,8 @@ double mean_prediction(const tuner::SearchSpace& space, const Predictor& predict
 // fewer when --max-time runs out first (never under 2).
 int expected_samples(const tuner::MeasureLevel& level, double t) {
   const double by_time = std::ceil(level.max_time_s / t);
-  return std::min(level.min_samples, std::max(2, static_cast<int>(by_time)));
+  if (!(by_time < level.min_samples)) return level.min_samples;  // also a huge count from a tiny t
+  return std::max(2, static_cast<int>(by_time));
 }
 
 nlohmann::json estimate_json(const tuner::EvaluationPlan& plan,
