@@ -50,42 +50,38 @@ nlohmann::json to_json(const db::TrialSummary& s) {
   return j;
 }
 
-int run_show(const ShowOptions& opt, const Context& ctx) {
-  db::Database db(opt.db_path, db::OpenMode::read_only);
-  const auto rows = db::trial_list(db);
-  std::optional<std::int64_t> chosen = opt.trial;
-  if (!chosen) {
-    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-      if (it->traced) {
-        chosen = it->id;
-        break;
-      }
-    }
-  }
-  std::optional<db::TrialSummary> summary;
-  if (chosen) summary = db::summarise(db::load_trial_trace(db, *chosen));  // InvalidArgument if unknown
+// The trial `show` describes: the one asked for, else the last with a trace (none: no summary).
+std::optional<std::int64_t> shown_trial(const ShowOptions& opt, const std::vector<db::TrialListRow>& rows) {
+  if (opt.trial) return opt.trial;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+    if (it->traced) return it->id;
+  return std::nullopt;
+}
 
-  if (ctx.global.json) {
-    nlohmann::json j = {{"database", opt.db_path}, {"trials", nlohmann::json::array()}};
-    for (const auto& r : rows) {
-      j["trials"].push_back({{"id", r.id},
-                             {"status", r.status},
-                             {"failure_reason", r.failure},
-                             {"samples", r.samples},
-                             {"median_s", r.median_s},
-                             {"traced", r.traced},
-                             {"config", nlohmann::json::parse(r.config, nullptr, false)}});
-    }
-    if (summary) {
-      j["summary"] = to_json(*summary);
-      for (const auto& r : rows)
-        if (r.id == summary->trial_id) j["summary"]["median_s"] = r.median_s;  // the trial's time
-    }
-    fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-    return 0;
+void print_show_json(const ShowOptions& opt, const std::vector<db::TrialListRow>& rows,
+                     const std::optional<db::TrialSummary>& summary) {
+  nlohmann::json j = {{"database", opt.db_path}, {"trials", nlohmann::json::array()}};
+  for (const auto& r : rows) {
+    j["trials"].push_back({{"id", r.id},
+                           {"status", r.status},
+                           {"failure_reason", r.failure},
+                           {"samples", r.samples},
+                           {"median_s", r.median_s},
+                           {"traced", r.traced},
+                           {"config", nlohmann::json::parse(r.config, nullptr, false)}});
   }
-  // Every database string is printed through text::printable: control characters ("\x1b[2J")
-  // and invalid bytes are escaped, never sent to the terminal.
+  if (summary) {
+    j["summary"] = to_json(*summary);
+    for (const auto& r : rows)
+      if (r.id == summary->trial_id) j["summary"]["median_s"] = r.median_s;  // the trial's time
+  }
+  fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// Every database string is printed through text::printable: control characters ("\x1b[2J")
+// and invalid bytes are escaped, never sent to the terminal.
+void print_show_text(const ShowOptions& opt, const std::vector<db::TrialListRow>& rows,
+                     const std::optional<db::TrialSummary>& summary) {
   if (!opt.trial) {
     fmt::print("{:>6}  {:<8} {:>8} {:>12}  {:<6} {}\n", "trial", "status", "samples", "time ms", "trace",
                "config / failure");
@@ -96,18 +92,31 @@ int run_show(const ShowOptions& opt, const Context& ctx) {
     }
     fmt::print("\n");
   }
-  if (summary) {
-    // The trial's one time (db/trial_time.hpp); the tables below sum every traced iteration.
-    for (const auto& r : rows) {
-      if (r.id != summary->trial_id || r.median_s <= 0) continue;
-      fmt::print(
-          "trial {} time {:.4f} ms (median over the timed iterations of the slowest rank; the "
-          "per-rank figures below add up all traced iterations)\n",
-          r.id, r.median_s * 1e3);
-    }
-    fmt::print("{}", db::format_summary(*summary));
-  } else {
+  if (!summary) {
     fmt::print("no trial in {} has a trace\n", text::printable(opt.db_path));
+    return;
+  }
+  // The trial's one time (db/trial_time.hpp); the tables below sum every traced iteration.
+  for (const auto& r : rows) {
+    if (r.id != summary->trial_id || r.median_s <= 0) continue;
+    fmt::print(
+        "trial {} time {:.4f} ms (median over the timed iterations of the slowest rank; the "
+        "per-rank figures below add up all traced iterations)\n",
+        r.id, r.median_s * 1e3);
+  }
+  fmt::print("{}", db::format_summary(*summary));
+}
+
+int run_show(const ShowOptions& opt, const Context& ctx) {
+  db::Database db(opt.db_path, db::OpenMode::read_only);
+  const auto rows = db::trial_list(db);
+  std::optional<db::TrialSummary> summary;
+  if (const auto chosen = shown_trial(opt, rows))
+    summary = db::summarise(db::load_trial_trace(db, *chosen));  // InvalidArgument if unknown
+  if (ctx.global.json) {
+    print_show_json(opt, rows, summary);
+  } else {
+    print_show_text(opt, rows, summary);
   }
   return 0;
 }

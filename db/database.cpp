@@ -80,7 +80,9 @@ void Database::open_connection(OpenMode mode) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-void Database::open_checked(OpenMode mode) {
+// The checks made before SQLite opens the file (it never sees a foreign or missing one); returns
+// the file's size, 0 when it does not exist yet.
+std::uintmax_t Database::check_file(OpenMode mode) const {
   BURST_REQUIRE(!path_.empty(), "--db: a file name is required");
   std::error_code ec;
   const bool exists = fs::exists(path_, ec);
@@ -89,34 +91,40 @@ void Database::open_checked(OpenMode mode) {
                 "database " + path_ + " is not a regular file (a directory, FIFO or device)");
   const auto size = exists ? fs::file_size(path_, ec) : 0;
   BURST_REQUIRE(!ec, "database " + path_ + ": cannot read its size: " + ec.message());
-  if (size > 0) {
-    char header[16] = {};
-    std::ifstream in(path_, std::ios::binary);
-    in.read(header, sizeof(header));
-    BURST_REQUIRE(
-        in.gcount() == 16 && std::string_view(header, 16) == std::string_view("SQLite format 3\0", 16),
-        "database " + path_ + " is not an SQLite file (foreign file, or truncated to " +
-            std::to_string(size) + " bytes)");
-    BURST_REQUIRE(size >= 512, "database " + path_ + " is truncated (" + std::to_string(size) + " bytes)");
-  }
-  open_connection(mode);
+  if (size == 0) return 0;
+  char header[16] = {};
+  std::ifstream in(path_, std::ios::binary);
+  in.read(header, sizeof(header));
+  BURST_REQUIRE(
+      in.gcount() == 16 && std::string_view(header, 16) == std::string_view("SQLite format 3\0", 16),
+      "database " + path_ + " is not an SQLite file (foreign file, or truncated to " + std::to_string(size) +
+          " bytes)");
+  BURST_REQUIRE(size >= 512, "database " + path_ + " is truncated (" + std::to_string(size) + " bytes)");
+  return size;
+}
 
-  if (size > 0) {
-    // A truncated file keeps its header's page count; with no WAL to supply the rest, it is short.
-    std::int64_t page_size = 0, page_count = 0;
-    {
-      Statement s(db_, "PRAGMA page_size");
-      if (s.step()) page_size = s.int64(0);
-    }
-    {
-      Statement s(db_, "PRAGMA page_count");
-      if (s.step()) page_count = s.int64(0);
-    }
-    const auto wal = fs::exists(path_ + "-wal", ec) ? fs::file_size(path_ + "-wal", ec) : 0;
-    BURST_REQUIRE(wal > 0 || static_cast<std::int64_t>(size) >= page_size * page_count,
-                  "database " + path_ + " is truncated: " + std::to_string(size) + " bytes, header says " +
-                      std::to_string(page_count) + " pages of " + std::to_string(page_size));
+// A truncated file keeps its header's page count; with no WAL to supply the rest, it is short.
+void Database::check_not_truncated(std::uintmax_t size) {
+  std::int64_t page_size = 0, page_count = 0;
+  {
+    Statement s(db_, "PRAGMA page_size");
+    if (s.step()) page_size = s.int64(0);
   }
+  {
+    Statement s(db_, "PRAGMA page_count");
+    if (s.step()) page_count = s.int64(0);
+  }
+  std::error_code ec;
+  const auto wal = fs::exists(path_ + "-wal", ec) ? fs::file_size(path_ + "-wal", ec) : 0;
+  BURST_REQUIRE(wal > 0 || static_cast<std::int64_t>(size) >= page_size * page_count,
+                "database " + path_ + " is truncated: " + std::to_string(size) + " bytes, header says " +
+                    std::to_string(page_count) + " pages of " + std::to_string(page_size));
+}
+
+void Database::open_checked(OpenMode mode) {
+  const auto size = check_file(mode);
+  open_connection(mode);
+  if (size > 0) check_not_truncated(size);
   // Everything up to here and the checks below only read: a foreign or corrupt file is refused as
   // it was, before the journal mode changes or a table is added.
   const bool has_tables = size > 0 && table_count() > 0;

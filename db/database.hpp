@@ -109,6 +109,8 @@ class Database {
 
  private:
   void open_checked(OpenMode mode);
+  std::uintmax_t check_file(OpenMode mode) const;
+  void check_not_truncated(std::uintmax_t size);
   void open_connection(OpenMode mode);
   std::int64_t table_count() const;
   void check_integrity();

@@ -203,43 +203,62 @@ int comparison_level(const std::map<int, std::map<std::string, int>>& ok_values_
   return any;
 }
 
-void parameter_effects(WorkloadReport& w) {
-  std::vector<std::string> names;
-  std::map<std::string, std::vector<std::string>> seen;                        // name -> values, first seen
+// Every parameter seen in the trials: its values in first-seen order and, per level, how many ok
+// measured trials each value had.
+struct ParameterSightings {
+  std::vector<std::string> names;                                              // sorted
+  std::map<std::string, std::vector<std::string>> values;                      // name -> values, first seen
   std::map<std::string, std::map<int, std::map<std::string, int>>> ok_counts;  // name -> level -> value
+};
+
+bool ok_and_measured(const ReportTrial& t) {
+  return t.status == "ok" && t.measured;
+}
+
+ParameterSightings sight_parameters(const std::vector<const ReportTrial*>& ordered) {
+  ParameterSightings p;
+  for (const auto* t : ordered) {
+    for (const auto& [name, value] : t->params) {
+      if (!p.values.count(name)) p.names.push_back(name);
+      auto& vs = p.values[name];
+      if (std::find(vs.begin(), vs.end(), value) == vs.end()) vs.push_back(value);
+      if (ok_and_measured(*t)) ++p.ok_counts[name][t->level][value];
+    }
+  }
+  std::sort(p.names.begin(), p.names.end());
+  return p;
+}
+
+// One value's bar: its trials and best time at `level`; trials elsewhere only mark it.
+ParameterValue value_at_level(const std::string& name, const std::string& value, int level,
+                              const std::vector<const ReportTrial*>& ordered) {
+  ParameterValue pv{value, 0, std::nullopt, false, false};
+  for (const auto* t : ordered) {
+    if (!ok_and_measured(*t)) continue;
+    const bool has = std::any_of(t->params.begin(), t->params.end(),
+                                 [&](const auto& nv) { return nv.first == name && nv.second == value; });
+    if (!has) continue;
+    if (t->level != level) {
+      pv.measured_elsewhere = true;
+      continue;
+    }
+    ++pv.trials;
+    if (!pv.best_s || t->median_s < *pv.best_s) pv.best_s = t->median_s;
+  }
+  return pv;
+}
+
+void parameter_effects(WorkloadReport& w) {
   std::vector<const ReportTrial*> ordered;
   for (const auto& t : w.trials) ordered.push_back(&t);
   std::stable_sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->order < b->order; });
   const ReportTrial* winner = w.best();
-  for (const auto* t : ordered) {
-    for (const auto& [name, value] : t->params) {
-      if (!seen.count(name)) names.push_back(name);
-      auto& vs = seen[name];
-      if (std::find(vs.begin(), vs.end(), value) == vs.end()) vs.push_back(value);
-      if (t->status == "ok" && t->measured) ++ok_counts[name][t->level][value];
-    }
-  }
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    const auto& by_level = ok_counts[name];
-    const int level = comparison_level(by_level);
+  auto sightings = sight_parameters(ordered);
+  for (const auto& name : sightings.names) {
+    const int level = comparison_level(sightings.ok_counts[name]);
     std::vector<ParameterValue> vs;
-    for (const auto& value : seen[name]) {
-      ParameterValue pv{value, 0, std::nullopt, false, false};
-      for (const auto* t : ordered) {
-        if (t->status != "ok" || !t->measured) continue;
-        bool has = false;
-        for (const auto& [n, v] : t->params) has = has || (n == name && v == value);
-        if (!has) continue;
-        if (t->level != level) {
-          pv.measured_elsewhere = true;
-          continue;
-        }
-        ++pv.trials;
-        if (!pv.best_s || t->median_s < *pv.best_s) pv.best_s = t->median_s;
-      }
-      vs.push_back(std::move(pv));
-    }
+    for (const auto& value : sightings.values[name])
+      vs.push_back(value_at_level(name, value, level, ordered));
     sort_numeric_values(vs);
     if (winner) mark_winner_values(name, *winner, vs);
     if (vs.size() > 1) {

@@ -75,27 +75,54 @@ static void reference_row(const float* q, const float* k, const float* v, int64_
   free(s);
 }
 
-static burst_status rank_main(burst_comm* comm, void* user) {
-  (void)user;
-  const int rank = burst_comm_rank(comm), world = burst_comm_size(comm);
-  const int64_t N = g_opt.seq, H = g_opt.heads, HK = g_opt.kv_heads, D = g_opt.head_dim;
-  const int64_t n = N / world;
-  burst_shape shape = {1, N, H, HK, D, 0, g_opt.causal, 0.0f};
+/* What one rank works with: the global inputs (identical everywhere), its shards and outputs. */
+typedef struct Buffers {
+  int64_t N, H, HK, D, n;
+  size_t qn, kn, lq, lk;
+  float *gq, *gk, *gv, *gdo;
+  float *q, *k, *v, *dout, *o, *lse;
+  float *qs, *os, *lse_s; /* q, o in (B, H, n, d) memory order; lse of that pass */
+  float *dq, *dk, *dv;
+} Buffers;
 
-  /* Refusals first: each names what is wrong, and none leaves an op behind. */
+static void buffers_init(Buffers* b, int world) {
+  b->N = g_opt.seq, b->H = g_opt.heads, b->HK = g_opt.kv_heads, b->D = g_opt.head_dim;
+  b->n = b->N / world;
+  b->qn = (size_t)(b->N * b->H * b->D), b->kn = (size_t)(b->N * b->HK * b->D);
+  b->lq = (size_t)(b->n * b->H * b->D), b->lk = (size_t)(b->n * b->HK * b->D);
+  b->gq = random_tensor(b->qn, 11, 2.0f);
+  b->gk = random_tensor(b->kn, 12, 2.0f);
+  b->gv = random_tensor(b->kn, 13, 1.0f);
+  b->gdo = random_tensor(b->qn, 14, 1.0f);
+  const size_t lse_bytes = (size_t)(b->H * b->n) * 4;
+  b->q = malloc(b->lq * 4), b->k = malloc(b->lk * 4), b->v = malloc(b->lk * 4), b->dout = malloc(b->lq * 4);
+  b->o = malloc(b->lq * 4), b->lse = malloc(lse_bytes);
+  b->qs = malloc(b->lq * 4), b->os = malloc(b->lq * 4), b->lse_s = malloc(lse_bytes);
+  b->dq = malloc(b->lq * 4), b->dk = malloc(b->lk * 4), b->dv = malloc(b->lk * 4);
+}
+
+static void buffers_free(Buffers* b) {
+  float* all[] = {b->gq, b->gk,  b->gv, b->gdo, b->q,     b->k,  b->v,  b->dout,
+                  b->o,  b->lse, b->qs, b->os,  b->lse_s, b->dq, b->dk, b->dv};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); ++i) free(all[i]);
+}
+
+/* Refusals first: each names what is wrong, and none leaves an op behind. */
+static burst_status check_create_refusals(burst_comm* comm, const burst_shape* shape, int rank) {
   burst_op* bad = NULL;
   CHECK(
-      burst_op_create_from_profile(comm, &shape, 2, g_opt.profile, 7, &bad) == BURST_ERROR_INVALID_ARGUMENT &&
+      burst_op_create_from_profile(comm, shape, 2, g_opt.profile, 7, &bad) == BURST_ERROR_INVALID_ARGUMENT &&
           strstr(burst_last_error(), "layout 7") != NULL && bad == NULL,
       "layout 7 must be refused naming it");
-  CHECK(burst_op_create_from_profile(comm, &shape, 5, g_opt.profile, -1, &bad) ==
-                BURST_ERROR_INVALID_ARGUMENT &&
-            strstr(burst_last_error(), "pass 5") != NULL,
-        "pass 5 must be refused naming it");
+  CHECK(
+      burst_op_create_from_profile(comm, shape, 5, g_opt.profile, -1, &bad) == BURST_ERROR_INVALID_ARGUMENT &&
+          strstr(burst_last_error(), "pass 5") != NULL,
+      "pass 5 must be refused naming it");
+  return BURST_OK;
+}
 
-  burst_op* op = NULL;
-  CHECK(burst_op_create_from_profile(comm, &shape, 2, g_opt.profile, -1, &op) == BURST_OK,
-        "create from profile");
+/* The selection is what --expect says, names its entry, and is printed once. */
+static burst_status check_selection(burst_op* op, int rank, int* layout) {
   burst_selection sel;
   CHECK(burst_op_selection(op, &sel) == BURST_OK, "selection");
   if (rank == 0) {
@@ -113,90 +140,133 @@ static burst_status rank_main(burst_comm* comm, void* user) {
   CHECK(burst_op_selection_warning(op, sel.warning_count) == NULL, "warning past the end is NULL");
   burst_schedule sched;
   CHECK(burst_op_schedule(op, &sched) == BURST_OK, "schedule");
-  const int layout = sched.layout;
+  *layout = sched.layout;
+  return BURST_OK;
+}
 
-  /* Global inputs, this rank's shards in the op's layout. */
-  const size_t qn = (size_t)(N * H * D), kn = (size_t)(N * HK * D);
-  float* gq = random_tensor(qn, 11, 2.0f);
-  float* gk = random_tensor(kn, 12, 2.0f);
-  float* gv = random_tensor(kn, 13, 1.0f);
-  float* gdo = random_tensor(qn, 14, 1.0f);
-  const size_t lq = (size_t)(n * H * D), lk = (size_t)(n * HK * D);
-  float *q = malloc(lq * 4), *k = malloc(lk * 4), *v = malloc(lk * 4), *dout = malloc(lq * 4);
-  CHECK(burst_shard_rows(gq, q, 1, N, H * D, 4, layout, rank, world) == BURST_OK, "shard q");
-  CHECK(burst_shard_rows(gk, k, 1, N, HK * D, 4, layout, rank, world) == BURST_OK, "shard k");
-  CHECK(burst_shard_rows(gv, v, 1, N, HK * D, 4, layout, rank, world) == BURST_OK, "shard v");
-  CHECK(burst_shard_rows(gdo, dout, 1, N, H * D, 4, layout, rank, world) == BURST_OK, "shard dout");
-  CHECK(burst_shard_rows(gq, q, 1, N + 1, H * D, 4, layout, rank, world) == BURST_ERROR_INVALID_ARGUMENT &&
+/* This rank's shards in the op's layout; a sequence the world does not divide is refused. */
+static burst_status shard_inputs(Buffers* b, int layout, int rank, int world) {
+  const int64_t N = b->N, HD = b->H * b->D, HKD = b->HK * b->D;
+  CHECK(burst_shard_rows(b->gq, b->q, 1, N, HD, 4, layout, rank, world) == BURST_OK, "shard q");
+  CHECK(burst_shard_rows(b->gk, b->k, 1, N, HKD, 4, layout, rank, world) == BURST_OK, "shard k");
+  CHECK(burst_shard_rows(b->gv, b->v, 1, N, HKD, 4, layout, rank, world) == BURST_OK, "shard v");
+  CHECK(burst_shard_rows(b->gdo, b->dout, 1, N, HD, 4, layout, rank, world) == BURST_OK, "shard dout");
+  CHECK(burst_shard_rows(b->gq, b->q, 1, N + 1, HD, 4, layout, rank, world) == BURST_ERROR_INVALID_ARGUMENT &&
             strstr(burst_last_error(), "sequence length") != NULL,
         "a sequence the world does not divide is refused");
+  return BURST_OK;
+}
 
-  /* Forward, contiguous. */
-  float *o = malloc(lq * 4), *lse = malloc((size_t)(H * n) * 4);
-  CHECK(burst_op_forward(op, q, k, v, o, lse) == BURST_OK, "forward");
-
-  /* Against float64, row by row at each row's global position. */
-  double* ref = malloc((size_t)(H * D) * sizeof(double));
+/* The forward against float64, row by row at each row's global position. */
+static burst_status check_forward(burst_op* op, Buffers* b, int layout, int rank, int world) {
+  CHECK(burst_op_forward(op, b->q, b->k, b->v, b->o, b->lse) == BURST_OK, "forward");
+  const int64_t HD = b->H * b->D;
+  double* ref = malloc((size_t)HD * sizeof(double));
   double max_err = 0.0, max_ref = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
+  int64_t bad_position = -1;
+  for (int64_t i = 0; i < b->n && bad_position < 0; ++i) {
     int64_t p = -1;
-    CHECK(burst_global_position(layout, rank, world, N, i, &p) == BURST_OK && p >= 0 && p < N, "position");
-    reference_row(gq, gk, gv, p, ref);
-    for (int64_t j = 0; j < H * D; ++j) {
-      const double e = fabs((double)o[i * H * D + j] - ref[j]);
+    if (burst_global_position(layout, rank, world, b->N, i, &p) != BURST_OK || p < 0 || p >= b->N) {
+      bad_position = i;
+      break;
+    }
+    reference_row(b->gq, b->gk, b->gv, p, ref);
+    for (int64_t j = 0; j < HD; ++j) {
+      const double e = fabs((double)b->o[i * HD + j] - ref[j]);
       if (e > max_err || isnan(e)) max_err = isnan(e) ? INFINITY : e;
       if (fabs(ref[j]) > max_ref) max_ref = fabs(ref[j]);
     }
   }
+  free(ref);
+  CHECK(bad_position < 0, "global position of local row %lld", (long long)bad_position);
   CHECK(max_ref > 0.05, "reference too flat to test anything (%g)", max_ref);
   CHECK(max_err <= 1e-5 * max_ref, "forward vs float64: max error %.3g of max |ref| %.3g", max_err, max_ref);
+  return BURST_OK;
+}
 
-  /* Unshard and shard back: the same local rows. */
-  float* go = calloc(qn, 4);
-  float* o2 = malloc(lq * 4);
-  CHECK(burst_unshard_rows(o, go, 1, N, H * D, 4, layout, rank, world) == BURST_OK, "unshard o");
-  CHECK(burst_shard_rows(go, o2, 1, N, H * D, 4, layout, rank, world) == BURST_OK, "reshard o");
-  CHECK(memcmp(o, o2, lq * 4) == 0, "shard(unshard(o)) == o");
+/* Unshard and shard back: the same local rows, for outputs and statistics. */
+static burst_status check_unshard(const Buffers* b, int layout, int rank, int world) {
+  const int64_t N = b->N, H = b->H, HD = b->H * b->D;
+  const size_t lse_bytes = (size_t)(H * b->n) * 4;
+  float* go = calloc(b->qn, 4);
+  float* o2 = malloc(b->lq * 4);
   float* glse = calloc((size_t)(H * N), 4);
-  float* lse2 = malloc((size_t)(H * n) * 4);
-  CHECK(burst_unshard_stats(lse, glse, 1, H, N, layout, rank, world) == BURST_OK, "unshard lse");
-  CHECK(burst_shard_stats(glse, lse2, 1, H, N, layout, rank, world) == BURST_OK, "reshard lse");
-  CHECK(memcmp(lse, lse2, (size_t)(H * n) * 4) == 0, "shard(unshard(lse)) == lse");
+  float* lse2 = malloc(lse_bytes);
+  const int rows_ok = burst_unshard_rows(b->o, go, 1, N, HD, 4, layout, rank, world) == BURST_OK &&
+                      burst_shard_rows(go, o2, 1, N, HD, 4, layout, rank, world) == BURST_OK;
+  const int rows_same = rows_ok && memcmp(b->o, o2, b->lq * 4) == 0;
+  const int stats_ok = burst_unshard_stats(b->lse, glse, 1, H, N, layout, rank, world) == BURST_OK &&
+                       burst_shard_stats(glse, lse2, 1, H, N, layout, rank, world) == BURST_OK;
+  const int stats_same = stats_ok && memcmp(b->lse, lse2, lse_bytes) == 0;
+  free(go);
+  free(o2);
+  free(glse);
+  free(lse2);
+  CHECK(rows_ok, "unshard/reshard o");
+  CHECK(rows_same, "shard(unshard(o)) == o");
+  CHECK(stats_ok, "unshard/reshard lse");
+  CHECK(stats_same, "shard(unshard(lse)) == lse");
+  return BURST_OK;
+}
 
-  /* Strided: q and o stored head-major (B, H, n, d) in memory, addressed as (B, n, H, d). */
-  float *qs = malloc(lq * 4), *os = malloc(lq * 4), *lse_s = malloc((size_t)(H * n) * 4);
+/* Strided: q and o stored head-major (B, H, n, d) in memory, addressed as (B, n, H, d). */
+static burst_status check_strided_forward(burst_op* op, Buffers* b, int rank) {
+  const int64_t n = b->n, H = b->H, D = b->D;
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t h = 0; h < H; ++h) memcpy(qs + (h * n + i) * D, q + (i * H + h) * D, (size_t)D * 4);
-  burst_tensor tq = {qs, {H * n * D, D, n * D, 1}, -1};
-  burst_tensor tk = {k, {0, 0, 0, 0}, -1}, tv = {v, {0, 0, 0, 0}, -1};
-  burst_tensor to = {os, {H * n * D, D, n * D, 1}, -1};
-  burst_tensor tl = {lse_s, {0, 0, 0, 0}, -1};
+    for (int64_t h = 0; h < H; ++h) memcpy(b->qs + (h * n + i) * D, b->q + (i * H + h) * D, (size_t)D * 4);
+  burst_tensor tq = {b->qs, {H * n * D, D, n * D, 1}, -1};
+  burst_tensor tk = {b->k, {0, 0, 0, 0}, -1}, tv = {b->v, {0, 0, 0, 0}, -1};
+  burst_tensor to = {b->os, {H * n * D, D, n * D, 1}, -1};
+  burst_tensor tl = {b->lse_s, {0, 0, 0, 0}, -1};
   CHECK(burst_op_forward_ex(op, &tq, &tk, &tv, &to, &tl, NULL) == BURST_OK, "strided forward");
   for (int64_t i = 0; i < n; ++i)
     for (int64_t h = 0; h < H; ++h)
-      CHECK(memcmp(os + (h * n + i) * D, o + (i * H + h) * D, (size_t)D * 4) == 0,
+      CHECK(memcmp(b->os + (h * n + i) * D, b->o + (i * H + h) * D, (size_t)D * 4) == 0,
             "strided o row %lld head %lld differs from the contiguous pass", (long long)i, (long long)h);
-  CHECK(memcmp(lse_s, lse, (size_t)(H * n) * 4) == 0, "strided pass lse");
+  CHECK(memcmp(b->lse_s, b->lse, (size_t)(H * n) * 4) == 0, "strided pass lse");
+  return BURST_OK;
+}
 
-  /* Backward, contiguous and with a strided dq: bit-identical. */
-  float *dq = malloc(lq * 4), *dk = malloc(lk * 4), *dv = malloc(lk * 4);
-  CHECK(burst_op_backward(op, q, k, v, o, lse, dout, dq, dk, dv) == BURST_OK, "backward");
+/* Backward, contiguous and with a strided dq: bit-identical. */
+static burst_status check_backward(burst_op* op, Buffers* b, int rank) {
+  const int64_t n = b->n, H = b->H, D = b->D;
+  CHECK(burst_op_backward(op, b->q, b->k, b->v, b->o, b->lse, b->dout, b->dq, b->dk, b->dv) == BURST_OK,
+        "backward");
   double norm = 0.0;
-  for (size_t i = 0; i < lq; ++i) norm += fabs((double)dq[i]);
+  for (size_t i = 0; i < b->lq; ++i) norm += fabs((double)b->dq[i]);
   CHECK(norm > 0.0 && isfinite(norm), "dq must be finite and non-zero (sum |dq| = %g)", norm);
-  float *dqs = malloc(lq * 4), *dk2 = malloc(lk * 4), *dv2 = malloc(lk * 4);
-  burst_tensor tqo = {o, {0, 0, 0, 0}, -1}, tlse = {lse, {0, 0, 0, 0}, -1}, tdo = {dout, {0, 0, 0, 0}, -1};
+  float *dqs = malloc(b->lq * 4), *dk2 = malloc(b->lk * 4), *dv2 = malloc(b->lk * 4);
+  burst_tensor tq = {b->qs, {H * n * D, D, n * D, 1}, -1};
+  burst_tensor tk = {b->k, {0, 0, 0, 0}, -1}, tv = {b->v, {0, 0, 0, 0}, -1};
+  burst_tensor to = {b->o, {0, 0, 0, 0}, -1}, tl = {b->lse, {0, 0, 0, 0}, -1};
+  burst_tensor tdo = {b->dout, {0, 0, 0, 0}, -1};
   burst_tensor tdq = {dqs, {H * n * D, D, n * D, 1}, -1};
   burst_tensor tdk = {dk2, {0, 0, 0, 0}, -1}, tdv = {dv2, {0, 0, 0, 0}, -1};
-  CHECK(burst_op_backward_ex(op, &tq, &tk, &tv, &tqo, &tlse, &tdo, &tdq, &tdk, &tdv, NULL) == BURST_OK,
-        "strided backward");
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t h = 0; h < H; ++h)
-      CHECK(memcmp(dqs + (h * n + i) * D, dq + (i * H + h) * D, (size_t)D * 4) == 0, "strided dq differs");
-  CHECK(memcmp(dk2, dk, lk * 4) == 0 && memcmp(dv2, dv, lk * 4) == 0, "dk, dv with strided q");
+  const int ran = burst_op_backward_ex(op, &tq, &tk, &tv, &to, &tl, &tdo, &tdq, &tdk, &tdv, NULL) == BURST_OK;
+  int64_t differs = -1;
+  for (int64_t i = 0; ran && i < n * H && differs < 0; ++i) {
+    const int64_t row = i / H, h = i % H;
+    if (memcmp(dqs + (h * n + row) * D, b->dq + (row * H + h) * D, (size_t)D * 4) != 0) differs = i;
+  }
+  const int kv_same = ran && memcmp(dk2, b->dk, b->lk * 4) == 0 && memcmp(dv2, b->dv, b->lk * 4) == 0;
+  free(dqs);
+  free(dk2);
+  free(dv2);
+  CHECK(ran, "strided backward");
+  CHECK(differs < 0, "strided dq differs at row %lld head %lld", (long long)(differs / H),
+        (long long)(differs % H));
+  CHECK(kv_same, "dk, dv with strided q");
+  return BURST_OK;
+}
 
-  /* Device memory and streams are refused by name on this (cpu) runtime; so is an output stride 0. */
-  burst_tensor dev = {q, {0, 0, 0, 0}, 0};
+/* Device memory and streams are refused by name on this (cpu) runtime; so is an output stride 0. */
+static burst_status check_tensor_refusals(burst_op* op, Buffers* b, int rank) {
+  const int64_t n = b->n, H = b->H, D = b->D;
+  burst_tensor tq = {b->qs, {H * n * D, D, n * D, 1}, -1};
+  burst_tensor tk = {b->k, {0, 0, 0, 0}, -1}, tv = {b->v, {0, 0, 0, 0}, -1};
+  burst_tensor to = {b->os, {H * n * D, D, n * D, 1}, -1};
+  burst_tensor tl = {b->lse_s, {0, 0, 0, 0}, -1};
+  burst_tensor dev = {b->q, {0, 0, 0, 0}, 0};
   CHECK(burst_op_forward_ex(op, &dev, &tk, &tv, &to, &tl, NULL) == BURST_ERROR_INVALID_ARGUMENT &&
             strstr(burst_last_error(), "q: a CUDA device pointer") != NULL,
         "a device pointer is refused naming q");
@@ -204,75 +274,90 @@ static burst_status rank_main(burst_comm* comm, void* user) {
   CHECK(burst_op_forward_ex(op, &tq, &tk, &tv, &to, &tl, &fake_stream) == BURST_ERROR_INVALID_ARGUMENT &&
             strstr(burst_last_error(), "stream") != NULL,
         "a stream with host tensors is refused");
-  burst_tensor zero_stride = {os, {0, 0, 1, 1}, -1};
+  burst_tensor zero_stride = {b->os, {0, 0, 1, 1}, -1};
   CHECK(burst_op_forward_ex(op, &tq, &tk, &tv, &zero_stride, &tl, NULL) == BURST_ERROR_INVALID_ARGUMENT &&
             strstr(burst_last_error(), "o: stride 0") != NULL,
         "an output stride 0 is refused naming o");
-
-  burst_op_destroy(op);
-  free(gq);
-  free(gk);
-  free(gv);
-  free(gdo);
-  free(q);
-  free(k);
-  free(v);
-  free(dout);
-  free(o);
-  free(lse);
-  free(ref);
-  free(go);
-  free(o2);
-  free(glse);
-  free(lse2);
-  free(qs);
-  free(os);
-  free(lse_s);
-  free(dq);
-  free(dk);
-  free(dv);
-  free(dqs);
-  free(dk2);
-  free(dv2);
   return BURST_OK;
+}
+
+/* The checks in order, on an op made from the profile; the first failing one ends the rank. */
+static burst_status run_checks(burst_comm* comm, Buffers* b, int rank, int world) {
+  burst_shape shape = {1, b->N, b->H, b->HK, b->D, 0, g_opt.causal, 0.0f};
+  burst_status st = check_create_refusals(comm, &shape, rank);
+  if (st != BURST_OK) return st;
+  burst_op* op = NULL;
+  CHECK(burst_op_create_from_profile(comm, &shape, 2, g_opt.profile, -1, &op) == BURST_OK,
+        "create from profile");
+  int layout = 0;
+  st = check_selection(op, rank, &layout);
+  if (st == BURST_OK) st = shard_inputs(b, layout, rank, world);
+  if (st == BURST_OK) st = check_forward(op, b, layout, rank, world);
+  if (st == BURST_OK) st = check_unshard(b, layout, rank, world);
+  if (st == BURST_OK) st = check_strided_forward(op, b, rank);
+  if (st == BURST_OK) st = check_backward(op, b, rank);
+  if (st == BURST_OK) st = check_tensor_refusals(op, b, rank);
+  burst_op_destroy(op);
+  return st;
+}
+
+static burst_status rank_main(burst_comm* comm, void* user) {
+  (void)user;
+  const int rank = burst_comm_rank(comm), world = burst_comm_size(comm);
+  Buffers b;
+  buffers_init(&b, world);
+  const burst_status st = run_checks(comm, &b, rank, world);
+  buffers_free(&b);
+  return st;
+}
+
+/* --expect NAME -> burst_selection_source, or -2 when NAME is none of them. */
+static int expect_of(const char* e) {
+  return strcmp(e, "exact") == 0      ? BURST_SELECTION_EXACT
+         : strcmp(e, "nearest") == 0  ? BURST_SELECTION_NEAREST_BUCKET
+         : strcmp(e, "foreign") == 0  ? BURST_SELECTION_FOREIGN
+         : strcmp(e, "defaults") == 0 ? BURST_SELECTION_DEFAULTS
+                                      : -2;
+}
+
+/* One option with a value; 0 when the name is unknown or the value bad (after saying so). */
+static int parse_valued(const char* a, const char* value) {
+  if (strcmp(a, "--world") == 0)
+    g_opt.world = atoi(value);
+  else if (strcmp(a, "--seq") == 0)
+    g_opt.seq = atoll(value);
+  else if (strcmp(a, "--heads") == 0)
+    g_opt.heads = atoll(value);
+  else if (strcmp(a, "--kv-heads") == 0)
+    g_opt.kv_heads = atoll(value);
+  else if (strcmp(a, "--head-dim") == 0)
+    g_opt.head_dim = atoll(value);
+  else if (strcmp(a, "--profile") == 0)
+    g_opt.profile = value;
+  else if (strcmp(a, "--expect") == 0) {
+    g_opt.expect = expect_of(value);
+    if (g_opt.expect == -2) {
+      fprintf(stderr, "--expect %s: expected exact|nearest|foreign|defaults\n", value);
+      return 0;
+    }
+  } else {
+    fprintf(stderr, "unknown argument %s\n", a);
+    return 0;
+  }
+  return 1;
 }
 
 static int parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
-    const char* next = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--causal") == 0)
+    if (strcmp(a, "--causal") == 0) {
       g_opt.causal = 1;
-    else if (strcmp(a, "--mpi") == 0)
+    } else if (strcmp(a, "--mpi") == 0) {
       g_opt.mpi = 1;
-    else if (next == NULL) {
+    } else if (i + 1 >= argc) {
       fprintf(stderr, "%s: needs a value\n", a);
       return 0;
-    } else if (strcmp(a, "--world") == 0)
-      g_opt.world = atoi(argv[++i]);
-    else if (strcmp(a, "--seq") == 0)
-      g_opt.seq = atoll(argv[++i]);
-    else if (strcmp(a, "--heads") == 0)
-      g_opt.heads = atoll(argv[++i]);
-    else if (strcmp(a, "--kv-heads") == 0)
-      g_opt.kv_heads = atoll(argv[++i]);
-    else if (strcmp(a, "--head-dim") == 0)
-      g_opt.head_dim = atoll(argv[++i]);
-    else if (strcmp(a, "--profile") == 0)
-      g_opt.profile = argv[++i];
-    else if (strcmp(a, "--expect") == 0) {
-      const char* e = argv[++i];
-      g_opt.expect = strcmp(e, "exact") == 0      ? BURST_SELECTION_EXACT
-                     : strcmp(e, "nearest") == 0  ? BURST_SELECTION_NEAREST_BUCKET
-                     : strcmp(e, "foreign") == 0  ? BURST_SELECTION_FOREIGN
-                     : strcmp(e, "defaults") == 0 ? BURST_SELECTION_DEFAULTS
-                                                  : -2;
-      if (g_opt.expect == -2) {
-        fprintf(stderr, "--expect %s: expected exact|nearest|foreign|defaults\n", e);
-        return 0;
-      }
-    } else {
-      fprintf(stderr, "unknown argument %s\n", a);
+    } else if (!parse_valued(a, argv[++i])) {
       return 0;
     }
   }

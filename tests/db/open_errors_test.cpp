@@ -156,7 +156,7 @@ TEST(DbOpenErrors, ReadOnlyOpenReadsAndCannotWrite) {
 TEST(DbOpenErrors, EmptyFileIsNotADatabaseToRead) {
   burst::test::TempDir dir;
   const auto path = dir.file("empty.sqlite");
-  std::ofstream{path};
+  std::ofstream(path).close();  // an empty file
   EXPECT_NE(open_error_mode(path, burst::db::OpenMode::read_only).find("no tables"), std::string::npos);
   EXPECT_EQ(fs::file_size(path), 0u);
   EXPECT_NE(open_error_mode("", burst::db::OpenMode::create).find("--db: a file name is required"),
