@@ -24,7 +24,7 @@ void add_run_command(CLI::App& app, Context& ctx) {
       } else {
         print_result(spec, result, env);
       }
-      return check_exit_code(spec, result);
+      return check_exit_code(result);
     };
   });
 }

@@ -96,7 +96,7 @@ int run_trace(const RunFlags& flags, const TraceOptions& opt, const Context& ctx
     fmt::print("trace: session {} trial {} written to {} ({} events)\n", session_id, trial_id, opt.db_path,
                events);
   }
-  return check_exit_code(spec, result);
+  return check_exit_code(result);
 }
 
 void add_trace_command(CLI::App& app, Context& ctx) {

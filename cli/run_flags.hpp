@@ -9,6 +9,7 @@
 #include <string>
 
 #include "burst/profile.hpp"
+#include "cli/check_output.hpp"
 #include "cli/shape_flags.hpp"
 #include "tuner/trial.hpp"
 
@@ -50,14 +51,8 @@ RunEnvironment make_run_environment(const RunFlags& f);
 // (recorded in env.profile) and every schedule flag given on the command line overrides it.
 tuner::TrialSpec to_trial_spec(const RunFlags& f, RunEnvironment& env);
 
-// Largest relative error --check accepts: 1e-5 for fp32, 8 units in the last place of the input
-// dtype for fp16 (8 * 2^-11) and bf16 (8 * 2^-8). See docs/run.md.
-double check_tolerance(DType t);
-
 nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResult& r,
                            const RunEnvironment& env);
 void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, const RunEnvironment& env);
-// 0 when there was no check or it passed, 1 otherwise.
-int check_exit_code(const tuner::TrialSpec& spec, const tuner::TrialResult& r);
 
 }  // namespace burst::cli

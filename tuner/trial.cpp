@@ -9,12 +9,15 @@
 #include <filesystem>
 #include <numeric>
 #include <random>
+#include <span>
+#include <thread>
 
 #include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "burst/shard.hpp"
 #include "comm/launch.hpp"
 #include "kernels/dtype.hpp"
+#include "runtime/reference.hpp"
 #include "trace/host_tracer.hpp"
 #include "tuner/npy.hpp"
 #include "tuner/trace_gather.hpp"
@@ -322,15 +325,102 @@ RankRun run_rank(Communicator& c, const TrialSpec& spec, const Schedule& schedul
   return run;
 }
 
-double rel_error(const std::vector<float>& x, const std::vector<float>& ref, bool& finite) {
-  double num = 0, den = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i]) && std::isfinite(ref[i])) finite = false;
-    if (!std::isfinite(ref[i])) continue;  // fully masked rows: lse = -inf on both sides
-    num = std::max(num, std::fabs(static_cast<double>(x[i]) - ref[i]));
-    den = std::max(den, std::fabs(static_cast<double>(ref[i])));
-  }
-  return den > 0 ? num / den : num;
+// --- --check: every output against float64 on the same rounded inputs ---------------------------
+
+std::vector<double> as_doubles(const Bytes& x, DType t) {
+  const auto count = static_cast<std::int64_t>(x.size() / dtype_size(t));
+  const std::vector<float> f = to_float(x.data(), t, count);
+  return {f.begin(), f.end()};
+}
+
+reference::Dims dims_of(const AttentionShape& s) {
+  return {s.batch, s.seq, s.seq, s.heads, s.kv_heads_or_heads(), s.head_dim};
+}
+
+kernels::MaskParams mask_of(const AttentionShape& s) {
+  kernels::MaskParams m;  // global positions 0..N-1 on both sides
+  m.kind = s.causal ? kernels::MaskKind::causal : kernels::MaskKind::none;
+  return m;
+}
+
+// The outputs of the same inputs on one rank (no ring): the same-precision baseline of the accuracy
+// model for fp16/bf16.
+GlobalOutputs single_rank_outputs(const TrialSpec& spec, const GlobalInputs& in) {
+  Schedule single;
+  single.tile_q = spec.schedule.tile_q;
+  single.tile_kv = spec.schedule.tile_kv;
+  single.threads = spec.schedule.threads;
+  RankRun ref;
+  TrialSpec fixed = spec;
+  fixed.keep_sampling = nullptr;
+  comm::run_local(1, [&](Communicator& c) { ref = run_rank(c, fixed, single, in, true, 0, 1); });
+  return std::move(ref.out);
+}
+
+struct Reference {
+  reference::Forward fwd;
+  reference::Gradients bwd;
+  double logit_bound = 0;
+};
+
+Reference float64_reference(const TrialSpec& spec, const GlobalInputs& in) {
+  const auto& s = spec.shape;
+  const auto dims = dims_of(s);
+  const auto q = as_doubles(in.q, s.dtype), k = as_doubles(in.k, s.dtype), v = as_doubles(in.v, s.dtype);
+  const double scale = s.scale_or_default();
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const bool bwd = spec.pass != Pass::fwd;
+  const double macs = reference::forward_macs(dims) + (bwd ? reference::backward_macs(dims) : 0.0);
+  constexpr double macs_per_second_per_thread = 1.4e9;  // measured: bench/results/check-reference.md
+  const double estimate_s = macs / (macs_per_second_per_thread * threads);
+  if (estimate_s > 5.0)
+    fmt::print(stderr, "check: computing the float64 reference, about {:.0f} s on {} threads\n", estimate_s,
+               threads);
+  Reference r;
+  r.logit_bound = reference::logit_bound(dims, scale, q, k);
+  r.fwd = reference::forward(dims, mask_of(s), scale, q, k, v, threads);
+  if (bwd)
+    r.bwd =
+        reference::backward(dims, mask_of(s), scale, q, k, v, as_doubles(in.dout, s.dtype), r.fwd, threads);
+  return r;
+}
+
+CheckedTensor check_tensor(std::string name, const std::vector<float>& got, const std::vector<double>& ref,
+                           const std::vector<float>* baseline_got, DType dtype, double logit_bound,
+                           double hops) {
+  CheckedTensor t;
+  t.name = std::move(name);
+  t.error = reference::max_rel_error(std::span<const float>(got), ref, &t.worst);
+  if (baseline_got) t.baseline = reference::max_rel_error(std::span<const float>(*baseline_got), ref);
+  t.allowed = reference::allowed_error(dtype, std::max(t.baseline, 0.0), logit_bound) + hops;
+  return t;
+}
+
+CheckErrors check_outputs(const TrialSpec& spec, const GlobalInputs& in, const GlobalOutputs& got,
+                          int world) {
+  const DType dtype = spec.shape.dtype;
+  const Reference ref = float64_reference(spec, in);
+  std::optional<GlobalOutputs> base;
+  if (dtype != DType::f32) base = single_rank_outputs(spec, in);
+  const double hops = reference::hop_error(dtype, spec.schedule.accum_dtype, world);
+  const bool q_travels = spec.schedule.bwd_comm == BwdComm::q;
+  auto baseline_of = [&](const std::vector<float> GlobalOutputs::*member) {
+    return base ? &((*base).*member) : nullptr;
+  };
+  CheckErrors ce;
+  ce.logit_bound = ref.logit_bound;
+  const double L = ref.logit_bound;
+  ce.tensors.push_back(check_tensor("o", got.o, ref.fwd.o, baseline_of(&GlobalOutputs::o), dtype, L, 0.0));
+  ce.tensors.push_back(
+      check_tensor("lse", got.lse, ref.fwd.lse, baseline_of(&GlobalOutputs::lse), dtype, L, 0.0));
+  if (spec.pass == Pass::fwd) return ce;
+  ce.tensors.push_back(check_tensor("dq", got.dq, ref.bwd.dq, baseline_of(&GlobalOutputs::dq), dtype, L,
+                                    q_travels ? hops : 0.0));
+  ce.tensors.push_back(check_tensor("dk", got.dk, ref.bwd.dk, baseline_of(&GlobalOutputs::dk), dtype, L,
+                                    q_travels ? 0.0 : hops));
+  ce.tensors.push_back(check_tensor("dv", got.dv, ref.bwd.dv, baseline_of(&GlobalOutputs::dv), dtype, L,
+                                    q_travels ? 0.0 : hops));
+  return ce;
 }
 
 }  // namespace
@@ -351,8 +441,19 @@ TimeStats summarise(std::vector<double> samples) {
   return t;
 }
 
-double CheckErrors::max() const {
-  return std::max({o, lse, dq, dk, dv});
+bool CheckErrors::ok() const {
+  return std::all_of(tensors.begin(), tensors.end(), [](const CheckedTensor& t) { return t.ok(); });
+}
+
+bool CheckErrors::finite() const {
+  return std::none_of(tensors.begin(), tensors.end(),
+                      [](const CheckedTensor& t) { return std::isinf(t.error); });
+}
+
+const CheckedTensor* CheckErrors::find(std::string_view name) const {
+  for (const auto& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
 }
 
 TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
@@ -406,26 +507,7 @@ TrialResult run_trial(const TrialSpec& spec, Communicator* mpi_world) {
   if (result.bwd.median > 0) result.gflops_bwd = backward_flops(spec.shape) / result.bwd.median / 1e9;
 
   const bool root = mpi_world == nullptr || mpi_world->rank() == 0;
-  if (spec.check && root) {
-    // The reference: the same inputs on one rank (no ring at all).
-    Schedule single;
-    single.tile_q = spec.schedule.tile_q;
-    single.tile_kv = spec.schedule.tile_kv;
-    single.threads = spec.schedule.threads;
-    RankRun ref;
-    TrialSpec fixed = spec;
-    fixed.keep_sampling = nullptr;
-    comm::run_local(1, [&](Communicator& c) { ref = run_rank(c, fixed, single, in, true, 0, 1); });
-    CheckErrors ce;
-    ce.o = rel_error(main_run.out.o, ref.out.o, ce.finite);
-    ce.lse = rel_error(main_run.out.lse, ref.out.lse, ce.finite);
-    if (spec.pass != Pass::fwd) {
-      ce.dq = rel_error(main_run.out.dq, ref.out.dq, ce.finite);
-      ce.dk = rel_error(main_run.out.dk, ref.out.dk, ce.finite);
-      ce.dv = rel_error(main_run.out.dv, ref.out.dv, ce.finite);
-    }
-    result.check = ce;
-  }
+  if (spec.check && root) result.check = check_outputs(spec, in, main_run.out, G);
   if (!spec.save_dir.empty() && root) {
     const auto& s = spec.shape;
     const std::int64_t Hkv = s.kv_heads_or_heads();

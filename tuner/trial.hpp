@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "burst/attention.hpp"
@@ -43,11 +44,23 @@ struct TimeStats {
 };
 TimeStats summarise(std::vector<double> samples);
 
+// --check (docs/run.md "--check"): each output against the float64 reference on the same rounded
+// inputs, with the accuracy model of runtime/reference.hpp.
+struct CheckedTensor {
+  std::string name;       // o, lse, dq, dk, dv
+  double error = 0;       // max_rel_error against float64 (+inf: non-finite where the reference is not)
+  double allowed = 0;     // reference::allowed_error (+ hop_error for tensors that travel in half)
+  double baseline = -1;   // fp16/bf16: the single-rank run's error; -1 for fp32 (not run)
+  std::size_t worst = 0;  // flat index of the worst element (global layout of the tensor)
+  bool ok() const { return error <= allowed; }
+};
+
 struct CheckErrors {
-  // max |x - x_ref| / max |x_ref| per tensor against the single-rank run.
-  double o = 0, lse = 0, dq = 0, dk = 0, dv = 0;
-  bool finite = true;  // no NaN/Inf from finite inputs
-  double max() const;
+  std::vector<CheckedTensor> tensors;
+  double logit_bound = 0;  // scale * max |q_i| * max |k_j|
+  bool ok() const;
+  bool finite() const;  // no output is non-finite where the reference is finite
+  const CheckedTensor* find(std::string_view name) const;
 };
 
 struct TrialResult {

@@ -150,10 +150,8 @@ RingErrors run_ring_case(Communicator& comm, const RingCase& c) {
   err.dv = max_rel_error(std::span<const float>(as_float(dv, c.dtype)),
                          ref_shard(w.ref_bwd.dv, c, c.kv_heads, r, G));
 
-  // Accumulators that travel in a half dtype are rounded at each of their G hops (opt-in, lossy):
-  // allow one unit roundoff of the dtype per hop on top of the model.
-  const double unit = c.dtype == DType::f16 ? 1.0 / 2048.0 : (c.dtype == DType::bf16 ? 1.0 / 256.0 : 0.0);
-  const double hops = c.schedule.accum_dtype == AccumDType::input ? G * unit : 0.0;
+  // Accumulators that travel in a half dtype are rounded at each of their G hops (opt-in, lossy).
+  const double hops = reference::hop_error(c.dtype, c.schedule.accum_dtype, G);
   const bool q_travels = c.schedule.bwd_comm == BwdComm::q;
   err.allowed_o = allowed_error(c.dtype, w.base_o);
   err.allowed_lse = allowed_error(c.dtype, w.base_lse);

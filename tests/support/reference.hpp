@@ -8,18 +8,11 @@
 // Masked scores are -inf; a query row that sees no key gets o = 0, lse = -inf and zero gradients.
 // O(nq * nk) memory and time: meant for the small shapes of tests.
 //
-// Tolerance model (how to use it):
-//   err      = max_rel_error(got, ref)                  max |got - ref| / max |ref|  (NaN/Inf -> inf)
+// The reference and the tolerance model are libburst's own (runtime/reference.hpp), the ones
+// `run --check` uses; this header gives them the names the tests use:
+//   err      = max_rel_error(got, ref)
 //   baseline = the same metric for a plain single-block run at the same precision (local_attention.hpp)
-//   pass iff err <= allowed_error(dtype, baseline)
-//     fp32     : fp32_floor                                          (docs/algorithm.md: ~1e-5 relative)
-//     fp16/bf16: half_multiple * baseline + fp32_floor
-// Why 4x: inputs are pre-rounded, so both runs see identical operands; they differ only in fp32
-// accumulation order and merge steps (a few fp32 ulps) and in where the final cast to half rounds.
-// A value that lands on the other side of a half rounding boundary costs at most one half ulp
-// against the baseline's half ulp (2x); 4x leaves room for the max-over-elements statistic and does
-// not depend on the number of ranks G, as docs/algorithm.md requires. The fp32 floor covers outputs
-// kept in fp32 (o, lse, gradients), where the baseline itself can be ~0.
+//   pass iff err <= allowed_error(dtype, baseline[, logit_bound])
 #pragma once
 
 #include <cstdint>
@@ -28,26 +21,13 @@
 
 #include "burst/types.hpp"
 #include "kernels/attention_params.hpp"
+#include "runtime/reference.hpp"
 
 namespace burst::test {
 
-struct AttentionShape {
-  std::int64_t batch = 1, nq = 0, nk = 0, heads = 1, kv_heads = 1, head_dim = 64;
-  std::size_t q_elems() const { return static_cast<std::size_t>(batch * nq * heads * head_dim); }
-  std::size_t kv_elems() const { return static_cast<std::size_t>(batch * nk * kv_heads * head_dim); }
-  std::size_t lse_elems() const { return static_cast<std::size_t>(batch * heads * nq); }
-};
-
-struct ReferenceForward {
-  std::vector<double> o;    // (B, nq, H, d)
-  std::vector<double> lse;  // (B, H, nq)
-};
-
-struct ReferenceGradients {
-  std::vector<double> dq;  // (B, nq, H, d)
-  std::vector<double> dk;  // (B, nk, Hkv, d)
-  std::vector<double> dv;  // (B, nk, Hkv, d)
-};
+using AttentionShape = reference::Dims;
+using ReferenceForward = reference::Forward;
+using ReferenceGradients = reference::Gradients;
 
 // Global self-attention over N tokens: causal means key position <= query position.
 ReferenceForward reference_forward(std::int64_t batch, std::int64_t n, std::int64_t heads,
@@ -77,15 +57,9 @@ std::vector<double> round_to(const std::vector<double>& values, DType dtype);
 std::vector<std::uint8_t> to_dtype_bytes(const std::vector<double>& values, DType dtype);
 std::vector<float> to_float(const std::vector<double>& values);
 
-// max |got - ref| / max |ref| (denominator at least 1e-30). Entries where both are the same
-// infinity count as equal; NaN, or an infinity on one side only, gives +inf.
-double max_rel_error(std::span<const float> got, std::span<const double> ref);
-double max_rel_error(std::span<const double> got, std::span<const double> ref);
-
-inline constexpr double fp32_floor = 1e-5;
-inline constexpr double half_multiple = 4.0;
-// The error a run at `dtype` may have against the float64 reference, given the baseline error of a
-// plain single-block run at the same precision (ignored for fp32).
-double allowed_error(DType dtype, double baseline_error);
+using reference::allowed_error;
+using reference::fp32_floor;
+using reference::half_multiple;
+using reference::max_rel_error;
 
 }  // namespace burst::test
