@@ -15,6 +15,7 @@
 #include "burst/system.hpp"
 #include "cli/command.hpp"
 #include "cli/process_text.hpp"
+#include "cli/progress.hpp"
 #include "cli/run_flags.hpp"
 #include "db/database.hpp"
 #include "db/trial_time.hpp"
@@ -24,6 +25,7 @@ namespace {
 
 struct TraceOptions {
   std::string db_path;
+  std::string progress = "auto";
 };
 
 std::size_t event_count(const std::vector<trace::RankTrace>& ranks) {
@@ -36,6 +38,9 @@ int run_trace(const RunFlags& flags, const TraceOptions& opt, const Context& ctx
   RunEnvironment env = make_run_environment(flags);
   tuner::TrialSpec spec = to_trial_spec(flags, env);
   spec.trace = true;
+  // A line per timed iteration on stderr once the run is long (docs/run.md "Progress").
+  report_iterations(spec, line_progress_mode(opt.progress, ctx.global.quiet), env.is_root(),
+                    "trace: iteration");
   // Collective under MPI: every rank calls it.
   const SystemInfo system = detect_system(env.mpi_world.get());
 
@@ -106,6 +111,7 @@ void add_trace_command(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<TraceOptions>();
   add_run_flags(*cmd, *flags);
   cmd->add_option("--db", opt->db_path, "Database file to write (created when missing)")->required();
+  add_progress_flag(*cmd, opt->progress);
   cmd->callback(
       [&ctx, flags, opt] { ctx.action = [&ctx, flags, opt] { return run_trace(*flags, *opt, ctx); }; });
 }
