@@ -1,7 +1,10 @@
 // CPU local attention kernels: forward and backward GFLOP/s and fraction of the machine's fp32 peak.
 //
-//   FLOPs (docs/algorithm.md): forward 4 * B * nq * nk * H * d (no mask), backward 2.5x forward.
+//   FLOPs (docs/algorithm.md): forward 4 * B * H * d * (visible query-key pairs): n * n without a
+//   mask, n * (n + 1) / 2 causal; backward 2.5x forward (5 tile products instead of 2).
 //   GFLOP/s = FLOPs / mean wall time per call (manual timing of whole calls).
+//   Shapes: B = 1, H = Hkv = 8, fp32, nq = nk = n; Args threads, tile_q, tile_kv, n, head_dim,
+//   causal (0/1), e.g. --benchmark_filter='bm_backward/threads:1/.*/n:4096/head_dim:128/causal:0'.
 //   peak    = threads * measured FMA throughput of one core: 10 independent chains of packed fp32
 //             FMAs (vfmadd231ps on zmm with avx512f, and on ymm with fma; the faster of the two),
 //             2 * lanes FLOPs each, timed in thread CPU time (best of 3). Nothing about the core is
@@ -135,18 +138,18 @@ const Machine& machine() {
   return m;
 }
 
-constexpr std::int64_t batch = 1, heads = 8, n = 4096, head_dim = 128;
+constexpr std::int64_t batch = 1, heads = 8, max_n = 4096, max_head_dim = 128;
 
 struct Buffers {
   std::vector<float> q, k, v, o, lse, dout, delta, dq, dk, dv;
   Buffers() {
-    const auto elems = static_cast<std::size_t>(batch * n * heads * head_dim);
+    const auto elems = static_cast<std::size_t>(batch * max_n * heads * max_head_dim);
     for (auto* t : {&q, &k, &v, &dout}) {
       t->resize(elems);
       for (std::size_t i = 0; i < elems; ++i) (*t)[i] = std::sin(0.37f * static_cast<float>(i % 10007));
     }
     o.assign(elems, 0.0f), dq.assign(elems, 0.0f), dk.assign(elems, 0.0f), dv.assign(elems, 0.0f);
-    lse.assign(static_cast<std::size_t>(batch * heads * n), -std::numeric_limits<float>::infinity());
+    lse.assign(static_cast<std::size_t>(batch * heads * max_n), -std::numeric_limits<float>::infinity());
     delta.assign(lse.size(), 0.1f);
   }
 };
@@ -162,6 +165,24 @@ double process_cpu_seconds() {
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
+
+struct Shape {
+  std::int64_t n, head_dim;
+  bool causal;
+  explicit Shape(const benchmark::State& state)
+      : n(state.range(3)), head_dim(state.range(4)), causal(state.range(5) != 0) {}
+  // 4 * B * H * d per visible (query, key) pair: the forward's two products.
+  double forward_flops() const {
+    const double pairs = causal ? 0.5 * static_cast<double>(n) * static_cast<double>(n + 1)
+                                : static_cast<double>(n) * static_cast<double>(n);
+    return 4.0 * batch * heads * static_cast<double>(head_dim) * pairs;
+  }
+  burst::kernels::MaskParams mask() const {
+    burst::kernels::MaskParams m;
+    if (causal) m.kind = burst::kernels::MaskKind::causal;
+    return m;
+  }
+};
 
 void report(benchmark::State& state, double flops_per_call, double seconds, double cpu_seconds, int threads) {
   const double gflops = flops_per_call * static_cast<double>(state.iterations()) / seconds / 1e9;
@@ -179,8 +200,13 @@ void report(benchmark::State& state, double flops_per_call, double seconds, doub
 void bm_forward(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   Buffers& b = buffers();
+  const Shape shape(state);
+  const std::int64_t n = shape.n, head_dim = shape.head_dim;
+  for (auto& x : b.lse) x = -std::numeric_limits<float>::infinity();
+  for (auto& x : b.o) x = 0.0f;
   FwdBlockParams p;
   p.batch = batch, p.nq = n, p.nk = n, p.heads = heads, p.kv_heads = heads, p.head_dim = head_dim;
+  p.mask = shape.mask();
   p.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   p.q = b.q.data(), p.q_row_stride = heads * head_dim, p.q_batch_stride = n * heads * head_dim;
   p.k = b.k.data(), p.v = b.v.data(), p.kv_row_stride = p.q_row_stride, p.kv_batch_stride = p.q_batch_stride;
@@ -198,15 +224,18 @@ void bm_forward(benchmark::State& state) {
     state.SetIterationTime(s);
     seconds += s;
   }
-  report(state, 4.0 * batch * n * n * heads * head_dim, seconds, process_cpu_seconds() - cpu0, threads);
+  report(state, shape.forward_flops(), seconds, process_cpu_seconds() - cpu0, threads);
 }
 
 void bm_backward(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
   Buffers& b = buffers();
   for (auto& x : b.lse) x = 9.0f;  // a plausible log-sum-exp: keeps P in range
+  const Shape shape(state);
+  const std::int64_t n = shape.n, head_dim = shape.head_dim;
   BwdBlockParams p;
   p.batch = batch, p.nq = n, p.nk = n, p.heads = heads, p.kv_heads = heads, p.head_dim = head_dim;
+  p.mask = shape.mask();
   p.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   p.q = b.q.data(), p.dout = b.dout.data(), p.q_row_stride = heads * head_dim,
   p.q_batch_stride = n * heads * head_dim;
@@ -227,25 +256,33 @@ void bm_backward(benchmark::State& state) {
     state.SetIterationTime(s);
     seconds += s;
   }
-  report(state, 2.5 * 4.0 * batch * n * n * heads * head_dim, seconds, process_cpu_seconds() - cpu0, threads);
+  report(state, 2.5 * shape.forward_flops(), seconds, process_cpu_seconds() - cpu0, threads);
 }
 
-// Args: threads, tile_q, tile_kv.
+// Args: threads, tile_q, tile_kv, n, head_dim, causal. First the tile comparison at n = 4096,
+// d = 128, no mask (the earlier tables of bench/results/cpu-kernels.md), then the shape sweep with
+// 64 x 64 tiles: n 2048/4096, d 64/128, no mask and causal, 1 and 2 threads.
+void tile_configs(benchmark::internal::Benchmark* b) {
+  for (int t : {64, 128})
+    for (int threads : {1, 2}) b->Args({threads, t, t, 4096, 128, 0});
+}
+void shape_sweep(benchmark::internal::Benchmark* b) {
+  for (int n : {2048, 4096})
+    for (int d : {64, 128})
+      for (int causal : {0, 1})
+        for (int threads : {1, 2})
+          if (n != 4096 || d != 128 || causal != 0) b->Args({threads, 64, 64, n, d, causal});  // else above
+}
 BENCHMARK(bm_forward)
-    ->ArgNames({"threads", "tile_q", "tile_kv"})
-    ->Args({1, 64, 64})
-    ->Args({2, 64, 64})
-    ->Args({1, 128, 128})
-    ->Args({2, 128, 128})
+    ->ArgNames({"threads", "tile_q", "tile_kv", "n", "head_dim", "causal"})
+    ->Apply(tile_configs)
     ->Iterations(2)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_backward)
-    ->ArgNames({"threads", "tile_q", "tile_kv"})
-    ->Args({1, 64, 64})
-    ->Args({2, 64, 64})
-    ->Args({1, 128, 128})
-    ->Args({2, 128, 128})
+    ->ArgNames({"threads", "tile_q", "tile_kv", "n", "head_dim", "causal"})
+    ->Apply(tile_configs)
+    ->Apply(shape_sweep)
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

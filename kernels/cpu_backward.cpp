@@ -1,11 +1,21 @@
-// CPU backward block kernel and the delta pass (see cpu_attention.hpp). Two race-free passes:
-//   1. dk, dv: one work item per (batch, kv head, key tile) loops over the group's query heads and
-//      all query tiles, accumulating dK_j += scale * dS^T Q and dV_j += P^T dO in fp32 scratch;
-//   2. dq: one work item per (batch, head, query tile) loops over the key tiles, dQ_i += scale * dS K.
-// Both recompute P = exp(S - lse) and dS = P * (dP - D) per tile pair, so nothing n x n is stored.
+// CPU backward block kernel and the delta pass (see cpu_attention.hpp). One pass, each of the five
+// tile products once per (query tile, key tile) pair (docs/algorithm.md, backward):
+//   one work item per (batch, kv head, key tile j) owns dK_j, dV_j (fp32 scratch) and loops over the
+//   group's query heads and all query tiles i:  S = Q_i K_j^T, dP = dO_i V_j^T, P = exp(S - lse),
+//   dS = scale * P * (dP - D), then dV_j += P^T dO_i, dK_j += dS^T Q_i and C = dS K_j (nq_tile x d
+//   fp32 per thread, the only dQ scratch), which is added into dq rows of tile i.
+// dq is race-free and deterministic by ordering, not by per-thread copies: the items of one (batch,
+// kv head) form a chain j = 0, 1, ...; item j adds C of its step s (step = (head, query tile) in
+// loop order) only once item j - 1 has added its own (a progress counter per item,
+// cpu_wait_at_least / cpu_publish). Every dq row thus receives its key tiles' contributions in
+// ascending j, the order a one-thread run uses: the result is bit-identical for every thread count
+// and schedule. The pool hands out items in ascending order, so the lowest unfinished item never
+// waits (no deadlock); consecutive items run one step apart, the pipeline's only idle time.
+// Nothing n x n is stored: P and dS live one tile pair at a time.
 // Compiled once per instruction-set variant (kernels/cpu_variant.hpp); cpu_backward_block and
 // cpu_compute_delta themselves, with the parameter checks, are in kernels/cpu_dispatch.cpp.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "kernels/cpu_tiles.hpp"
@@ -20,19 +30,20 @@ using namespace cpu_detail;
 using simd::vf;
 
 struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to 16
-  float* q;          // (tq, dp)
-  float* dout;       // (tq, dp)
-  float* kt;         // (dp, tk)  K transposed
-  float* vt;         // (dp, tk)  V transposed
-  float* k;          // (tk, dp)  K rows (dq pass)
+  float* q;          // (tq, dp)  Q_i
+  float* dout;       // (tq, dp)  dO_i
+  float* kt;         // (dp, tk)  K_j transposed
+  float* vt;         // (dp, tk)  V_j transposed
+  float* k;          // (tk, dp)  K_j rows
   float* p;          // (tq, tk)  P
-  float* ds;         // (tq, tk)  dP, then dS
-  float* acc0;       // (max(tq, tk), dp)  dq, or dk
-  float* acc1;       // (tk, dp)            dv
+  float* ds;         // (tq, tk)  dP, then dS (scale folded in)
+  float* dk;         // (tk, dp)  dK_j accumulator
+  float* dv;         // (tk, dp)  dV_j accumulator
+  float* dq;         // (tq, dp)  C = dS K_j of one step
   float* tmp;        // (dp)
 
   static std::int64_t floats(std::int64_t tq, std::int64_t tk, std::int64_t dp) {
-    return 2 * tq * dp + 3 * tk * dp + 2 * tq * tk + std::max(tq, tk) * dp + tk * dp + dp + 10 * 16;
+    return 3 * tq * dp + 5 * tk * dp + 2 * tq * tk + dp + 11 * 16;
   }
   BwdScratch(float* base, std::int64_t tq, std::int64_t tk, std::int64_t dp) {
     auto take = [&](std::int64_t n) {
@@ -41,13 +52,13 @@ struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to 16
       return r;
     };
     q = take(tq * dp), dout = take(tq * dp), kt = take(dp * tk), vt = take(dp * tk), k = take(tk * dp);
-    p = take(tq * tk), ds = take(tq * tk), acc0 = take(std::max(tq, tk) * dp), acc1 = take(tk * dp),
+    p = take(tq * tk), ds = take(tq * tk), dk = take(tk * dp), dv = take(tk * dp), dq = take(tq * dp);
     tmp = take(dp);
   }
 };
 
 // For query rows [i0, i0 + nqt) of head h and the key tile at j0 (nkt keys, kt/vt loaded):
-// w.p = P, w.ds = dS, both (nqt, nk_pad) with zeros where masked or padded.
+// w.p = P, w.ds = scale * dS, both (nqt, nk_pad) with zeros where masked or padded.
 void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b, std::int64_t h,
                           std::int64_t i0, std::int64_t nqt, std::int64_t j0, std::int64_t nkt,
                           std::int64_t nk_pad, TileVisibility vis) {
@@ -58,6 +69,7 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
   const float* lse = p.lse + b * p.stat_batch_stride + h * p.stat_head_stride + i0;
   const float* delta = p.delta + b * p.stat_batch_stride + h * p.stat_head_stride + i0;
   const vf c = simd::splat(p.scale * log2e);
+  const vf scale = simd::splat(p.scale);
   for (std::int64_t i = 0; i < nqt; ++i) {
     float* pr = w.p + i * nk_pad;
     float* dr = w.ds + i * nk_pad;
@@ -71,7 +83,7 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
     for (std::int64_t j = 0; j < nk_pad; j += simd::lanes) {
       const vf e = simd::exp2(simd::load(pr + j) * c - shift);
       simd::store(pr + j, e);
-      simd::store(dr + j, e * (simd::load(dr + j) - dv));
+      simd::store(dr + j, (e * scale) * (simd::load(dr + j) - dv));
     }
     for (std::int64_t j = visible; j < nk_pad; ++j) pr[j] = 0.0f, dr[j] = 0.0f;
   }
@@ -85,70 +97,85 @@ void load_q_side(const BwdBlockParams& p, BwdScratch& w, std::int64_t b, std::in
   load_rows(offset(p.dout, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f, w.dout, dp);
 }
 
-// Pass 1: dk, dv for key rows [j0, j0 + nkt) of kv head hk.
-void dkdv_item(const BwdBlockParams& p, std::int64_t b, std::int64_t hk, std::int64_t j0) {
-  const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
-  const std::int64_t tq = p.tile_q, tk = p.tile_kv, group = p.heads / p.kv_heads;
-  const std::int64_t nkt = std::min<std::int64_t>(tk, p.nk - j0), nk_pad = round_up(nkt, simd::lanes);
-  const TileMask mask{p.mask};
-  BwdScratch w(thread_scratch(BwdScratch::floats(tq, tk, dp)), tq, tk, dp);
-  const std::int64_t kv_off = bshd(b, p.kv_batch_stride, j0, p.kv_row_stride, hk, d);
-  load_transposed(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d, w.kt, nk_pad, w.tmp);
-  load_transposed(offset(p.v, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d, w.vt, nk_pad, w.tmp);
-  for (std::int64_t x = 0; x < nkt * dp; ++x) w.acc0[x] = 0.0f, w.acc1[x] = 0.0f;
+// The ordering of dq additions (see the top of this file): done[item] = steps of `item` whose dq
+// contribution is in p.dq, and every step before those of all earlier items of its chain.
+struct DqChain {
+  std::atomic<std::int32_t>* done;
+  std::int32_t steps;  // group * query tiles: steps of one item
+};
 
-  bool any = false;
-  for (std::int64_t h = hk * group; h < (hk + 1) * group; ++h) {
-    for (std::int64_t i0 = 0; i0 < p.nq; i0 += tq) {
-      const std::int64_t nqt = std::min<std::int64_t>(tq, p.nq - i0);
-      const TileVisibility vis = mask.classify(i0, nqt, j0, nkt);
-      if (vis == TileVisibility::none) continue;
-      any = true;
-      load_q_side(p, w, b, h, i0, nqt);
-      probabilities_and_ds(p, w, b, h, i0, nqt, j0, nkt, nk_pad, vis);
-      tile::gemm_acc(nkt, dp, nqt, w.p, 1, nk_pad, w.dout, dp, w.acc1, dp);  // dV += P^T dO
-      tile::gemm_acc(nkt, dp, nqt, w.ds, 1, nk_pad, w.q, dp, w.acc0, dp);    // dK += dS^T Q
-    }
+// One work item's key tile: its position, its chain neighbours and its scratch.
+struct KeyTile {
+  std::int64_t b, hk, j0, nkt, nk_pad;
+  const std::atomic<std::int32_t>* prev;  // the item before in the chain; null for the first key tile
+  std::atomic<std::int32_t>* mine;
+};
+
+// dq rows [i0, i0 + nqt) of head h += w.dq (the step's C), once the previous key tile added its own.
+void add_dq(const BwdBlockParams& p, const BwdScratch& w, const KeyTile& t, std::int64_t h, std::int64_t i0,
+            std::int64_t nqt, std::int32_t step) {
+  const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
+  if (t.prev != nullptr) cpu_wait_at_least(*t.prev, step + 1);
+  for (std::int64_t i = 0; i < nqt; ++i) {
+    float* dq = p.dq + bshd(t.b, p.dq_batch_stride, i0 + i, p.dq_row_stride, h, d);
+    const float* c = w.dq + i * dp;
+    for (std::int64_t x = 0; x < d; ++x) dq[x] += c[x];
   }
-  if (!any) return;
-  for (std::int64_t j = 0; j < nkt; ++j) {
-    float* dk = p.dk + bshd(b, p.dkv_batch_stride, j0 + j, p.dkv_row_stride, hk, d);
-    float* dv = p.dv + bshd(b, p.dkv_batch_stride, j0 + j, p.dkv_row_stride, hk, d);
+  cpu_publish(*t.mine, step + 1);
+}
+
+// One (head, query tile) step of a key tile: the five products, dq added in chain order.
+void step_pair(const BwdBlockParams& p, BwdScratch& w, const KeyTile& t, std::int64_t h, std::int64_t i0,
+               std::int32_t step, TileVisibility vis) {
+  const std::int64_t dp = round_up(p.head_dim, simd::lanes);
+  const std::int64_t nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
+  load_q_side(p, w, t.b, h, i0, nqt);
+  probabilities_and_ds(p, w, t.b, h, i0, nqt, t.j0, t.nkt, t.nk_pad, vis);
+  tile::gemm_acc(t.nkt, dp, nqt, w.p, 1, t.nk_pad, w.dout, dp, w.dv, dp);  // dV += P^T dO
+  tile::gemm_acc(t.nkt, dp, nqt, w.ds, 1, t.nk_pad, w.q, dp, w.dk, dp);    // dK += dS^T Q
+  tile::gemm_nt(nqt, dp, t.nkt, w.ds, t.nk_pad, w.k, dp, w.dq, dp);        // C = dS K
+  add_dq(p, w, t, h, i0, nqt, step);
+}
+
+// dk, dv rows [j0, j0 + nkt) of kv head hk += the item's accumulators.
+void store_dkdv(const BwdBlockParams& p, const BwdScratch& w, const KeyTile& t) {
+  const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
+  for (std::int64_t j = 0; j < t.nkt; ++j) {
+    float* dk = p.dk + bshd(t.b, p.dkv_batch_stride, t.j0 + j, p.dkv_row_stride, t.hk, d);
+    float* dv = p.dv + bshd(t.b, p.dkv_batch_stride, t.j0 + j, p.dkv_row_stride, t.hk, d);
     for (std::int64_t c = 0; c < d; ++c) {
-      dk[c] += p.scale * w.acc0[j * dp + c];
-      dv[c] += w.acc1[j * dp + c];
+      dk[c] += w.dk[j * dp + c];
+      dv[c] += w.dv[j * dp + c];
     }
   }
 }
 
-// Pass 2: dq for query rows [i0, i0 + nqt) of head h.
-void dq_item(const BwdBlockParams& p, std::int64_t b, std::int64_t h, std::int64_t i0) {
+// Work item: key rows [j0, j0 + nkt) of kv head hk against every query tile of the group's heads.
+void key_tile_item(const BwdBlockParams& p, const KeyTile& t, const DqChain& chain) {
   const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
-  const std::int64_t tq = p.tile_q, tk = p.tile_kv, hk = h / (p.heads / p.kv_heads);
-  const std::int64_t nqt = std::min<std::int64_t>(tq, p.nq - i0);
+  const std::int64_t tq = p.tile_q, tk = p.tile_kv, group = p.heads / p.kv_heads;
   const TileMask mask{p.mask};
   BwdScratch w(thread_scratch(BwdScratch::floats(tq, tk, dp)), tq, tk, dp);
-  load_q_side(p, w, b, h, i0, nqt);
-  for (std::int64_t x = 0; x < nqt * dp; ++x) w.acc0[x] = 0.0f;
+  const std::int64_t kv_off = bshd(t.b, p.kv_batch_stride, t.j0, p.kv_row_stride, t.hk, d);
+  load_transposed(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, t.nkt, d, w.kt, t.nk_pad, w.tmp);
+  load_transposed(offset(p.v, p.dtype, kv_off), p.dtype, p.kv_row_stride, t.nkt, d, w.vt, t.nk_pad, w.tmp);
+  load_rows(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, t.nkt, t.nkt, d, 1.0f, w.k, dp);
+  for (std::int64_t x = 0; x < t.nkt * dp; ++x) w.dk[x] = 0.0f, w.dv[x] = 0.0f;
 
   bool any = false;
-  for (std::int64_t j0 = 0; j0 < p.nk; j0 += tk) {
-    const std::int64_t nkt = std::min<std::int64_t>(tk, p.nk - j0), nk_pad = round_up(nkt, simd::lanes);
-    const TileVisibility vis = mask.classify(i0, nqt, j0, nkt);
-    if (vis == TileVisibility::none) continue;
-    any = true;
-    const std::int64_t kv_off = bshd(b, p.kv_batch_stride, j0, p.kv_row_stride, hk, d);
-    load_transposed(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d, w.kt, nk_pad, w.tmp);
-    load_transposed(offset(p.v, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d, w.vt, nk_pad, w.tmp);
-    load_rows(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, nkt, d, 1.0f, w.k, dp);
-    probabilities_and_ds(p, w, b, h, i0, nqt, j0, nkt, nk_pad, vis);
-    tile::gemm_acc(nqt, dp, nkt, w.ds, nk_pad, 1, w.k, dp, w.acc0, dp);  // dQ += dS K
+  std::int32_t step = 0;
+  for (std::int64_t h = t.hk * group; h < (t.hk + 1) * group; ++h) {
+    for (std::int64_t i0 = 0; i0 < p.nq; i0 += tq, ++step) {
+      const TileVisibility vis = mask.classify(i0, std::min<std::int64_t>(tq, p.nq - i0), t.j0, t.nkt);
+      if (vis == TileVisibility::none) continue;  // adds nothing; the chain catches up below
+      any = true;
+      step_pair(p, w, t, h, i0, step, vis);
+    }
   }
-  if (!any) return;
-  for (std::int64_t i = 0; i < nqt; ++i) {
-    float* dq = p.dq + bshd(b, p.dq_batch_stride, i0 + i, p.dq_row_stride, h, d);
-    for (std::int64_t c = 0; c < d; ++c) dq[c] += p.scale * w.acc0[i * dp + c];
-  }
+  // Steps this item skipped count as done once the previous item did them.
+  if (t.prev != nullptr) cpu_wait_at_least(*t.prev, chain.steps);
+  cpu_publish(*t.mine, chain.steps);
+  if (any) store_dkdv(p, w, t);
 }
 
 }  // namespace
@@ -158,14 +185,27 @@ void backward_block(const BwdBlockParams& p) {
   const TileMask mask{p.mask};
   if (mask.classify(0, p.nq, 0, p.nk) == TileVisibility::none) return;  // block wholly in the future
   const std::int64_t k_tiles = (p.nk + p.tile_kv - 1) / p.tile_kv;
-  parallel_for(p.batch * p.kv_heads * k_tiles, p.threads, [&](std::int64_t item) {
-    const std::int64_t kt = item % k_tiles, bh = item / k_tiles;
-    dkdv_item(p, bh / p.kv_heads, bh % p.kv_heads, kt * p.tile_kv);
-  });
   const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q;
-  parallel_for(p.batch * p.heads * q_tiles, p.threads, [&](std::int64_t item) {
-    const std::int64_t qt = item % q_tiles, bh = item / q_tiles;
-    dq_item(p, bh / p.heads, bh % p.heads, qt * p.tile_q);
+  const std::int64_t items = p.batch * p.kv_heads * k_tiles;
+  const DqChain chain{cpu_thread_counters(items), static_cast<std::int32_t>(p.heads / p.kv_heads * q_tiles)};
+  for (std::int64_t x = 0; x < items; ++x) chain.done[x].store(0, std::memory_order_relaxed);
+  // Items in chain order: (batch, kv head) outer, key tile inner; the pool takes them in that order.
+  parallel_for(items, p.threads, [&](std::int64_t item) {
+    const std::int64_t kt = item % k_tiles, bh = item / k_tiles;
+    const std::int64_t j0 = kt * p.tile_kv, nkt = std::min<std::int64_t>(p.tile_kv, p.nk - j0);
+    const KeyTile t{bh / p.kv_heads,
+                    bh % p.kv_heads,
+                    j0,
+                    nkt,
+                    round_up(nkt, simd::lanes),
+                    kt > 0 ? &chain.done[item - 1] : nullptr,
+                    &chain.done[item]};
+    try {
+      key_tile_item(p, t, chain);
+    } catch (...) {  // never leave a later item waiting on this one: release them all, then rethrow
+      for (std::int64_t x = 0; x < items; ++x) cpu_publish(chain.done[x], chain.steps);
+      throw;
+    }
   });
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,32 @@ float* cpu_thread_scratch(std::int64_t floats) {
   auto addr = reinterpret_cast<std::uintptr_t>(buffer.data());
   addr = (addr + 63) & ~std::uintptr_t{63};
   return reinterpret_cast<float*>(addr);
+}
+
+std::atomic<std::int32_t>* cpu_thread_counters(std::int64_t n) {
+  thread_local std::unique_ptr<std::atomic<std::int32_t>[]> counters;
+  thread_local std::int64_t size = 0;
+  if (size < n) {
+    counters = std::make_unique<std::atomic<std::int32_t>[]>(static_cast<std::size_t>(n));
+    size = n;
+  }
+  return counters.get();
+}
+
+void cpu_wait_at_least(const std::atomic<std::int32_t>& c, std::int32_t target) noexcept {
+  for (int spin = 0; spin < 2000; ++spin) {
+    if (c.load(std::memory_order_acquire) >= target) return;
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+  for (std::int32_t v = c.load(std::memory_order_acquire); v < target; v = c.load(std::memory_order_acquire))
+    c.wait(v, std::memory_order_acquire);
+}
+
+void cpu_publish(std::atomic<std::int32_t>& c, std::int32_t value) noexcept {
+  c.store(value, std::memory_order_release);
+  c.notify_all();
 }
 
 void cpu_forward_block(const FwdBlockParams& p) {

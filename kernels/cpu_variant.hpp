@@ -8,6 +8,7 @@
 // Not part of the public kernel API.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "kernels/attention_params.hpp"
@@ -20,6 +21,14 @@ namespace burst::kernels {
 
 // Per-thread fp32 scratch shared by all variants: at least `floats` floats, 64-byte aligned.
 float* cpu_thread_scratch(std::int64_t floats);
+
+// The backward's progress counters (kernels/cpu_backward.cpp): at least n of them, owned by the
+// calling thread (not the per-item scratch above) and reused across calls; the caller zeroes them.
+std::atomic<std::int32_t>* cpu_thread_counters(std::int64_t n);
+// Returns once c >= target (acquire): spins briefly, then sleeps in std::atomic::wait.
+void cpu_wait_at_least(const std::atomic<std::int32_t>& c, std::int32_t target) noexcept;
+// c = value (release), waking every waiter.
+void cpu_publish(std::atomic<std::int32_t>& c, std::int32_t value) noexcept;
 
 // The entry points of one variant. Parameters are already checked (can_implement).
 #define BURST_DECLARE_CPU_VARIANT(ns)           \
