@@ -15,8 +15,10 @@
 #include "burst/error.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/defaults.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/profile_choice.hpp"
+#include "cli/progress.hpp"
 #include "cli/run_flags.hpp"
 #include "comm/launch.hpp"
 #include "db/database.hpp"
@@ -26,13 +28,14 @@ namespace burst::cli {
 namespace {
 
 struct CalibrateFlags {
-  int world = 2;
+  int world = defaults::world;
   int threads = 0;
   bool quick = false;
   bool no_db = false;
   std::string db = "burst.db";
   std::string out;
   std::string tiles;
+  std::string progress = "auto";
 };
 
 std::vector<std::pair<int, int>> parse_tiles(const std::string& text) {
@@ -79,8 +82,10 @@ int run_calibrate(const CalibrateFlags& f, const Context& ctx) {
     if (!f.out.empty()) check_parent("--out", f.out);
     if (!f.no_db) refuse_output_over_input("--out", f.out, "--db", f.db);
   }
-  if (!ctx.global.json && !ctx.global.quiet)
-    o.progress = [](const std::string& line) { fmt::print("{}\n", line); };
+  // Each step's result on stdout, and progress lines on stderr once it is long (docs/run.md "Progress").
+  o.progress =
+      calibration_progress(o, mpi ? mpi->size() : o.world, line_progress_mode(f.progress, ctx.global.quiet),
+                           !ctx.global.json && !ctx.global.quiet);
 
   // Collective under MPI.
   // The same fingerprint `tune` records (profile_choice.hpp; the system, whatever the world), so tune and
@@ -114,10 +119,8 @@ void add_calibrate_command(CLI::App& app, Context& ctx) {
   auto* cmd =
       app.add_subcommand("calibrate", "Measure the cost model's rates on this machine and store them");
   auto f = std::make_shared<CalibrateFlags>();
-  cmd->add_option("--world", f->world,
-                  "Ranks whose per-rank rates are measured (threads; under mpirun: the MPI world)")
-      ->capture_default_str()
-      ->check(in_range(1, 64));
+  add_world_option(*cmd, f->world,
+                   "Ranks whose per-rank rates are measured (threads; under mpirun: the MPI world)", 64);
   cmd->add_option("--threads", f->threads,
                   "Compute threads per rank (0: cores / ranks in process, as the runtime)")
       ->capture_default_str()
@@ -129,7 +132,8 @@ void add_calibrate_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--db", f->db, "Database to store the rates in (created when missing)")
       ->capture_default_str();
   cmd->add_flag("--no-db", f->no_db, "Do not store the rates in a database");
-  cmd->add_option("--out", f->out, "Also write the rates as JSON to this file (plan --rates reads it)");
+  add_progress_flag(*cmd, f->progress);
+  add_output_option(*cmd, f->out, "Also write the rates as JSON to this file (plan --rates reads it)");
   cmd->callback([&ctx, f] { ctx.action = [&ctx, f] { return run_calibrate(*f, ctx); }; });
 }
 

@@ -20,12 +20,14 @@
 #include "burst/profile.hpp"
 #include "burst/system.hpp"
 #include "cli/command.hpp"
+#include "cli/defaults.hpp"
 #include "cli/flag_checks.hpp"
 #include "cli/process_text.hpp"
 #include "cli/profile_choice.hpp"
 #include "cli/profile_output.hpp"
 #include "cli/run_flags.hpp"
 #include "cli/tune_output.hpp"
+#include "cli/tune_plan.hpp"
 #include "cli/version.hpp"
 #include "comm/launch.hpp"
 #include "tuner/presets.hpp"
@@ -43,10 +45,10 @@ extern "C" void on_sigint(int) {
 struct TuneFlags {
   std::string preset;
   std::vector<std::string> seq;
-  std::int64_t batch = 1, heads = 0, kv_heads = 0, head_dim = 0;
-  std::string dtype = "fp32", pass = "fwd+bwd", backend = "auto";
-  bool causal = true;
-  int world = 2;
+  std::int64_t batch = defaults::batch, heads = 0, kv_heads = 0, head_dim = 0;
+  std::string dtype = defaults::dtype, pass = defaults::pass, backend = "auto";
+  bool causal = defaults::causal;
+  int world = defaults::world;
   std::string strategy = "halving";
   std::uint64_t seed = 0;
   int max_trials = 64;
@@ -54,7 +56,7 @@ struct TuneFlags {
   std::vector<std::string> space;
   bool allow_lossy = false;
   int warmup = 1, min_samples = 5, max_samples = 20;
-  double max_noise = 0.03, max_time = 5.0;
+  double max_noise = defaults::max_noise, max_time = 5.0;
   std::string db = "burst.db", out = "burst-profile.json";
   bool no_trace = false, dry_run = false;
   int confirm = 3;
@@ -95,7 +97,7 @@ std::vector<tuner::Workload> workloads_of(const TuneFlags& f, int world, int ran
   std::vector<std::string> seqs;
   for (const auto& item : f.seq)
     for (const auto& s : split(item, ',')) seqs.push_back(s);
-  if (seqs.empty()) seqs.push_back("1024");
+  if (seqs.empty()) seqs.push_back(std::to_string(defaults::seq));
   std::vector<tuner::Workload> out;
   for (const auto& s : seqs) {
     const auto n = tuner::parse_seq_length(s);
@@ -125,13 +127,17 @@ tuner::SpaceOptions space_options(const TuneFlags& f) {
   return o;
 }
 
-int print_dry_run(const std::vector<tuner::Workload>& workloads, const tuner::SpaceOptions& so,
-                  const Context& ctx) {
+// The space before and after pruning, and the plan a tune would follow (cli/tune_plan.hpp).
+int print_dry_run(const tuner::TuneOptions& o, const Context& ctx) {
+  std::string why;
+  const Predictor predict = plan_predictor(o, why);
   nlohmann::json all = nlohmann::json::array();
-  for (const auto& w : workloads) {
-    const tuner::SearchSpace space = tuner::build_space(w, so);
-    all.push_back(dry_run_json(space));
-    if (!ctx.global.json) fmt::print("{}", dry_run_text(space));
+  for (const auto& w : o.workloads) {
+    const tuner::SearchSpace space = tuner::build_space(w, o.space);
+    nlohmann::json j = dry_run_json(space);
+    j["plan"] = tune_plan_json(space, o, predict, why);
+    if (!ctx.global.json) fmt::print("{}{}", dry_run_text(space), tune_plan_text(j["plan"]));
+    all.push_back(std::move(j));
   }
   if (ctx.global.json) fmt::print("{}\n", nlohmann::json{{"workloads", all}}.dump(2));
   return 0;
@@ -184,7 +190,6 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   o.workloads = workloads_of(f, world, ranks_per_node_here(world, mpi.get()));
   o.launch = mpi ? Launch::processes : Launch::threads;
   o.space = space_options(f);
-  if (f.dry_run) return rank == 0 ? print_dry_run(o.workloads, o.space, ctx) : 0;
 
   o.strategy = f.strategy;
   o.seed = f.seed;
@@ -204,6 +209,7 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   o.tool_version = BURST_VERSION;
   o.fingerprint = here;
   tuner::validate_tune_options(o);  // every bad flag is refused before anything is written
+  if (f.dry_run) return rank == 0 ? print_dry_run(o, ctx) : 0;
 
   const std::string my_out = out_path_for(f.out, rank);
   if (f.out.empty()) throw InvalidArgument("--out: a file name is required");
@@ -226,12 +232,14 @@ int run_tune_command(const TuneFlags& f, const Context& ctx) {
   // when there are none; collective under MPI).
   if (o.strategy == "model" || o.strategy == "halving")
     o.predict = model_predictor(o.db_path, here, world, mpi.get());
+  print_tune_plan(o, ctx.global, rank);  // before the first trial (docs/tune.md "The plan")
 
   g_interrupted = false;
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
   ProgressPrinter progress(f.progress == "auto" ? (isatty(STDERR_FILENO) ? "bar" : "lines") : f.progress,
                            ctx.global.quiet || rank != 0);
+  o.on_sample = [&progress](const tuner::SampleEvent& e) { progress.on_sample(e); };
   tuner::TuneOutcome outcome;
   try {
     outcome = tuner::run_tune(o, mpi.get(), &g_interrupted,
@@ -280,19 +288,18 @@ void add_tune_command(CLI::App& app, Context& ctx) {
                   "Model shape: llama2-7b (32/32/128), llama3-8b (32/8/128), ... or small");
   cmd->add_option("--seq", f->seq,
                   "Global sequence lengths, comma-separated (4096,32K,1M); one profile bucket each")
-      ->default_str("1024");
+      ->default_str(std::to_string(defaults::seq));
   cmd->add_option("--batch", f->batch, "Batch size (K, M suffixes: x1024, x1048576)")
-      ->default_val(1)
+      ->capture_default_str()
       ->transform(size_suffix())
       ->check(at_least(1));
   cmd->add_option("--heads", f->heads, "Query heads (overrides the preset)");
   cmd->add_option("--kv-heads", f->kv_heads, "Key/value heads (GQA when fewer than --heads)");
   cmd->add_option("--head-dim", f->head_dim, "Head dimension");
-  cmd->add_option("--dtype", f->dtype, "Input dtype: fp32, fp16, bf16")->default_val("fp32");
-  cmd->add_flag("--causal,!--no-causal", f->causal, "Causal mask (default on)");
-  cmd->add_option("--pass", f->pass, "Pass to tune: fwd, bwd, fwd+bwd")->default_val("fwd+bwd");
-  cmd->add_option("--world", f->world, "Ranks as threads of this process (ignored under mpirun)")
-      ->default_val(2);
+  cmd->add_option("--dtype", f->dtype, "Input dtype: fp32, fp16, bf16")->capture_default_str();
+  add_causal_flag(*cmd, f->causal);
+  add_pass_option(*cmd, f->pass, "Pass to tune");
+  add_world_option(*cmd, f->world, "Ranks as threads of this process (under mpirun: the MPI world)");
   cmd->add_option("--backend", f->backend, "auto, cpu or cuda")->default_val("auto");
   cmd->add_option("--strategy", f->strategy, "exhaustive, random, halving or model")->default_val("halving");
   cmd->add_option("--seed", f->seed, "Seed of the random choices of the strategy")->default_val(0);
@@ -306,13 +313,14 @@ void add_tune_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--min-samples", f->min_samples, "Fewest timed samples of a candidate")->default_val(5);
   cmd->add_option("--max-samples", f->max_samples, "Most timed samples of a candidate")->default_val(20);
   cmd->add_option("--max-noise", f->max_noise,
-                  "Stop sampling once stdev/median is below this fraction (0.03 = 3%; a fraction, not "
-                  "nvbench's percent)")
-      ->default_val(0.03);
+                  "Stop sampling once stdev/median is below this: a percentage (3%) or a fraction (0.03); a "
+                  "plain number is a fraction, unlike nvbench's --max-noise 3")
+      ->transform(noise_fraction())
+      ->default_str(defaults::max_noise_text);
   cmd->add_option("--max-time", f->max_time, "Seconds of samples per candidate at most")->default_val(5.0);
   cmd->add_option("--db", f->db, "Database of trials, samples and traces (created when missing)")
       ->default_val("burst.db");
-  cmd->add_option("--out", f->out, "Profile to write (merged into an existing one; {rank} for one per rank)")
+  add_output_option(*cmd, f->out, "Profile to write (merged into an existing one; {rank} for one per rank)")
       ->default_val("burst-profile.json");
   cmd->add_option("--confirm", f->confirm,
                   "Measure the default and this many of the fastest again, back to back, to decide (0: off)")

@@ -19,14 +19,9 @@ void add_run_flags(CLI::App& cmd, RunFlags& f) {
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->group("Execution");
-  cmd.add_option("--world", f.world, "Ranks as threads of this process (under mpirun: the MPI world)")
-      ->capture_default_str()
-      ->check(in_range(1, 1024))
+  add_world_option(cmd, f.world, "Ranks as threads of this process (under mpirun: the MPI world)")
       ->group("Execution");
-  cmd.add_option("--pass", f.pass, "Passes to run")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"fwd", "bwd", "fwd+bwd"}))
-      ->group("Execution");
+  add_pass_option(cmd, f.pass, "Passes to run")->group("Execution");
   cmd.add_option("--warmup", f.warmup, "Untimed iterations")
       ->capture_default_str()
       ->check(at_least(0))

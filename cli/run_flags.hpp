@@ -10,6 +10,7 @@
 
 #include "burst/profile.hpp"
 #include "cli/check_output.hpp"
+#include "cli/defaults.hpp"
 #include "cli/shape_flags.hpp"
 #include "tuner/trial.hpp"
 
@@ -18,8 +19,8 @@ namespace burst::cli {
 struct RunFlags {
   ShapeFlags shape;
   ScheduleFlags schedule;
-  std::string backend = "auto", pass = "fwd+bwd";  // tune's default pass too
-  int world = 1, warmup = 1, iters = 3;
+  std::string backend = "auto", pass = defaults::pass;
+  int world = defaults::world, warmup = 1, iters = 3;
   std::uint64_t seed = 0;
   bool check = false;
   std::string q, k, v, dout, save;

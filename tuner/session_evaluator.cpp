@@ -116,10 +116,8 @@ std::size_t LiveEvaluator::index_of(const Candidate& c) const {
 }
 
 int LiveEvaluator::planned() const {
-  int n = static_cast<int>(space_.candidates.size());
-  if (o_.strategy == "halving") n = static_cast<int>(std::ceil(n * 1.5));
-  if (o_.max_trials > 0) n = std::min(n, o_.max_trials);
-  return std::max(n, evaluations_);
+  // The plan tune prints before measuring (docs/tune.md "The plan"); never below what ran.
+  return std::max(plan_evaluations(o_, space_.candidates.size()).total(), evaluations_);
 }
 
 }  // namespace burst::tuner::detail

@@ -1,5 +1,5 @@
-// run and trace: a progress line on stderr per timed iteration once the work is long (docs/run.md
-// "Progress"), nothing for short work or with --progress none.
+// run, trace and calibrate: a progress line on stderr per timed iteration or calibration step once
+// the work is long (docs/run.md "Progress"), nothing for short work or with --progress none.
 // BURST_PROGRESS_AFTER_S sets the "long" threshold, so nothing here depends on the machine's speed.
 #include <gtest/gtest.h>
 
@@ -52,6 +52,22 @@ TEST(TraceProgress, ALinePerTimedIterationWhenLong) {
   const auto none = run_cli(args + (d / "u.db") + " --progress none", kAlways);
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_EQ(none.err.find("trace: iteration"), std::string::npos) << none.err;
+}
+
+TEST(CalibrateProgress, ALinePerStepWhenLong) {
+  // --quick, two ranks: one kernel variant, the link, the step overhead.
+  const auto r = run_cli("--json calibrate --quick --world 2 --no-db", kAlways);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("calibrate: step 1/3: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("calibrate: step 3/3: "), std::string::npos) << r.err;
+  EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded()) << r.out;
+  const auto short_run = run_cli("calibrate --quick --world 2 --no-db", kNever);
+  ASSERT_EQ(short_run.exit_code, 0) << short_run.err;
+  EXPECT_EQ(short_run.err.find("calibrate: step"), std::string::npos) << short_run.err;
+  EXPECT_NE(short_run.out.find("link ("), std::string::npos) << short_run.out;  // the step results, as before
+  const auto none = run_cli("calibrate --quick --world 2 --no-db --progress none", kAlways);
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.err.find("calibrate: step"), std::string::npos) << none.err;
 }
 
 }  // namespace

@@ -105,20 +105,22 @@ TEST(TuneCli, TunesWritesAValidProfileThatRunUses) {
   EXPECT_NE(r.out.find("result: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(default)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("<- chosen"), std::string::npos) << r.out;
-  EXPECT_NE(r.err.find("trial 3/3"), std::string::npos) << r.err;  // plain progress lines off a terminal
+  EXPECT_NE(r.err.find("trial 3/6"), std::string::npos) << r.err;  // plain progress lines off a terminal
   EXPECT_NE(r.err.find("[confirm]"), std::string::npos) << r.err;
   ASSERT_TRUE(fs::exists(d / "p.json"));
   EXPECT_EQ(run_cli("validate " + (d / "p.json")).exit_code, 0);
   const auto profile = nlohmann::json::parse(slurp(d / "p.json"));
   ASSERT_EQ(profile.at("entries").size(), 1u);
   const int tile_q = profile["entries"][0]["params"]["kernel.tile_q"].get<int>();
-  // run --profile picks the tuned entry.
-  const auto run =
-      run_cli("--json run --world 2 --seq 256 --heads 2 --head-dim 32 --iters 1 --warmup 0 --profile " +
-              (d / "p.json"));
+  // run --profile picks the tuned entry (of the same shape: non-causal, forward only, 2 ranks).
+  const auto run = run_cli(
+      "--json run --world 2 --seq 256 --heads 2 --head-dim 32 --no-causal --pass fwd --iters 1 --warmup 0 "
+      "--profile " +
+      (d / "p.json"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto rj = nlohmann::json::parse(run.out);
   EXPECT_EQ(rj.at("schedule").at("tile_q").get<int>(), tile_q) << run.out;
+  EXPECT_EQ(rj.at("profile").at("source"), "exact") << run.out;
   // JSON output and a second run: everything comes from the database, nothing is re-measured.
   const auto again = run_cli("--json tune" + tiny + " --db " + (d / "t.db") + " --out " + (d / "p.json"));
   ASSERT_EQ(again.exit_code, 0) << again.err;
