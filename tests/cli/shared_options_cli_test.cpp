@@ -12,6 +12,7 @@
 
 #include "cli/cli_json_help.hpp"
 #include "cli/run_cli.hpp"
+#include "support/profile_text.hpp"
 #include "support/temp_dir.hpp"
 
 namespace burst::test {
@@ -54,15 +55,7 @@ TEST(SharedDefaults, TuneAndPlanPlanTheSameWorkload) {
 TEST(SharedDefaults, ExplainFindsTheEntryTuneWritesWithTheDefaults) {
   TempDir dir("shared-explain");
   const std::string path = dir.file("p.json");
-  std::ofstream(path) << R"({"schema": "burst-profile/1",
-    "fingerprint": {"backend": "cpu", "cpu_model": "x", "cpu_cores": 2, "gpu_model": "", "gpu_count": 0,
-      "compute_capability": "", "sm_count": 0, "driver_version": "", "cuda_version": "", "nccl_version": "",
-      "nodes": 1, "ranks_per_node": 1, "link_classes": []},
-    "entries": [{"key": {"world_size": 2, "heads": 2, "kv_heads": 2, "head_dim": 32, "dtype": "fp32",
-                         "causal": true, "pass": "fwd+bwd", "seq_min": 1, "seq_max": 100000},
-                 "params": {"kernel.tile_q": 32},
-                 "measured": {"median_s": 0.01, "noise": 0.01, "tflops": 0.1, "speedup_vs_default": 1.1},
-                 "provenance": {"tool_version": "0.1.0", "date": "2026-01-01T00:00:00Z"}}]})";
+  std::ofstream(path) << one_entry_profile(2, true, "fwd+bwd", R"({"kernel.tile_q": 32})");
   const auto j = json_of("explain --profile " + path + " --here " + path + " --backend cpu" + kShape);
   EXPECT_EQ(j["source"], "exact") << j.dump();
   EXPECT_EQ(j["entry_index"], 0) << j.dump();

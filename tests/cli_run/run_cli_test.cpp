@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/profile_text.hpp"
 #include "support/temp_dir.hpp"
 #include "tuner/npy.hpp"
 
@@ -173,15 +174,7 @@ TEST(RunProfile, UnrunnableEntryIsRefusedEverywhere) {
   const std::string path = dir.file("tile24.json");
   {
     std::ofstream out(path);
-    out << R"({"schema": "burst-profile/1",
-      "fingerprint": {"backend": "cpu", "cpu_model": "x", "cpu_cores": 2, "gpu_model": "", "gpu_count": 0,
-        "compute_capability": "", "sm_count": 0, "driver_version": "", "cuda_version": "", "nccl_version": "",
-        "nodes": 1, "ranks_per_node": 1, "link_classes": []},
-      "entries": [{"key": {"world_size": 1, "heads": 2, "kv_heads": 2, "head_dim": 32, "dtype": "fp32",
-                           "causal": false, "pass": "fwd", "seq_min": 1, "seq_max": 100000},
-                   "params": {"kernel.tile_q": 24},
-                   "measured": {"median_s": 0.01, "noise": 0.01, "tflops": 0.1, "speedup_vs_default": 1.1},
-                   "provenance": {"tool_version": "0.1.0", "date": "2026-01-01T00:00:00Z"}}]})";
+    out << one_entry_profile(1, false, "fwd", R"({"kernel.tile_q": 24})");
   }
   const auto v = run_cli("validate " + path);
   EXPECT_EQ(v.exit_code, 1) << v.out << v.err;
