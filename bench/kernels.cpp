@@ -138,7 +138,7 @@ const Machine& machine() {
   return m;
 }
 
-constexpr std::int64_t batch = 1, heads = 8, max_n = 4096, max_head_dim = 128;
+constexpr std::int64_t batch = 1, heads = 8, max_n = 8192, max_head_dim = 128;
 
 struct Buffers {
   std::vector<float> q, k, v, o, lse, dout, delta, dq, dk, dv;
@@ -261,13 +261,14 @@ void bm_backward(benchmark::State& state) {
 
 // Args: threads, tile_q, tile_kv, n, head_dim, causal. First the tile comparison at n = 4096,
 // d = 128, no mask (the earlier tables of bench/results/cpu-kernels.md), then the shape sweep with
-// 64 x 64 tiles: n 2048/4096, d 64/128, no mask and causal, 1 and 2 threads.
+// 64 x 64 tiles: n 2048/4096/8192, d 64/128, no mask and causal, 1 and 2 threads (the shapes of
+// bench/compare_cpu.py, which runs single ones of them with --benchmark_filter).
 void tile_configs(benchmark::internal::Benchmark* b) {
   for (int t : {64, 128})
     for (int threads : {1, 2}) b->Args({threads, t, t, 4096, 128, 0});
 }
 void shape_sweep(benchmark::internal::Benchmark* b) {
-  for (int n : {2048, 4096})
+  for (int n : {2048, 4096, 8192})
     for (int d : {64, 128})
       for (int causal : {0, 1})
         for (int threads : {1, 2})
@@ -276,6 +277,7 @@ void shape_sweep(benchmark::internal::Benchmark* b) {
 BENCHMARK(bm_forward)
     ->ArgNames({"threads", "tile_q", "tile_kv", "n", "head_dim", "causal"})
     ->Apply(tile_configs)
+    ->Apply(shape_sweep)
     ->Iterations(2)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
