@@ -81,6 +81,19 @@ std::string report_headline(const db::Report& r) {
   return text::printable(headline_result(r) + (exposure.empty() ? "" : " " + exposure));
 }
 
+// " Not established: ..." when the tuner's verdict of a workload is "unreliable" (noise above
+// --max-noise, docs/tune.md): the figures before it are what was measured, not a result.
+std::string unreliable_note(const db::Report& r) {
+  const auto unreliable =
+      std::count_if(r.workloads.begin(), r.workloads.end(),
+                    [](const db::WorkloadReport& w) { return w.verdict.rfind("unreliable", 0) == 0; });
+  if (unreliable == 0) return "";
+  const std::size_t n = r.workloads.size();
+  const std::string which =
+      n == 1 ? std::string("the workload was") : fmt::format("{} of {} workloads were", unreliable, n);
+  return fmt::format(" Not established: {} measured with noise above --max-noise (see the verdict).", which);
+}
+
 std::string headline_result(const db::Report& r) {
   if (!r.tuning) {
     const auto& w = r.workloads.front();
@@ -117,7 +130,7 @@ std::string headline_result(const db::Report& r) {
         "the best configurations are {:.2f}x to {:.2f}x faster than the defaults (noise up to {:.1f}%).", lo,
         hi, noise * 100);
   }
-  return s;
+  return s + unreliable_note(r);
 }
 
 }  // namespace burst::cli

@@ -203,6 +203,27 @@ TEST(ReportCli, ReportsWhatTuneRecorded) {
   EXPECT_NE(html.find("data-plot=\"param-0-0\""), std::string::npos);
 }
 
+// A tune whose noise bar no measurement can meet: its verdict is "unreliable", and the report's
+// headline says the speedup is not established instead of stating it as a result.
+TEST(ReportCli, UnreliableTuneIsNotAnEstablishedResult) {
+  burst::test::TempDir dir;
+  const std::string db = dir.file("noisy.db");
+  const auto t = run_cli(
+      "tune --world 2 --seq 256 --heads 2 --head-dim 32 --strategy random --max-trials 3 "
+      "--min-samples 2 --max-samples 3 --max-noise 0.000001 --db " +
+      db + " --out " + dir.file("p.json") + " --progress none");
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  ASSERT_NE(t.out.find("unreliable"), std::string::npos) << t.out;
+  const auto r = run_cli("--json report --db " + db);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["workloads"][0]["verdict"].get<std::string>().rfind("unreliable", 0), 0u) << r.out;
+  EXPECT_NE(j["headline"].get<std::string>().find(
+                "Not established: the workload was measured with noise above --max-noise"),
+            std::string::npos)
+      << j["headline"];
+}
+
 // A halving job whose brief rung made chunk_pipeline look twice as fast while the confirmation
 // round kept the default (report_fixtures.hpp, make_halving_db): the bars compare one level and say
 // which, every level is labelled (0 included), and the x axis says what it plots.
