@@ -80,7 +80,24 @@ inline void load_rows(const void* src, DType t, std::int64_t row_stride, std::in
 inline void load_transposed(const void* src, DType t, std::int64_t row_stride, std::int64_t rows,
                             std::int64_t d, float* dst, std::int64_t ld, float* tmp) noexcept {
   const std::size_t esize = t == DType::f32 ? 4 : 2;
-  for (std::int64_t r = 0; r < rows; ++r) {
+  std::int64_t r = 0;
+  if (t == DType::f32) {
+    // 16 rows at a time: each column's 16 values fill one 64-byte line of dst, and the 16 source
+    // rows' lines stay in L1 across consecutive columns. A row at a time wrote d lines per row,
+    // ld * 4 bytes apart (the forward spent about 40% of its time here at d = 128).
+    constexpr std::int64_t group = 16;
+    for (; r + group <= rows; r += group) {
+      const float* rp[group];
+      for (std::int64_t g = 0; g < group; ++g)
+        rp[g] = reinterpret_cast<const float*>(static_cast<const char*>(src) +
+                                               static_cast<std::size_t>((r + g) * row_stride) * esize);
+      for (std::int64_t c = 0; c < d; ++c) {
+        float* out = dst + c * ld + r;
+        for (std::int64_t g = 0; g < group; ++g) out[g] = rp[g][c];
+      }
+    }
+  }
+  for (; r < rows; ++r) {
     const char* p = static_cast<const char*>(src) + static_cast<std::size_t>(r * row_stride) * esize;
     const float* row = reinterpret_cast<const float*>(p);
     if (t != DType::f32) {
@@ -90,7 +107,7 @@ inline void load_transposed(const void* src, DType t, std::int64_t row_stride, s
     for (std::int64_t c = 0; c < d; ++c) dst[c * ld + r] = row[c];
   }
   for (std::int64_t c = 0; c < d; ++c)
-    for (std::int64_t r = rows; r < ld; ++r) dst[c * ld + r] = 0.0f;
+    for (std::int64_t z = rows; z < ld; ++z) dst[c * ld + z] = 0.0f;
 }
 
 // Offset in elements of (batch b, row r, head h) in a BSHD view.
