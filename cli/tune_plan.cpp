@@ -137,9 +137,7 @@ Predictor plan_predictor(const tuner::TuneOptions& o, std::string& why) {
       return {};
     }
     why.clear();
-    return [r = *rates](const tuner::Workload& w, const tuner::Candidate& c) {
-      return tuner::predict(w, c, r).total_s;
-    };
+    return tuner::predictor(*rates);
   } catch (const std::exception& e) {
     why += std::string(": ") + e.what();
     return {};

@@ -59,9 +59,7 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
                             "that recorded it (run `burst-tune calibrate --db " +
                             db + "` there)");
     if (rates) {
-      predict = [r = *rates](const tuner::Workload& w, const tuner::Candidate& c) {
-        return tuner::predict(w, c, r).total_s;
-      };
+      predict = tuner::predictor(*rates);
     } else {
       note = "note: no calibrated rates in " + db +
              ": halving's first rung is not shortlisted by the cost model here, while a live tune would "
@@ -121,10 +119,7 @@ int replay_command(const std::string& db, const std::string& strategy, std::uint
 
 std::function<double(const tuner::Workload&, const tuner::Candidate&)> model_predictor(
     const std::string& db, const Fingerprint& here, int world, Communicator* mpi) {
-  const tuner::MachineRates rates = tuner::load_or_calibrate(db, here.id(), world, mpi);
-  return [rates](const tuner::Workload& w, const tuner::Candidate& c) {
-    return tuner::predict(w, c, rates).total_s;
-  };
+  return tuner::predictor(tuner::load_or_calibrate(db, here.id(), world, mpi));
 }
 
 }  // namespace burst::cli

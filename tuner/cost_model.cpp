@@ -262,6 +262,10 @@ PassPrediction predict_pass(const Workload& workload, const Candidate& candidate
   return p;
 }
 
+std::function<double(const Workload&, const Candidate&)> predictor(const MachineRates& rates) {
+  return [rates](const Workload& w, const Candidate& c) { return predict(w, c, rates).total_s; };
+}
+
 Prediction predict(const Workload& workload, const Candidate& candidate, const MachineRates& rates) {
   Prediction out;
   const bool fwd = workload.pass != Pass::bwd, bwd = workload.pass != Pass::fwd;

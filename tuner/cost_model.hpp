@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -51,6 +52,9 @@ struct Prediction {
 };
 
 Prediction predict(const Workload& workload, const Candidate& candidate, const MachineRates& rates);
+// predict(...).total_s with `rates` bound: the predictor a tune (TuneOptions::predict), its plan
+// and its replay use.
+std::function<double(const Workload&, const Candidate&)> predictor(const MachineRates& rates);
 
 // Fits t = flops / rate + row_s * rows to two timings of the same variant at different block sizes
 // (rows = batch x n x heads). row_s is clamped at 0 (then the rate comes from the larger block).

@@ -49,9 +49,7 @@ TEST(ReplayCli, HalvingIsShortlistedByTheRecordedRatesLikeTheLiveRun) {
     db::Database db(db_path, /*create_if_missing=*/true);
     tuner::store_calibration(db, o.fingerprint.id(), rates);
   }
-  o.predict = [rates](const tuner::Workload& wl, const tuner::Candidate& c) {
-    return tuner::predict(wl, c, rates).total_s;
-  };
+  o.predict = tuner::predictor(rates);
   (void)tuner::run_tune(o, nullptr, nullptr);
 
   std::vector<std::string> live;
