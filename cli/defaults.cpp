@@ -3,9 +3,6 @@
 
 #include <fmt/core.h>
 
-#include <cmath>
-#include <exception>
-#include <optional>
 
 #include "cli/flag_checks.hpp"
 
@@ -32,21 +29,6 @@ CLI::Option* add_world_option(CLI::App& cmd, int& world, const std::string& help
 CLI::Option* add_output_option(CLI::App& cmd, std::string& path, const std::string& help) {
   return cmd.add_option(defaults::output_names, path, help);
 }
-
-namespace {
-
-// The number `text` spells, whole; nullopt for anything else ("", "abc", "1e", "nan").
-std::optional<double> parse_real(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 CLI::Validator noise_fraction() {
   return {[](std::string& text) {

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <string>
 
 #include "tuner/presets.hpp"
@@ -27,6 +28,16 @@ std::string bound_text(double v) {
 }
 
 }  // namespace
+
+std::optional<double> parse_real(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
 
 CLI::Validator at_least(std::int64_t min) {
   const std::string expected = "expected an integer >= " + std::to_string(min);
@@ -52,16 +63,9 @@ CLI::Validator in_range(std::int64_t min, std::int64_t max) {
 CLI::Validator in_real_range(double min, double max) {
   const std::string range = bound_text(min) + ".." + bound_text(max);
   return {[min, max, range](std::string& text) {
-            double v = 0;
-            std::size_t used = 0;
-            bool ok = false;
-            try {
-              v = std::stod(text, &used);
-              ok = used == text.size() && std::isfinite(v) && v >= min && v <= max;
-            } catch (const std::exception&) {
-              ok = false;
-            }
-            return ok ? std::string() : "expected a number " + range + ", got " + text;
+            const auto v = parse_real(text);
+            return v && *v >= min && *v <= max ? std::string()
+                                               : "expected a number " + range + ", got " + text;
           },
           range};
 }

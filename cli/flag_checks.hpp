@@ -4,8 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace burst::cli {
+
+// The finite number `text` spells, all of it ("0.5", "1e-3"); nullopt for "", "abc", "1e", "nan".
+std::optional<double> parse_real(const std::string& text);
 
 // A whole number >= min ("expected an integer >= 1, got 0").
 CLI::Validator at_least(std::int64_t min);

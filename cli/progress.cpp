@@ -2,12 +2,11 @@
 
 #include <fmt/core.h>
 
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
 #include "burst/error.hpp"
+#include "cli/flag_checks.hpp"
 
 namespace burst::cli {
 
@@ -20,12 +19,11 @@ ProgressThreshold progress_threshold() {
   const char* env = std::getenv("BURST_PROGRESS_AFTER_S");
   if (env == nullptr || *env == '\0') return t;
   const std::string text = env;
-  double v = -1;
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(v) || v < 0)
+  const auto v = parse_real(text);
+  if (!v || *v < 0)
     throw InvalidArgument("BURST_PROGRESS_AFTER_S=" + text +
                           ": expected seconds >= 0 (0: a progress line for every call)");
-  t.call_s = t.elapsed_s = v;
+  t.call_s = t.elapsed_s = *v;
   return t;
 }
 
