@@ -13,6 +13,7 @@
 #include "base/atomic_file.hpp"
 #include "burst/error.hpp"
 #include "cli/command.hpp"
+#include "cli/defaults.hpp"
 #include "db/database.hpp"
 #include "db/perfetto.hpp"
 #include "db/trace_reader.hpp"
@@ -81,7 +82,7 @@ void add_export_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--db", opt->db_path, "Database file written by burst-tune")->required();
   cmd->add_option("--trial", opt->trial, "Trial id, one with a trace (default: the last trial with a trace)");
   cmd->add_option("--format", opt->format, "Output format")->check(CLI::IsMember({"perfetto"}));
-  cmd->add_option("-o,--out,--output", opt->output, "Output file")->required();
+  add_output_option(*cmd, opt->output, "Output file")->required();
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_export(*opt, ctx); }; });
 }
 
