@@ -3,7 +3,6 @@
 
 #include <fmt/core.h>
 
-
 #include "cli/flag_checks.hpp"
 
 namespace burst::cli {
