@@ -14,14 +14,20 @@ template <typename E, std::size_t N>
 using NameTable = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr NameTable<DType, 3> kDType{{{DType::f32, "fp32"}, {DType::f16, "fp16"}, {DType::bf16, "bf16"}}};
-constexpr NameTable<Layout, 3> kLayout{
-    {{Layout::contiguous, "contiguous"}, {Layout::zigzag, "zigzag"}, {Layout::striped, "striped"}}};
+constexpr NameTable<Layout, 4> kLayout{{{Layout::contiguous, "contiguous"},
+                                        {Layout::zigzag, "zigzag"},
+                                        {Layout::striped, "striped"},
+                                        {Layout::per_document, "per_document"}}};
 constexpr NameTable<BwdComm, 2> kBwdComm{{{BwdComm::q, "q"}, {BwdComm::kv, "kv"}}};
 constexpr NameTable<Overlap, 3> kOverlap{{{Overlap::none, "none"},
                                           {Overlap::double_buffer, "double_buffer"},
                                           {Overlap::chunk_pipeline, "chunk_pipeline"}}};
 constexpr NameTable<Topology, 2> kTopology{{{Topology::flat, "flat"}, {Topology::double_ring, "double"}}};
 constexpr NameTable<AccumDType, 2> kAccum{{{AccumDType::fp32, "fp32"}, {AccumDType::input, "input"}}};
+constexpr NameTable<CpMethod, 4> kCpMethod{{{CpMethod::ring, "ring"},
+                                            {CpMethod::ulysses, "ulysses"},
+                                            {CpMethod::all_gather, "all_gather"},
+                                            {CpMethod::hybrid, "hybrid"}}};
 constexpr NameTable<Pass, 3> kPass{{{Pass::fwd, "fwd"}, {Pass::bwd, "bwd"}, {Pass::fwd_bwd, "fwd+bwd"}}};
 constexpr NameTable<Backend, 3> kBackend{
     {{Backend::cpu, "cpu"}, {Backend::cuda, "cuda"}, {Backend::auto_select, "auto"}}};
@@ -69,6 +75,9 @@ std::string_view to_string(Topology t) noexcept {
 std::string_view to_string(AccumDType t) noexcept {
   return name_of(kAccum, t);
 }
+std::string_view to_string(CpMethod t) noexcept {
+  return name_of(kCpMethod, t);
+}
 std::string_view to_string(Pass t) noexcept {
   return name_of(kPass, t);
 }
@@ -96,6 +105,9 @@ Topology parse_topology(std::string_view s) {
 }
 AccumDType parse_accum_dtype(std::string_view s) {
   return parse_in(kAccum, s, "accumulator dtype");
+}
+CpMethod parse_cp_method(std::string_view s) {
+  return parse_in(kCpMethod, s, "context-parallel method");
 }
 Pass parse_pass(std::string_view s) {
   return parse_in(kPass, s, "pass");

@@ -17,6 +17,7 @@
 #include "cli/command.hpp"
 #include "cli/defaults.hpp"
 #include "cli/flag_checks.hpp"
+#include "cli/mask_flags.hpp"
 #include "cli/profile_choice.hpp"
 #include "db/database.hpp"
 #include "tuner/plan.hpp"
@@ -35,6 +36,7 @@ struct PlanFlags {
   std::int64_t batch = defaults::batch, heads = defaults::plan_heads, kv_heads = 0,
                head_dim = defaults::plan_head_dim;
   bool causal = defaults::causal, allow_lossy = false;
+  MaskFlags mask;
   double tie = 0.02;
   CLI::App* cmd = nullptr;
 };
@@ -150,7 +152,7 @@ tuner::Workload make_workload(const PlanFlags& f) {
                 "--seq: expected a positive token count like 4096, 128K or 1M, got '" + f.seq + "'");
   s.seq = *seq;
   s.dtype = parse_dtype(f.dtype);
-  s.causal = f.causal;
+  f.mask.apply(s, f.causal);
   w.pass = parse_pass(f.pass);
   w.world = f.ranks;
   w.ranks_per_node = f.ranks_per_node > 0 ? f.ranks_per_node : f.ranks;
@@ -313,6 +315,7 @@ void add_plan_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
       ->group("Shape");
   add_causal_flag(*cmd, f->causal)->group("Shape");
+  add_mask_flags(*cmd, f->mask);
   add_pass_option(*cmd, f->pass, "Pass to plan")->group("Shape");
   cmd->add_option("--top", f->top, "Configurations to list")
       ->capture_default_str()

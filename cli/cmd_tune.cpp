@@ -22,6 +22,7 @@
 #include "cli/command.hpp"
 #include "cli/defaults.hpp"
 #include "cli/flag_checks.hpp"
+#include "cli/mask_flags.hpp"
 #include "cli/process_text.hpp"
 #include "cli/profile_choice.hpp"
 #include "cli/profile_output.hpp"
@@ -48,6 +49,7 @@ struct TuneFlags {
   std::int64_t batch = defaults::batch, heads = 0, kv_heads = 0, head_dim = 0;
   std::string dtype = defaults::dtype, pass = defaults::pass, backend = "auto";
   bool causal = defaults::causal;
+  MaskFlags mask;
   int world = defaults::world;
   std::string strategy = "halving";
   std::uint64_t seed = 0;
@@ -105,6 +107,9 @@ std::vector<tuner::Workload> workloads_of(const TuneFlags& f, int world, int ran
       throw InvalidArgument("--seq " + s + ": expected a positive sequence length such as 4096, 32K or 1M");
     tuner::Workload w = base;
     w.shape.seq = *n;
+    // --mask/--doc-lens/--window when given, else the preset's mask, else --causal.
+    const bool mask_flags = !f.mask.mask.empty() || !f.mask.doc_lens.empty() || !f.mask.window.empty();
+    if (mask_flags || !tuner::apply_preset_mask(p, w.shape)) f.mask.apply(w.shape, f.causal);
     for (const auto& prev : out)
       if (prev.shape.seq == w.shape.seq) throw InvalidArgument("--seq " + s + ": given twice");
     out.push_back(w);
@@ -298,6 +303,7 @@ void add_tune_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--head-dim", f->head_dim, "Head dimension");
   cmd->add_option("--dtype", f->dtype, "Input dtype: fp32, fp16, bf16")->capture_default_str();
   add_causal_flag(*cmd, f->causal);
+  add_mask_flags(*cmd, f->mask);
   add_pass_option(*cmd, f->pass, "Pass to tune");
   add_world_option(*cmd, f->world, "Ranks as threads of this process (under mpirun: the MPI world)");
   cmd->add_option("--backend", f->backend, "auto, cpu or cuda")->default_val("auto");

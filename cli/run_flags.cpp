@@ -6,6 +6,7 @@
 #include "burst/error.hpp"
 #include "burst/log.hpp"
 #include "cli/flag_checks.hpp"
+#include "cli/mask_flags.hpp"
 #include "cli/profile_choice.hpp"
 #include "comm/launch.hpp"
 
@@ -164,7 +165,9 @@ nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResul
   j["shape"] = {{"batch", s.batch},       {"seq", s.seq},
                 {"heads", s.heads},       {"kv_heads", s.kv_heads_or_heads()},
                 {"head_dim", s.head_dim}, {"dtype", to_string(s.dtype)},
-                {"causal", s.causal}};
+                {"causal", s.causal},     {"mask", to_string(s.mask_kind())}};
+  if (s.has_documents()) j["shape"]["doc_bounds"] = s.doc_bounds;
+  if (s.has_window()) j["shape"]["window"] = {s.window_left, s.window_right};
   j["schedule"] = {{"layout", to_string(sc.layout)},
                    {"bwd_comm", to_string(sc.bwd_comm)},
                    {"overlap", to_string(sc.overlap)},
@@ -176,6 +179,7 @@ nlohmann::json result_json(const tuner::TrialSpec& spec, const tuner::TrialResul
                    {"tile_kv", sc.tile_kv},
                    {"threads", sc.threads}};
   j["world"] = r.world;
+  if (r.world > 1 && s.mask_rule().restricts()) j["imbalance"] = work_imbalance(s, sc.layout, r.world);
   j["comm"] = r.comm_backend;
   j["backend"] = env.backend;
   j["pass"] = to_string(spec.pass);
@@ -206,10 +210,14 @@ void print_result(const tuner::TrialSpec& spec, const tuner::TrialResult& r, con
   const auto& s = spec.shape;
   const auto& sc = spec.schedule;
   fmt::print("shape     B={} N={} H={} Hkv={} d={} {}{}\n", s.batch, s.seq, s.heads, s.kv_heads_or_heads(),
-             s.head_dim, to_string(s.dtype), s.causal ? " causal" : "");
+             s.head_dim, to_string(s.dtype),
+             s.causal || s.has_documents() || s.has_window() ? " " + mask_text(s) : "");
   fmt::print("world     {} ranks ({}), backend {} ({})\n", r.world,
              r.comm_backend == "local" ? "threads of this process" : "MPI processes", env.backend,
              env.backend_reason);
+  if (r.world > 1 && s.mask_rule().restricts())
+    fmt::print("balance   {:.2f} (the busiest rank's share of the mask's work over the mean, layout {})\n",
+               work_imbalance(s, sc.layout, r.world), to_string(sc.layout));
   fmt::print(
       "schedule  layout {}, bwd {}, overlap {}, chunks {}, topology {}{}, accum {}, tiles {}x{}\n",
       to_string(sc.layout), to_string(sc.bwd_comm), to_string(sc.overlap), sc.chunks, to_string(sc.topology),

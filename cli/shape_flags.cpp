@@ -13,7 +13,7 @@ AttentionShape ShapeFlags::to_shape() const {
   s.kv_heads = kv_heads;
   s.head_dim = head_dim;
   s.dtype = parse_dtype(dtype);
-  s.causal = causal;
+  mask.apply(s, causal);
   return s;
 }
 
@@ -51,6 +51,7 @@ void add_shape_flags(CLI::App& cmd, ShapeFlags& f) {
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
       ->group("Shape");
   add_causal_flag(cmd, f.causal)->group("Shape");
+  add_mask_flags(cmd, f.mask);
 }
 
 void add_schedule_flags(CLI::App& cmd, ScheduleFlags& f) {

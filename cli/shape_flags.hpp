@@ -9,6 +9,7 @@
 
 #include "burst/attention.hpp"
 #include "cli/defaults.hpp"
+#include "cli/mask_flags.hpp"
 
 namespace burst::cli {
 
@@ -17,6 +18,7 @@ struct ShapeFlags {
                head_dim = defaults::head_dim;
   std::string dtype = defaults::dtype;
   bool causal = defaults::causal;
+  MaskFlags mask;                   // --mask, --doc-lens, --window
   AttentionShape to_shape() const;  // throws burst::InvalidArgument
 };
 

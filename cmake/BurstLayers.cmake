@@ -29,7 +29,8 @@ include_guard(GLOBAL)
 
 # Public headers, include/burst/<name>, by layer. A header named in no list counts as runtime's
 # (the configure says so): add new headers here.
-set(BURST_PUBLIC_HEADERS_base types.hpp error.hpp log.hpp config.hpp cuda_check.hpp params.hpp schedule.hpp)
+set(BURST_PUBLIC_HEADERS_base types.hpp error.hpp log.hpp config.hpp cuda_check.hpp params.hpp schedule.hpp
+    mask.hpp mask_keys.inc)
 set(BURST_PUBLIC_HEADERS_comm communicator.hpp launch.hpp)
 set(BURST_PUBLIC_HEADERS_profiles profile.hpp fingerprint.hpp)
 set(BURST_PUBLIC_HEADERS_runtime attention.hpp shard.hpp burst.h system.hpp)

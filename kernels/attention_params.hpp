@@ -8,23 +8,29 @@
 //   k, v, dk, dv   : (B, nk, Hkv, d)  row stride >= Hkv * d, batch stride given
 //   lse, delta     : (B, H, nq)       float32, head stride >= nq, batch stride given
 //
-// Causal masking is by global position: query row i sits at q_pos0 + i * q_pos_stride, key row j at
-// k_pos0 + j * k_pos_stride, and a key is visible when its position <= the query's. Contiguous and
-// zigzag blocks use stride 1; the striped layout uses stride G (which makes "j > r" strictly causal).
+// Masking is by global position: query row i sits at q_pos0 + i * q_pos_stride, key row j at
+// k_pos0 + j * k_pos_stride. Contiguous and zigzag blocks use stride 1; the striped layout uses
+// stride G (which makes "j > r" strictly causal). Kinds:
+//   none     every key is visible (the runtime passes this for blocks the mask leaves whole)
+//   causal   a key is visible when its position <= the query's
+//   bounded  the full rule of burst/mask.hpp (documents, sliding windows, causal), in `rule`;
+//            only kernels whose KernelDesc says bounded_masks take it
 #pragma once
 
 #include <cstdint>
 
+#include "burst/mask.hpp"
 #include "burst/types.hpp"
 
 namespace burst::kernels {
 
-enum class MaskKind : std::uint8_t { none, causal };
+enum class MaskKind : std::uint8_t { none, causal, bounded };
 
 struct MaskParams {
   MaskKind kind = MaskKind::none;
   std::int64_t q_pos0 = 0, q_pos_stride = 1;
   std::int64_t k_pos0 = 0, k_pos_stride = 1;
+  MaskRule rule{};  // kind bounded: which key positions each query position sees
 };
 
 // What forward and backward calls share (flash-attention's Qkv_params): the problem, the q/k/v
@@ -72,6 +78,13 @@ struct BwdBlockParams : QkvParams {
   int tile_q = 64, tile_kv = 64;
   int threads = 1;
 };
+
+// The mask in tile form for code outside the kernels (the runtime's block classification): the
+// same source the CPU kernel variants compile in their own namespaces.
+namespace mask_detail {
+#include "burst/mask_keys.inc"
+#include "kernels/mask_tiles.inc"
+}  // namespace mask_detail
 
 // D = rowsum(dout * o) for the backward pass: dout and o (B, n, H, d) in `dtype` (contiguous rows
 // of H*d), delta (B, H, n) float32 contiguous.

@@ -73,8 +73,9 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
   for (std::int64_t i = 0; i < nqt; ++i) {
     float* pr = w.p + i * nk_pad;
     float* dr = w.ds + i * nk_pad;
-    const std::int64_t visible = vis == TileVisibility::all ? nkt : mask.visible_prefix(i0 + i, j0, nkt);
-    if (lse[i] == neg_inf || visible == 0) {  // the row saw no key in the forward pass, or none here
+    const RowRange keys = vis == TileVisibility::all ? RowRange{0, nkt} : mask.visible_rows(i0 + i, j0, nkt);
+    if (lse[i] == neg_inf ||
+        keys.end == keys.begin) {  // the row saw no key in the forward pass, or none here
       for (std::int64_t j = 0; j < nk_pad; ++j) pr[j] = 0.0f, dr[j] = 0.0f;
       continue;
     }
@@ -85,7 +86,8 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
       simd::store(pr + j, e);
       simd::store(dr + j, (e * scale) * (simd::load(dr + j) - dv));
     }
-    for (std::int64_t j = visible; j < nk_pad; ++j) pr[j] = 0.0f, dr[j] = 0.0f;
+    for (std::int64_t j = 0; j < keys.begin; ++j) pr[j] = 0.0f, dr[j] = 0.0f;
+    for (std::int64_t j = keys.end; j < nk_pad; ++j) pr[j] = 0.0f, dr[j] = 0.0f;
   }
 }
 
@@ -183,7 +185,7 @@ void key_tile_item(const BwdBlockParams& p, const KeyTile& t, const DqChain& cha
 void backward_block(const BwdBlockParams& p) {
   if (p.batch == 0 || p.nq == 0 || p.nk == 0 || p.heads == 0) return;
   const TileMask mask{p.mask};
-  if (mask.classify(0, p.nq, 0, p.nk) == TileVisibility::none) return;  // block wholly in the future
+  if (mask.classify(0, p.nq, 0, p.nk) == TileVisibility::none) return;  // the mask hides the whole block
   const std::int64_t k_tiles = (p.nk + p.tile_kv - 1) / p.tile_kv;
   const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q;
   const std::int64_t items = p.batch * p.kv_heads * k_tiles;

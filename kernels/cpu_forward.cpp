@@ -41,11 +41,12 @@ struct FwdScratch {  // one thread's tiles, tq = tile_q, tk = tile_kv, dp = head
   }
 };
 
-// Online softmax of query row i over one key tile: s (nk_pad scores, columns >= visible masked)
+// Online softmax of query row i over one key tile: s (nk_pad scores, columns outside `keys` masked)
 // becomes exp2(s - m_new); the row's accumulator and sum are rescaled to the new running max.
-void softmax_row(FwdScratch& w, std::int64_t i, std::int64_t visible, std::int64_t nk_pad, std::int64_t dp) {
+void softmax_row(FwdScratch& w, std::int64_t i, RowRange keys, std::int64_t nk_pad, std::int64_t dp) {
   float* s = w.s + i * nk_pad;
-  for (std::int64_t j = visible; j < nk_pad; ++j) s[j] = neg_inf;
+  for (std::int64_t j = 0; j < keys.begin; ++j) s[j] = neg_inf;
+  for (std::int64_t j = keys.end; j < nk_pad; ++j) s[j] = neg_inf;
   vf mx = simd::splat(neg_inf);
   for (std::int64_t j = 0; j < nk_pad; j += simd::lanes) mx = simd::max(mx, simd::load(s + j));
   const float m_old = w.m[i];
@@ -81,7 +82,8 @@ void key_tile(const FwdBlockParams& p, FwdScratch& w, std::int64_t b, std::int64
   tile::gemm_nt(nqt, nk_pad, d, w.q, dp, w.kt, nk_pad, w.s, nk_pad);
 
   for (std::int64_t i = 0; i < nqt; ++i)
-    softmax_row(w, i, vis == TileVisibility::all ? nkt : mask.visible_prefix(i0 + i, j0, nkt), nk_pad, dp);
+    softmax_row(w, i, vis == TileVisibility::all ? RowRange{0, nkt} : mask.visible_rows(i0 + i, j0, nkt),
+                nk_pad, dp);
   // Rows still at m = -inf hold s = -inf: zero them so the product below adds nothing.
   for (std::int64_t i = 0; i < nqt; ++i)
     if (w.m[i] == neg_inf)
@@ -136,7 +138,7 @@ void forward_item(const FwdBlockParams& p, std::int64_t b, std::int64_t h, std::
 void forward_block(const FwdBlockParams& p) {
   if (p.batch == 0 || p.nq == 0 || p.nk == 0 || p.heads == 0) return;
   const TileMask mask{p.mask};
-  if (mask.classify(0, p.nq, 0, p.nk) == TileVisibility::none) return;  // block wholly in the future
+  if (mask.classify(0, p.nq, 0, p.nk) == TileVisibility::none) return;  // the mask hides the whole block
   const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q;
   const std::int64_t items = p.batch * p.heads * q_tiles;
   parallel_for(items, p.threads, [&](std::int64_t item) {

@@ -1,5 +1,5 @@
-// Internal helpers shared by the CPU forward and backward kernels: per-thread scratch, the causal
-// mask in tile form, and loaders that turn rows of the input dtype into padded fp32 tiles.
+// Internal helpers shared by the CPU forward and backward kernels: per-thread scratch, the mask
+// in tile form, and loaders that turn rows of the input dtype into padded fp32 tiles.
 // Not part of the public kernel API. Compiled once per instruction-set variant (kernels/cpu_isa.hpp):
 // everything lives in that variant's namespace, BURST_CPU_ISA_NS.
 #pragma once
@@ -33,31 +33,8 @@ inline float* thread_scratch(std::int64_t floats) {
   return cpu_thread_scratch(floats);
 }
 
-// How much of a (query tile, key tile) pair the causal mask lets through.
-enum class TileVisibility { none, partial, all };
-
-struct TileMask {
-  MaskParams m;
-
-  std::int64_t q_pos(std::int64_t i) const noexcept { return m.q_pos0 + i * m.q_pos_stride; }
-  std::int64_t k_pos(std::int64_t j) const noexcept { return m.k_pos0 + j * m.k_pos_stride; }
-
-  // Query rows [i0, i0 + ni), key rows [j0, j0 + nj); positions grow with the row index.
-  TileVisibility classify(std::int64_t i0, std::int64_t ni, std::int64_t j0, std::int64_t nj) const noexcept {
-    if (m.kind == MaskKind::none) return TileVisibility::all;
-    if (k_pos(j0) > q_pos(i0 + ni - 1)) return TileVisibility::none;
-    if (k_pos(j0 + nj - 1) <= q_pos(i0)) return TileVisibility::all;
-    return TileVisibility::partial;
-  }
-
-  // Number of keys of the tile starting at j0 (nj keys) visible to query row i: they form a prefix.
-  std::int64_t visible_prefix(std::int64_t i, std::int64_t j0, std::int64_t nj) const noexcept {
-    if (m.kind == MaskKind::none) return nj;
-    const std::int64_t last = floor_div(q_pos(i) - m.k_pos0, m.k_pos_stride);  // last visible key row
-    const std::int64_t n = last - j0 + 1;
-    return n < 0 ? 0 : (n > nj ? nj : n);
-  }
-};
+#include "burst/mask_keys.inc"     // mask_keys, in this variant's namespace
+#include "kernels/mask_tiles.inc"  // TileVisibility, RowRange, TileMask, in this variant's namespace
 
 // dst (rows, ld) = src rows * mul, columns [d, ld) and rows [rows, rows_pad) zeroed.
 inline void load_rows(const void* src, DType t, std::int64_t row_stride, std::int64_t rows,

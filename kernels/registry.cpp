@@ -35,8 +35,10 @@ std::optional<std::string> check_common(const KernelDesc& desc, const KernelProb
   if (batch < 0 || nq < 0 || nk < 0) return std::string("negative batch or sequence length");
   if (!(std::isfinite(scale) && scale > 0.0f))
     return "scale " + std::to_string(scale) + " must be finite and > 0";
-  if (mask.kind == MaskKind::causal && (mask.q_pos_stride < 0 || mask.k_pos_stride < 1))
-    return std::string("causal mask needs q_pos_stride >= 0 and k_pos_stride >= 1");
+  if (mask.kind != MaskKind::none && (mask.q_pos_stride < 0 || mask.k_pos_stride < 1))
+    return std::string("a position mask needs q_pos_stride >= 0 and k_pos_stride >= 1");
+  if (mask.kind == MaskKind::bounded && !desc.bounded_masks)
+    return std::string(desc.name) + " applies only the causal mask, not documents or windows";
   return std::nullopt;
 }
 
@@ -92,6 +94,7 @@ std::vector<KernelDesc> make_table() {
                                .min_tile = 16,
                                .max_tile = 256,
                                .tile_multiple = 16,
+                               .bounded_masks = true,
                                .forward = &cpu_forward_block,
                                .backward = &cpu_backward_block,
                                .description = "forward and backward, CPU tiles, fp32 arithmetic"});
@@ -122,6 +125,10 @@ std::optional<Refusal> refusal(const KernelDesc& desc, const KernelProblem& prob
   if (auto reason = shape_check(problem.warps, desc.warps, "warps")) return Refusal{"kernel.warps", *reason};
   if (auto reason = shape_check(problem.stages, desc.stages, "stages"))
     return Refusal{"kernel.stages", *reason};
+  if (problem.bounded_mask && !desc.bounded_masks)
+    return Refusal{"mask", std::string(desc.name) +
+                               " applies only the causal mask; documents and sliding windows need a kernel "
+                               "that applies the whole mask rule (cpu_tiled)"};
   if (problem.heads <= 0 || problem.kv_heads <= 0 || problem.heads % problem.kv_heads != 0)
     return Refusal{"heads", "heads " + std::to_string(problem.heads) +
                                 " must be a positive multiple of kv_heads " +

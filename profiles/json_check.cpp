@@ -48,6 +48,7 @@ std::size_t KeyIndex::Hash::operator()(const WorkloadKey& k) const noexcept {
   mix(std::hash<std::int64_t>{}(k.head_dim));
   mix(static_cast<std::size_t>(k.dtype));
   mix(static_cast<std::size_t>(k.causal));
+  mix(static_cast<std::size_t>(k.mask_kind()));
   mix(static_cast<std::size_t>(k.pass));
   mix(std::hash<std::int64_t>{}(k.seq_min));
   mix(std::hash<std::int64_t>{}(k.seq_max));

@@ -14,9 +14,9 @@ std::string describe_selection(const Selection& s) {
     out << "entry: " << s.file << " $.entries[" << s.entry_index << "] (fingerprint "
         << (s.fingerprint_match ? "matches" : "differs") << ")\n";
     out << "key: world " << k.world_size << ", heads " << k.heads << ", kv_heads " << k.kv_heads
-        << ", head_dim " << k.head_dim << ", " << to_string(k.dtype) << ", "
-        << (k.causal ? "causal" : "non-causal") << ", " << to_string(k.pass) << ", seq [" << k.seq_min << ", "
-        << k.seq_max << "]\n";
+        << ", head_dim " << k.head_dim << ", " << to_string(k.dtype) << ", " << to_string(k.mask_kind())
+        << (k.causal && k.mask_kind() == MaskKind::sliding_window ? " (causal)" : "") << ", "
+        << to_string(k.pass) << ", seq [" << k.seq_min << ", " << k.seq_max << "]\n";
     out << "measured: median " << m.median_s << " s (noise " << m.noise * 100.0 << " %), " << m.tflops
         << " TFLOP/s, " << m.speedup_vs_default << "x the default\n";
   } else {

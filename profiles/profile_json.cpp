@@ -81,8 +81,8 @@ void check_key(const json& e, const std::string& ep, JsonChecker& check, Workloa
   const std::string p = ep + ".key";
   if (!k || !check.expect_object(*k, p)) return;
   check.warn_unknown(*k, p,
-                     {"world_size", "launch", "heads", "kv_heads", "head_dim", "dtype", "causal", "pass",
-                      "seq_min", "seq_max"});
+                     {"world_size", "launch", "heads", "kv_heads", "head_dim", "dtype", "causal", "mask",
+                      "pass", "seq_min", "seq_max"});
   if (auto v = check.integer(*k, p, "world_size", true, 1, 1 << 20)) key.world_size = static_cast<int>(*v);
   if (auto i = check.one_of(*k, p, "launch", false, enum_names({Launch::threads, Launch::processes})))
     key.launch = static_cast<Launch>(*i);
@@ -92,6 +92,10 @@ void check_key(const json& e, const std::string& ep, JsonChecker& check, Workloa
   if (auto i = check.one_of(*k, p, "dtype", true, enum_names({DType::f32, DType::f16, DType::bf16})))
     key.dtype = static_cast<DType>(*i);
   if (auto v = check.boolean(*k, p, "causal", true)) key.causal = *v;
+  if (auto i = check.one_of(*k, p, "mask", false,
+                            enum_names({MaskKind::full, MaskKind::causal, MaskKind::full_document,
+                                        MaskKind::causal_document, MaskKind::sliding_window})))
+    key.mask = static_cast<MaskKind>(*i);
   if (auto i = check.one_of(*k, p, "pass", true, enum_names({Pass::fwd, Pass::bwd, Pass::fwd_bwd})))
     key.pass = static_cast<Pass>(*i);
   auto lo = check.integer(*k, p, "seq_min", true, 1, kNoMax);
@@ -210,6 +214,7 @@ json profile_to_json(const Profile& profile) {
                 {"pass", to_string(e.key.pass)},   {"seq_min", e.key.seq_min},
                 {"seq_max", e.key.seq_max}};
     if (e.key.launch) key["launch"] = to_string(*e.key.launch);
+    if (e.key.mask) key["mask"] = to_string(*e.key.mask);
     entries.push_back({
         {"key", std::move(key)},
         {"params", params},

@@ -18,14 +18,14 @@ AccumulatorRing::AccumulatorRing(const OpConfig& cfg, Workspace& ws, TransferEng
 }
 
 std::string AccumulatorRing::what(int step) const {
-  return step == cfg_.world ? std::string("backward accumulator home")
-                            : "backward accumulator step " + std::to_string(step);
+  return step == schedule_.steps() ? std::string("backward accumulator home")
+                                   : "backward accumulator step " + std::to_string(step);
 }
 
 void AccumulatorRing::begin_step(int step) {
   if (cfg_.world == 1) return;
-  const int dest = step + 1;  // world means "home"
-  const int block = dest < cfg_.world ? schedule_.block_at(cfg_.rank, dest) : cfg_.rank;
+  const int dest = step + 1;  // steps() means "home"
+  const int block = dest < schedule_.steps() ? schedule_.block_at(cfg_.rank, dest) : cfg_.rank;
   const int source = schedule_.holder(block, step);
   const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
   Slot& slot = recvs_[dest];
@@ -57,7 +57,7 @@ void AccumulatorRing::deliver(int step, int c, float* share) {
   }
   const int owner = schedule_.block_at(cfg_.rank, step);
   const int dest = step + 1;
-  const int peer = dest < cfg_.world ? schedule_.holder(owner, dest) : owner;
+  const int peer = dest < schedule_.steps() ? schedule_.holder(owner, dest) : owner;
   Slot& out = sends_[step];
   if (out.data == nullptr) out.data = pool_.acquire();
   std::byte* buf = out.data + cc * piece_bytes;
@@ -90,18 +90,19 @@ void AccumulatorRing::end_step(int step) {
 const float* AccumulatorRing::finish() {
   if (cfg_.world == 1) return home_;
   ComputeBackend& be = cfg_.be();
-  Slot& in = recvs_.at(cfg_.world);
+  const int home = schedule_.steps();
+  Slot& in = recvs_.at(home);
   const std::size_t piece_bytes = piece_elems_ * dtype_size(dtype_);
   for (int c = 0; c < cfg_.pieces; ++c) {
     const std::size_t cc = static_cast<std::size_t>(c);
     {
-      BURST_TRACE_RANGE(trace::Phase::wait, {.peer = in.peer, .step = cfg_.world, .chunk = c});
-      be.wait(in.transfers[cc], what(cfg_.world));
+      BURST_TRACE_RANGE(trace::Phase::wait, {.peer = in.peer, .step = home, .chunk = c});
+      be.wait(in.transfers[cc], what(home));
     }
     be.convert(in.data + cc * piece_bytes, dtype_, home_ + cc * piece_elems_, DType::f32, piece_elems_);
   }
   pool_.release(in.data);
-  recvs_.erase(cfg_.world);
+  recvs_.erase(home);
   return home_;
 }
 

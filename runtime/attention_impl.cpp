@@ -61,32 +61,83 @@ OpConfig make_config(const Communicator& comm, const AttentionShape& shape, cons
   }
   cfg.segments.reserve(static_cast<std::size_t>(cfg.world));
   for (int r = 0; r < cfg.world; ++r)
-    cfg.segments.push_back(layout_segments(schedule.layout, r, cfg.world, cfg.n));
+    cfg.segments.push_back(layout_segments(schedule.layout, r, cfg.world, cfg.n, shape.doc_bounds));
+  cfg.forward_steps = ring_steps(shape, schedule, cfg.world, true);
+  cfg.backward_q_steps = ring_steps(shape, schedule, cfg.world, false);
   return cfg;
 }
 
 namespace {
 
-kernels::MaskParams mask_for(const OpConfig& cfg, const Segment& qs, const Segment& ks, bool& skip) {
+// The mask of one (query segment, key segment) pair: none when the mask leaves the pair whole,
+// `skip` when it hides all of it, else the position mask the kernel applies (causal when that is
+// the whole rule, bounded otherwise).
+kernels::MaskParams mask_for(const AttentionShape& shape, const Segment& qs, const Segment& ks, bool& skip) {
   kernels::MaskParams m;
   skip = false;
-  if (!cfg.shape.causal) return m;
-  switch (causal_visibility(qs, ks)) {
-    case Visibility::none:
+  const MaskRule rule = shape.mask_rule();
+  if (!rule.restricts()) return m;
+  m.kind =
+      rule.has_documents() || shape.has_window() ? kernels::MaskKind::bounded : kernels::MaskKind::causal;
+  m.rule = rule;
+  m.q_pos0 = qs.pos0;
+  m.q_pos_stride = qs.stride;
+  m.k_pos0 = ks.pos0;
+  m.k_pos_stride = ks.stride;
+  switch (kernels::mask_detail::TileMask{m}.classify(0, qs.len, 0, ks.len)) {
+    case kernels::mask_detail::TileVisibility::none:
       skip = true;
       return m;
-    case Visibility::full:
-      return m;
-    case Visibility::partial:
-      m.kind = kernels::MaskKind::causal;
-      m.q_pos0 = qs.pos0;
-      m.q_pos_stride = qs.stride;
-      m.k_pos0 = ks.pos0;
-      m.k_pos_stride = ks.stride;
+    case kernels::mask_detail::TileVisibility::all:
+      return kernels::MaskParams{};
+    case kernels::mask_detail::TileVisibility::partial:
       return m;
   }
   return m;
 }
+
+}  // namespace
+
+bool any_visible(const AttentionShape& shape, const std::vector<Segment>& q_segments,
+                 const std::vector<Segment>& k_segments) {
+  for (const Segment& qs : q_segments) {
+    for (const Segment& ks : k_segments) {
+      bool skip = false;
+      mask_for(shape, qs, ks, skip);
+      if (!skip) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace burst::runtime
+
+namespace burst {
+
+int ring_steps(const AttentionShape& shape, const Schedule& schedule, int world, bool keys_travel) {
+  using runtime::Segment;
+  if (world <= 1 || !shape.mask_rule().restricts()) return world;
+  const runtime::RingSchedule all(schedule.topology, world, schedule.group_size);
+  const std::int64_t n = shape.seq / world;
+  std::vector<std::vector<Segment>> segments;
+  for (int r = 0; r < world; ++r)
+    segments.push_back(runtime::layout_segments(schedule.layout, r, world, n, shape.doc_bounds));
+  for (int step = world - 1; step >= 2; --step) {
+    for (int r = 0; r < world; ++r) {
+      const auto& mine = segments[static_cast<std::size_t>(r)];
+      const auto& held = segments[static_cast<std::size_t>(all.block_at(r, step))];
+      if (keys_travel ? runtime::any_visible(shape, mine, held) : runtime::any_visible(shape, held, mine))
+        return step + 1;
+    }
+  }
+  return 2;
+}
+
+}  // namespace burst
+
+namespace burst::runtime {
+
+namespace {
 
 // Calls fn(params) for every (query segment, key segment) pair that sees at least one key, with
 // the fields forward and backward parameters share (shape, q/k/v views, mask, tiles) filled in.
@@ -98,7 +149,7 @@ void for_each_visible_pair(const OpConfig& cfg, const RowsView& q, const RowsVie
   for (const Segment& qs : q_segments) {
     for (const Segment& ks : k_segments) {
       bool skip = false;
-      const kernels::MaskParams mask = mask_for(cfg, qs, ks, skip);
+      const kernels::MaskParams mask = mask_for(cfg.shape, qs, ks, skip);
       if (skip) continue;
       Params p;
       p.dtype = s.dtype;

@@ -86,7 +86,10 @@ struct OpConfig {
   std::int64_t hkv = 0;
   float scale = 0.0f;
   int threads = 1;
-  std::vector<std::vector<Segment>> segments;       // per rank, local row order
+  std::vector<std::vector<Segment>> segments;  // per rank, local row order
+  // Ring steps that hold visible work (ring_schedule.hpp): when K/V travel (the forward, the kv
+  // backward) and when Q travels (the q backward). The world size unless the mask empties the tail.
+  int forward_steps = 1, backward_q_steps = 1;
   ComputeBackend* backend = nullptr;                // where memory, kernels and ordering go
   const kernels::KernelDesc* fwd_kernel = nullptr;  // the registry's choice for each pass
   const kernels::KernelDesc* bwd_kernel = nullptr;
@@ -97,6 +100,10 @@ struct OpConfig {
 // `backend` must outlive it.
 OpConfig make_config(const Communicator& comm, const AttentionShape& shape, const Schedule& schedule,
                      ComputeBackend& backend);
+
+// True when some query of q_segments sees some key of k_segments under the shape's mask.
+bool any_visible(const AttentionShape& shape, const std::vector<Segment>& q_segments,
+                 const std::vector<Segment>& k_segments);
 
 // Attends queries (q rows in q_segments) to keys (k rows in k_segments) and folds the result into
 // the fp32 running state (o, lse), one kernel call per visible segment pair.

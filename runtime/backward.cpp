@@ -21,7 +21,8 @@ PassStats run_backward(const OpConfig& cfg, Workspace& ws, TransferEngine* engin
   const auto& s = cfg.shape;
   const std::int64_t B = s.batch, H = s.heads, d = s.head_dim, n = cfg.n, nc = cfg.nc, Hkv = cfg.hkv;
   const std::size_t b = dtype_size(s.dtype);
-  const RingSchedule schedule(cfg.schedule.topology, cfg.world, cfg.schedule.group_size);
+  const RingSchedule schedule(cfg.schedule.topology, cfg.world, cfg.schedule.group_size,
+                              cfg.schedule.bwd_comm == BwdComm::q ? cfg.backward_q_steps : cfg.forward_steps);
   const std::vector<Segment>& mine = cfg.segments[static_cast<std::size_t>(cfg.rank)];
   ComputeBackend& be = cfg.be();
 

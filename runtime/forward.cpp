@@ -28,7 +28,7 @@ PassStats run_forward(const OpConfig& cfg, Workspace& ws, TransferEngine* engine
   const std::int64_t B = s.batch, H = s.heads, d = s.head_dim, n = cfg.n, nc = cfg.nc, Hkv = cfg.hkv;
   const std::size_t b = dtype_size(s.dtype);
   const std::size_t piece_elems = static_cast<std::size_t>(B * nc * Hkv * d);  // one of K, V: (B, nc, Hkv, d)
-  const RingSchedule schedule(cfg.schedule.topology, cfg.world, cfg.schedule.group_size);
+  const RingSchedule schedule(cfg.schedule.topology, cfg.world, cfg.schedule.group_size, cfg.forward_steps);
   ComputeBackend& be = cfg.be();
   BlockRing ring(cfg, engine, schedule, MessageKind::forward_block, 2 * piece_elems * b);
 

@@ -14,9 +14,18 @@ namespace {
 
 constexpr double neg_inf = -std::numeric_limits<double>::infinity();
 
+// Written from the rule itself (burst/mask.hpp), pair by pair, not from the kernels' tile logic.
 bool visible(const kernels::MaskParams& m, std::int64_t i, std::int64_t j) {
-  if (m.kind == kernels::MaskKind::none) return true;
-  return m.k_pos0 + j * m.k_pos_stride <= m.q_pos0 + i * m.q_pos_stride;
+  const std::int64_t qp = m.q_pos0 + i * m.q_pos_stride, kp = m.k_pos0 + j * m.k_pos_stride;
+  switch (m.kind) {
+    case kernels::MaskKind::none:
+      return true;
+    case kernels::MaskKind::causal:
+      return kp <= qp;
+    case kernels::MaskKind::bounded:
+      return m.rule.visible(qp, kp);
+  }
+  return true;
 }
 
 void check_sizes(const Dims& s, std::span<const double> q, std::span<const double> k,

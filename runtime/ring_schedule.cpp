@@ -11,8 +11,11 @@ int mod(int a, int m) {
 }
 }  // namespace
 
-RingSchedule::RingSchedule(Topology topology, int world, int group_size) : world_(world) {
+RingSchedule::RingSchedule(Topology topology, int world, int group_size, int steps)
+    : world_(world), steps_(steps == 0 ? world : steps) {
   BURST_REQUIRE(world >= 1, "world size must be at least 1");
+  BURST_REQUIRE(steps_ >= 1 && steps_ <= world,
+                "ring steps " + std::to_string(steps) + " must be in 1.." + std::to_string(world));
   if (topology == Topology::flat || group_size == 0 || group_size == world) {
     groups_ = 1;
     group_size_ = world;
@@ -41,13 +44,13 @@ std::vector<BlockSend> RingSchedule::block_sends(int rank, int step) const {
   const int L = group_size_, I = groups_;
   const int g = rank / L, l = rank % L, t = step / L, u = step % L;
   std::vector<BlockSend> out;
-  if (u < L - 1) out.push_back({g * L + mod(l + 1, L), step + 1});
-  if (u == 0 && t < I - 1) out.push_back({mod(g + 1, I) * L + l, (t + 1) * L});
+  if (u < L - 1 && step + 1 < steps_) out.push_back({g * L + mod(l + 1, L), step + 1});
+  if (u == 0 && t < I - 1 && (t + 1) * L < steps_) out.push_back({mod(g + 1, I) * L + l, (t + 1) * L});
   return out;
 }
 
 int RingSchedule::block_source(int rank, int step) const {
-  BURST_CHECK(step >= 1 && step < world_, "no source at this step");
+  BURST_CHECK(step >= 1 && step < steps_, "no source at this step");
   const int L = group_size_, I = groups_;
   const int g = rank / L, l = rank % L, u = step % L;
   if (u == 0) return mod(g - 1, I) * L + l;  // seed of a new round, over the slow link

@@ -22,6 +22,10 @@
 //
 // Every rank sees every block exactly once either way and sends G - 1 blocks in a pass.
 //
+// A mask can leave every step from some step S on empty on every rank (a causal sliding window
+// narrower than the ring, causal documents that end within a few blocks): the ring then runs S
+// steps only, and the blocks of later steps are never sent (RingSchedule's `steps`).
+//
 // Backward accumulators (dK/dV or dQ) follow a block's holders in step order, one step behind the
 // compute: the holder at step k adds its share and passes the accumulator to the holder at step k+1,
 // and the holder at the last step sends it home to the block's owner (G hops in all).
@@ -41,24 +45,27 @@ struct BlockSend {
 class RingSchedule {
  public:
   // group_size L (0 or G: one group, a flat ring). Throws InvalidArgument when L does not divide G.
-  RingSchedule(Topology topology, int world, int group_size);
+  // steps: how many steps run (1..G; 0: all G).
+  RingSchedule(Topology topology, int world, int group_size, int steps = 0);
 
   int world() const { return world_; }
   int groups() const { return groups_; }
   int group_size() const { return group_size_; }
-  int steps() const { return world_; }
+  int steps() const { return steps_; }
 
   // Owner of the block rank `rank` processes at step `step`.
   int block_at(int rank, int step) const;
   // Rank processing block `block` at step `step` (inverse of block_at).
   int holder(int block, int step) const;
-  // Where the block processed by `rank` at `step` is sent after (0, 1 or 2 destinations).
+  // Where the block processed by `rank` at `step` is sent after (0, 1 or 2 destinations; none
+  // for a destination step the ring does not run).
   std::vector<BlockSend> block_sends(int rank, int step) const;
   // Rank that sends `rank` the block it processes at `step` (step >= 1).
   int block_source(int rank, int step) const;
 
  private:
   int world_ = 1;
+  int steps_ = 1;
   int groups_ = 1;      // I
   int group_size_ = 1;  // L
 };

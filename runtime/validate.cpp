@@ -33,6 +33,24 @@ std::optional<std::int64_t> bounded_product(std::initializer_list<std::int64_t> 
   return p;
 }
 
+// Documents: bounds 0 = b_0 < b_1 < ... < b_D = seq. Window sides: -1 (unbounded) or >= 0.
+std::optional<RunProblem> check_mask(const AttentionShape& s) {
+  if (s.window_left < unbounded || s.window_right < unbounded)
+    return shape_problem("window " + num(s.window_left) + "," + num(s.window_right) +
+                         " is not allowed: expected each side >= 0, or -1 for unbounded");
+  const auto& b = s.doc_bounds;
+  if (b.empty()) return std::nullopt;
+  if (b.size() < 2 || b.front() != 0 || b.back() != s.seq)
+    return shape_problem("document bounds must run from 0 to the sequence length " + num(s.seq) + " (got " +
+                         num(b.front()) + " .. " + num(b.back()) + ", " +
+                         num(static_cast<std::int64_t>(b.size())) + " bounds)");
+  for (std::size_t i = 1; i < b.size(); ++i)
+    if (b[i] <= b[i - 1])
+      return shape_problem("document " + num(static_cast<std::int64_t>(i - 1)) + " has length " +
+                           num(b[i] - b[i - 1]) + ": every document needs at least one token");
+  return std::nullopt;
+}
+
 std::optional<RunProblem> check_shape(const AttentionShape& s, int world) {
   if (world < 1) return shape_problem("world size " + num(world) + " must be at least 1");
   if (s.batch < 1) return shape_problem("batch " + num(s.batch) + " must be at least 1");
@@ -50,7 +68,7 @@ std::optional<RunProblem> check_shape(const AttentionShape& s, int world) {
   if (s.seq % world != 0)
     return shape_problem("sequence length " + num(s.seq) + " must be divisible by the world size " +
                          num(world));
-  return std::nullopt;
+  return check_mask(s);
 }
 
 std::optional<RunProblem> check_ring(const AttentionShape& s, const Schedule& sc, int world) {
@@ -87,6 +105,7 @@ kernels::KernelProblem kernel_problem(const AttentionShape& s, const Schedule& s
   p.tile_kv = sc.tile_kv;
   p.warps = sc.warps;
   p.stages = sc.stages;
+  p.bounded_mask = s.has_documents() || s.has_window();
   return p;
 }
 

@@ -148,10 +148,31 @@ double compute_rate(const MachineRates& rates, const Schedule& schedule, bool ba
   return r;
 }
 
-double block_fraction(const AttentionShape& shape, Layout layout, int step) {
-  if (!shape.causal) return 1.0;
-  if (layout == Layout::contiguous) return step == 0 ? 0.5 : 1.0;
-  return 0.5;
+// The busiest rank's share of a full block at ring step `step`: 1 without a mask; the halves of
+// docs/algorithm.md for a plain causal mask; for documents and windows the exact visible pairs
+// (burst::block_pairs) of the rank that has the most at that step, 0 once the mask leaves the step
+// empty everywhere (the ring stops there: burst::ring_steps).
+double block_fraction(const Workload& w, const Schedule& s, int step, bool keys_travel) {
+  const AttentionShape& shape = w.shape;
+  if (!shape.has_documents() && !shape.has_window()) {
+    if (!shape.causal) return 1.0;
+    if (s.layout == Layout::contiguous) return step == 0 ? 0.5 : 1.0;
+    return 0.5;
+  }
+  const int G = w.world;
+  if (step >= ring_steps(shape, s, G, keys_travel)) return 0.0;
+  const std::int64_t n = shape.seq / G;
+  const RingShape ring = ring_shape(w, s);
+  double most = 0;
+  for (int r = 0; r < G; ++r) {
+    // Rank (g, l) holds at step k = t*L + u the block of rank ((g - t) mod I, (l - u) mod L).
+    const int L = ring.group_size, I = ring.groups, g = r / L, l = r % L, t = step / L, u = step % L;
+    const int held = ((g - t) % I + I) % I * L + ((l - u) % L + L) % L;
+    const double pairs =
+        keys_travel ? block_pairs(shape, s.layout, G, r, held) : block_pairs(shape, s.layout, G, held, r);
+    most = std::max(most, pairs);
+  }
+  return most / (static_cast<double>(n) * static_cast<double>(n));
 }
 
 double block_flops(const AttentionShape& shape, std::int64_t n, bool backward) {
@@ -221,14 +242,18 @@ PassPrediction predict_pass(const Workload& workload, const Candidate& candidate
   }
 
   PassPrediction p;
-  p.steps = G;
-  for (int t = 0; t < I; ++t) {
+  // A mask can empty the ring's tail: the ring then stops after S steps (burst::ring_steps).
+  const bool keys_travel = !backward || s.bwd_comm == BwdComm::kv;
+  const int S = ring_steps(shape, s, G, keys_travel);
+  p.steps = S;
+  for (int t = 0; t < I && t * L < S; ++t) {
     double round_s = 0;
-    const double seed_s = (G > 1 && t < I - 1) ? transfer_time(cross_link, bytes.block, C) : 0.0;
-    for (int u = 0; u < L; ++u) {
+    const double seed_s =
+        (G > 1 && t < I - 1 && (t + 1) * L < S) ? transfer_time(cross_link, bytes.block, C) : 0.0;
+    for (int u = 0; u < L && t * L + u < S; ++u) {
       const int k = t * L + u;
-      const double c = block_fraction(shape, s.layout, k) * full_block_s;
-      const double tb = (G > 1 && u < L - 1) ? transfer_time(group_link, bytes.block, C) : 0.0;
+      const double c = block_fraction(workload, s, k, keys_travel) * full_block_s;
+      const double tb = (G > 1 && u < L - 1 && k + 1 < S) ? transfer_time(group_link, bytes.block, C) : 0.0;
       const LinkRate& acc_link = (I > 1 && u == L - 1) ? cross_link : group_link;
       const double ta = (G > 1 && backward) ? transfer_time(acc_link, bytes.accumulator, C) : 0.0;
       const double o = rates.step_overhead_s * C;

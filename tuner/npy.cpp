@@ -115,9 +115,11 @@ NpyArray read_npy(std::istream& in, std::uint64_t size, const std::string& path)
   return out;
 }
 
-NpyArray read_npy(const std::string& path) {
-  // Only a regular file: opening a FIFO would wait for a writer forever, a directory or device
-  // has no size to check the shape against.
+namespace {
+
+// Opens a regular file only: opening a FIFO would wait for a writer forever, a directory or
+// device has no size to check the shape against. Returns its size.
+std::uint64_t open_regular(const std::string& path, std::ifstream& in) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw InvalidArgument(path + ": cannot open for reading: " + std::strerror(errno));
@@ -127,9 +129,58 @@ NpyArray read_npy(const std::string& path) {
                            : S_ISDIR(st.st_mode) ? "a directory"
                                                  : "a device or socket") +
                           "); expected a .npy file");
-  std::ifstream in(path, std::ios::binary);
+  in.open(path, std::ios::binary);
   if (!in) throw InvalidArgument(path + ": cannot open for reading");
-  return read_npy(in, static_cast<std::uint64_t>(st.st_size), path);
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path) {
+  std::ifstream in;
+  const std::uint64_t size = open_regular(path, in);
+  return read_npy(in, size, path);
+}
+
+std::vector<std::int64_t> read_npy_integers(const std::string& path) {
+  std::ifstream in;
+  const std::uint64_t size = open_regular(path, in);
+  const std::uint32_t header_len = read_prefix(in, path);
+  std::string header(header_len, '\0');
+  if (!in.read(header.data(), header_len)) bad(path, "truncated header");
+  const NpyHeader h = parse_npy_header(header, path);
+  std::size_t elem = 0;
+  if (h.descr == "<i4") {
+    elem = 4;
+  } else if (h.descr == "<i8") {
+    elem = 8;
+  } else {
+    bad(path, "dtype '" + h.descr.substr(0, 40) + (h.descr.size() > 40 ? "..." : "") +
+                  "' is not supported here (expected little-endian int32 '<i4' or int64 '<i8')");
+  }
+  if (h.fortran_order) bad(path, "Fortran order is not supported (expected C order)");
+  if (h.shape.size() != 1) bad(path, "shape " + shape_text(h.shape) + " is not one-dimensional");
+  const auto data_start = static_cast<std::uint64_t>(in.tellg());
+  const std::uint64_t available = size > data_start ? size - data_start : 0;
+  const std::uint64_t count = checked_count(h.shape, elem, available, path);
+  if (count * elem != available)
+    bad(path, "data is " + std::string(count * elem > available ? "shorter" : "longer") + " than shape " +
+                  shape_text(h.shape) + " needs (" + std::to_string(count * elem) + " bytes, file has " +
+                  std::to_string(available) + ")");
+  std::vector<char> raw(static_cast<std::size_t>(available));
+  if (!raw.empty() && !in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
+    bad(path, "data is shorter than the file size says");
+  std::vector<std::int64_t> out(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (elem == 4) {
+      std::int32_t v = 0;
+      std::memcpy(&v, raw.data() + i * 4, 4);
+      out[i] = v;
+    } else {
+      std::memcpy(&out[i], raw.data() + i * 8, 8);
+    }
+  }
+  return out;
 }
 
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape, const float* data) {

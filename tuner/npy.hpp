@@ -23,6 +23,10 @@ NpyArray read_npy(const std::string& path);
 // version and the fuzzer (tests/fuzz) call.
 NpyArray read_npy(std::istream& in, std::uint64_t size, const std::string& name);
 
+// A one-dimensional little-endian int32 ('<i4') or int64 ('<i8') array, such as the cu_seqlens
+// of packed documents (`--doc-lens file.npy`). Errors as read_npy's, naming the file.
+std::vector<std::int64_t> read_npy_integers(const std::string& path);
+
 // Writes float32 ('<f4'), format 1.0, atomically (base/atomic_file.hpp).
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape, const float* data);
 

@@ -1,5 +1,6 @@
 #include "tuner/presets.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <string>
@@ -31,6 +32,35 @@ std::optional<std::int64_t> parse_seq_length(std::string_view text) {
   }
   if (v <= 0 || v > std::numeric_limits<std::int64_t>::max() / mult) return std::nullopt;
   return v * mult;
+}
+
+bool apply_preset_mask(const ModelPreset& preset, AttentionShape& shape) {
+  if (preset.mask.empty()) return false;
+  const MaskKind kind = parse_mask_kind(preset.mask);
+  shape.causal = kind == MaskKind::causal || kind == MaskKind::causal_document;
+  shape.window_left = preset.window_left;
+  shape.window_right = preset.window_right;
+  shape.doc_bounds.clear();
+  if (kind == MaskKind::full_document || kind == MaskKind::causal_document) {
+    std::vector<std::int64_t> parts;
+    std::int64_t total = 0;
+    std::size_t start = 0;
+    while (start < preset.doc_parts.size()) {
+      const std::size_t comma = std::min(preset.doc_parts.find(',', start), preset.doc_parts.size());
+      parts.push_back(std::stoll(std::string(preset.doc_parts.substr(start, comma - start))));
+      total += parts.back();
+      start = comma + 1;
+    }
+    shape.doc_bounds.push_back(0);
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i)
+      shape.doc_bounds.push_back(shape.doc_bounds.back() +
+                                 std::max<std::int64_t>(1, shape.seq * parts[i] / total));
+    shape.doc_bounds.push_back(shape.seq);
+    if (shape.doc_bounds[shape.doc_bounds.size() - 2] >= shape.seq)
+      throw InvalidArgument("--preset " + std::string(preset.name) + ": --seq " + std::to_string(shape.seq) +
+                            " is too short for its " + std::to_string(parts.size()) + " documents");
+  }
+  return true;
 }
 
 }  // namespace burst::tuner

@@ -352,6 +352,8 @@ WorkloadKey bucket_key(const std::vector<Workload>& workloads, std::size_t i) {
   k.head_dim = w.shape.head_dim;
   k.dtype = w.shape.dtype;
   k.causal = w.shape.causal;
+  // Plain full and causal entries stay readable by libburst versions that predate masks.
+  if (w.shape.has_documents() || w.shape.has_window()) k.mask = w.shape.mask_kind();
   k.pass = w.pass;
   std::vector<std::int64_t> seqs;
   for (const auto& x : workloads) seqs.push_back(x.shape.seq);

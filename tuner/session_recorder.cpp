@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "burst/attention.hpp"
 #include "db/tune_records.hpp"
 
 namespace burst::tuner::detail {
@@ -143,6 +144,9 @@ void Recorder::finish_trial(std::int64_t id, const Workload& w, const Candidate&
                           {"stop_reason", std::string(to_string(r.stop))}};
   if (pass != Pass::bwd) stats["fwd_median_s"] = r.trial.fwd.median;
   if (pass != Pass::fwd) stats["bwd_median_s"] = r.trial.bwd.median;
+  // How evenly the layout spreads the mask's work (docs/algorithm.md, "Masks").
+  if (w.world > 1 && w.shape.mask_rule().restricts())
+    stats["imbalance"] = work_imbalance(w.shape, c.schedule.layout, w.world);
   if (o_.predict) {
     try {
       stats["predicted_s"] = o_.predict(w, c);

@@ -50,18 +50,21 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 // ---- Workload ----
 
 nlohmann::json Workload::to_json() const {
-  return {{"name", name},
-          {"batch", shape.batch},
-          {"seq", shape.seq},
-          {"heads", shape.heads},
-          {"kv_heads", shape.kv_heads_or_heads()},
-          {"head_dim", shape.head_dim},
-          {"dtype", std::string(to_string(shape.dtype))},
-          {"causal", shape.causal},
-          {"pass", std::string(to_string(pass))},
-          {"world", world},
-          {"ranks_per_node", ranks_per_node},
-          {"backend", std::string(to_string(backend))}};
+  nlohmann::json j = {{"name", name},
+                      {"batch", shape.batch},
+                      {"seq", shape.seq},
+                      {"heads", shape.heads},
+                      {"kv_heads", shape.kv_heads_or_heads()},
+                      {"head_dim", shape.head_dim},
+                      {"dtype", std::string(to_string(shape.dtype))},
+                      {"causal", shape.causal},
+                      {"pass", std::string(to_string(pass))},
+                      {"world", world},
+                      {"ranks_per_node", ranks_per_node},
+                      {"backend", std::string(to_string(backend))}};
+  if (shape.has_documents()) j["doc_bounds"] = shape.doc_bounds;
+  if (shape.has_window()) j["window"] = {shape.window_left, shape.window_right};
+  return j;
 }
 
 Workload Workload::from_json(const nlohmann::json& j) {
@@ -80,6 +83,17 @@ Workload Workload::from_json(const nlohmann::json& j) {
   w.shape.dtype = parse_dtype(as_text(need("dtype"), "workload.dtype"));
   BURST_REQUIRE(need("causal").is_boolean(), "workload.causal: expected true or false");
   w.shape.causal = j.at("causal").get<bool>();
+  // Masks beyond causal (absent in databases that predate them).
+  if (j.contains("doc_bounds")) {
+    BURST_REQUIRE(j.at("doc_bounds").is_array(), "workload.doc_bounds: expected an array of positions");
+    w.shape.doc_bounds = j.at("doc_bounds").get<std::vector<std::int64_t>>();
+  }
+  if (j.contains("window")) {
+    const auto& win = j.at("window");
+    BURST_REQUIRE(win.is_array() && win.size() == 2, "workload.window: expected [left, right]");
+    w.shape.window_left = win.at(0).get<std::int64_t>();
+    w.shape.window_right = win.at(1).get<std::int64_t>();
+  }
   w.pass = parse_pass(as_text(need("pass"), "workload.pass"));
   w.world = as_int(need("world"), "workload.world");
   w.ranks_per_node =
@@ -92,9 +106,14 @@ Workload Workload::from_json(const nlohmann::json& j) {
 std::string Workload::label() const {
   std::string heads = std::to_string(shape.heads);
   if (shape.kv_heads_or_heads() != shape.heads) heads += "/" + std::to_string(shape.kv_heads_or_heads());
+  std::string mask = shape.causal ? " causal" : "";
+  if (shape.has_documents() || shape.has_window()) {
+    mask = " " + std::string(to_string(shape.mask_kind()));
+    if (shape.has_documents()) mask += fmt::format(" ({} documents)", shape.doc_bounds.size() - 1);
+    if (shape.has_window()) mask += fmt::format(" window {},{}", shape.window_left, shape.window_right);
+  }
   return fmt::format("{} N={} B={} H={} d={} {} {}{} world {}", name, shape.seq, shape.batch, heads,
-                     shape.head_dim, to_string(pass), to_string(shape.dtype), shape.causal ? " causal" : "",
-                     world);
+                     shape.head_dim, to_string(pass), to_string(shape.dtype), mask, world);
 }
 
 double Workload::flops() const {
@@ -223,10 +242,11 @@ std::vector<Constraint> constraints(std::uint64_t memory_limit) {
        }},
       {"redundant",
        [](const Workload& w, const Candidate& c) -> std::optional<std::string> {
-         if (!w.shape.causal && c.schedule.layout != Layout::contiguous)
-           return fmt::format(
-               "ring.layout={} only balances causal work; without a causal mask it equals contiguous",
-               to_string(c.schedule.layout));
+         if (!w.shape.mask_rule().restricts() && c.schedule.layout != Layout::contiguous)
+           return fmt::format("ring.layout={} only balances masked work; without a mask it equals contiguous",
+                              to_string(c.schedule.layout));
+         if (!w.shape.has_documents() && c.schedule.layout == Layout::per_document)
+           return std::string("ring.layout=per_document balances documents; with one document it is zigzag");
          if (c.schedule.overlap == Overlap::chunk_pipeline && c.schedule.chunks == 1)
            return std::string("ring.overlap=chunk_pipeline with ring.chunks=1 is double_buffer");
          if (w.world == 1 && (c.schedule.overlap != Overlap::none || c.schedule.topology != Topology::flat))
@@ -276,7 +296,7 @@ std::vector<Dimension> dimensions(const Workload& w) {
         table_dimension(param_topology, [&](std::string_view v) { return v == "flat" || w.world >= 4; }));
   }
   if (w.pass != Pass::fwd && w.world > 1) dims.push_back(table_dimension(param_bwd_comm));
-  if (w.shape.causal && w.world > 1) dims.push_back(table_dimension(param_layout));
+  if (w.shape.mask_rule().restricts() && w.world > 1) dims.push_back(table_dimension(param_layout));
   return dims;
 }
 

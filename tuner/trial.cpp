@@ -161,10 +161,11 @@ RankBuffers shard_inputs(const Communicator& c, const TrialSpec& spec, const Sch
   b.dv = local(Hkv);
   b.dout = do_bwd ? local(H) : Bytes{};
   b.lse.assign(static_cast<std::size_t>(B * H * n), 0.0f);
-  shard_rows(in.q.data(), b.q.data(), B, s.seq, H * d, e, schedule.layout, r, G);
-  shard_rows(in.k.data(), b.k.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
-  shard_rows(in.v.data(), b.v.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G);
-  if (do_bwd) shard_rows(in.dout.data(), b.dout.data(), B, s.seq, H * d, e, schedule.layout, r, G);
+  shard_rows(in.q.data(), b.q.data(), B, s.seq, H * d, e, schedule.layout, r, G, s.doc_bounds);
+  shard_rows(in.k.data(), b.k.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G, s.doc_bounds);
+  shard_rows(in.v.data(), b.v.data(), B, s.seq, Hkv * d, e, schedule.layout, r, G, s.doc_bounds);
+  if (do_bwd)
+    shard_rows(in.dout.data(), b.dout.data(), B, s.seq, H * d, e, schedule.layout, r, G, s.doc_bounds);
   return b;
 }
 
@@ -287,7 +288,7 @@ void gather_outputs(Communicator& c, const TrialSpec& spec, const Schedule& sche
     global.assign(static_cast<std::size_t>(B * s.seq * heads * d), 0.0f);
     for (int src = 0; src < G; ++src)
       unshard_rows(parts[static_cast<std::size_t>(src)].data(), global.data(), B, s.seq, heads * d,
-                   sizeof(float), schedule.layout, src, G);
+                   sizeof(float), schedule.layout, src, G, s.doc_bounds);
   };
   gather_rows(b.o, H, out.o);
   const auto parts = c.gather(as_string(b.lse), 0);
@@ -295,7 +296,7 @@ void gather_outputs(Communicator& c, const TrialSpec& spec, const Schedule& sche
     out.lse.assign(static_cast<std::size_t>(B * H * s.seq), 0.0f);
     for (int src = 0; src < G; ++src)
       unshard_stats(reinterpret_cast<const float*>(parts[static_cast<std::size_t>(src)].data()),
-                    out.lse.data(), B, H, s.seq, schedule.layout, src, G);
+                    out.lse.data(), B, H, s.seq, schedule.layout, src, G, s.doc_bounds);
   }
   if (spec.pass != Pass::fwd) {
     gather_rows(b.dq, H, out.dq);
@@ -337,9 +338,11 @@ reference::Dims dims_of(const AttentionShape& s) {
   return {s.batch, s.seq, s.seq, s.heads, s.kv_heads_or_heads(), s.head_dim};
 }
 
+// The shape's whole mask at global positions 0..N-1 on both sides; it points into s.doc_bounds.
 kernels::MaskParams mask_of(const AttentionShape& s) {
-  kernels::MaskParams m;  // global positions 0..N-1 on both sides
-  m.kind = s.causal ? kernels::MaskKind::causal : kernels::MaskKind::none;
+  kernels::MaskParams m;
+  m.rule = s.mask_rule();
+  if (m.rule.restricts()) m.kind = kernels::MaskKind::bounded;
   return m;
 }
 
@@ -370,8 +373,9 @@ Reference float64_reference(const TrialSpec& spec, const GlobalInputs& in) {
   const double scale = s.scale_or_default();
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const bool bwd = spec.pass != Pass::fwd;
+  const double visible = s.mask_area() / (static_cast<double>(s.seq) * static_cast<double>(s.seq));
   const double macs = (reference::forward_macs(dims) + (bwd ? reference::backward_macs(dims) : 0.0)) *
-                      (s.causal ? 0.5 : 1.0);           // the reference skips masked pairs
+                      visible;                          // the reference skips masked pairs
   constexpr double macs_per_second_per_thread = 1.4e9;  // measured: bench/results/check-reference.md
   const double estimate_s = macs / (macs_per_second_per_thread * threads);
   if (estimate_s > 5.0)

@@ -64,11 +64,27 @@ void validate(const AttentionShape& shape, const Schedule& schedule, int world_s
 // ($.entries[2].params["kernel.tile_q"]); entries of a backend this build cannot drive are skipped.
 std::vector<ProfileProblem> check_profile_runnable(const Profile& profile, const std::string& file);
 
-// Exact bytes one rank sends per pass (docs/algorithm.md); identical on every rank.
+// Ring steps that hold visible work under the shape's mask (docs/algorithm.md, "Masks"): with K/V
+// travelling (the forward, the kv backward) when keys_travel, with Q travelling (the q backward)
+// otherwise. The world size unless the mask leaves every later step empty on every rank; at least
+// 2 with several ranks (the backward's accumulators then still make one hop away and one home).
+int ring_steps(const AttentionShape& shape, const Schedule& schedule, int world_size, bool keys_travel);
+
+// Visible (query, key) pairs of one batch entry and head between the queries rank q_rank holds and
+// the keys rank k_rank holds, under the shape's mask and the layout (world ranks of seq / world
+// tokens each). Results are cached: the cost model asks for the same pairs many times.
+double block_pairs(const AttentionShape& shape, Layout layout, int world, int q_rank, int k_rank);
+// The work imbalance of a layout under the mask: max over ranks / mean of the visible pairs of
+// each rank's queries (1 = balanced; world = all on one rank).
+double work_imbalance(const AttentionShape& shape, Layout layout, int world);
+
+// Exact bytes one rank sends per pass (docs/algorithm.md); identical on every rank. With S ring
+// steps (ring_steps), S - 1 blocks travel and S accumulator hops.
 std::uint64_t forward_bytes_per_rank(const AttentionShape& shape, const Schedule& schedule, int world_size);
 std::uint64_t backward_bytes_per_rank(const AttentionShape& shape, const Schedule& schedule, int world_size);
 
-// Attention FLOPs of the global problem: forward 4*B*N^2*H*d (halved when causal), backward 2.5x.
+// Attention FLOPs of the global problem: forward 4*B*H*d * (visible pairs: the mask's real area,
+// AttentionShape::mask_area, N^2 for full and N(N+1)/2 for causal), backward 2.5x.
 double forward_flops(const AttentionShape& shape);
 double backward_flops(const AttentionShape& shape);
 

@@ -36,10 +36,14 @@ struct WorkloadKey {
   std::int64_t head_dim = 0;
   DType dtype = DType::f32;
   bool causal = false;
+  // The mask kind (burst/mask.hpp); absent in files that predate masks: full or causal by `causal`.
+  // Document lengths and window sizes are not part of the key: one kind's entry serves them all.
+  std::optional<MaskKind> mask;
   Pass pass = Pass::fwd;
   std::int64_t seq_min = 0;
   std::int64_t seq_max = 0;
   std::optional<Launch> launch;
+  MaskKind mask_kind() const { return mask ? *mask : (causal ? MaskKind::causal : MaskKind::full); }
   bool operator==(const WorkloadKey&) const = default;
 };
 
@@ -146,6 +150,7 @@ struct WorkloadQuery {
   std::int64_t head_dim = 0;
   DType dtype = DType::f32;
   bool causal = false;
+  MaskKind mask = MaskKind::full;
   Pass pass = Pass::fwd;
   std::int64_t seq = 0;
   Launch launch = Launch::threads;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
+#include "burst/mask.hpp"
 #include "burst/types.hpp"
 
 namespace burst {
@@ -16,11 +18,23 @@ struct AttentionShape {
   std::int64_t kv_heads = 0;  // 0 means heads (multi-head attention)
   std::int64_t head_dim = 0;
   DType dtype = DType::f32;
+  // The mask (burst/mask.hpp): causal or not, packed documents, a sliding window.
   bool causal = false;
-  float scale = 0.0f;  // 0 means 1/sqrt(head_dim)
+  std::vector<std::int64_t> doc_bounds;  // cu_seqlens: 0 = b_0 < ... < b_D = seq; empty: one document
+  std::int64_t window_left = unbounded, window_right = unbounded;  // query i sees keys i-L..i+R
+  float scale = 0.0f;                                              // 0 means 1/sqrt(head_dim)
 
   std::int64_t kv_heads_or_heads() const { return kv_heads > 0 ? kv_heads : heads; }
   float scale_or_default() const;
+  bool has_window() const { return window_left >= 0 || window_right >= 0; }
+  bool has_documents() const { return doc_bounds.size() > 2; }
+  // The name of this combination: *_document with documents, else sliding_window with a window,
+  // else causal or full.
+  MaskKind mask_kind() const;
+  // The rule by position; it points into doc_bounds, so it lives as long as this shape is unchanged.
+  MaskRule mask_rule() const;
+  // Visible (query, key) pairs of one batch entry and head: the mask's real area (N^2 for full).
+  double mask_area() const;
 };
 
 // How the ring runs. Field defaults are the parameter table's defaults (burst/params.hpp checks

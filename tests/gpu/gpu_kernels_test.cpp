@@ -48,10 +48,10 @@ struct NamedMask {
 // all keys visible to late rows; queries earlier: some rows see nothing), striped (strides 2).
 std::vector<NamedMask> masks() {
   return {{"none", {}},
-          {"causal", {MaskKind::causal, 0, 1, 0, 1}},
-          {"shifted_later", {MaskKind::causal, 100, 1, 0, 1}},
-          {"shifted_earlier", {MaskKind::causal, 0, 1, 60, 1}},
-          {"striped", {MaskKind::causal, 1, 2, 0, 2}}};
+          {"causal", {MaskKind::causal, 0, 1, 0, 1, {}}},
+          {"shifted_later", {MaskKind::causal, 100, 1, 0, 1, {}}},
+          {"shifted_earlier", {MaskKind::causal, 0, 1, 60, 1, {}}},
+          {"striped", {MaskKind::causal, 1, 2, 0, 2, {}}}};
 }
 
 std::vector<const KernelDesc*> cuda_entries(bool forward) {

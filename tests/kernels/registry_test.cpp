@@ -46,6 +46,32 @@ TEST(KernelsRegistry, CanImplementGivesReasons) {
   EXPECT_TRUE(can_implement(k, p).has_value());
 }
 
+TEST(KernelsRegistry, MasksBeyondCausalNeedAKernelThatAppliesTheWholeRule) {
+  const KernelDesc& cpu = find_cpu_kernel();
+  EXPECT_TRUE(cpu.bounded_masks);
+  KernelProblem problem{DType::f32, 64, 8, 2, 64, 64};
+  problem.bounded_mask = true;
+  EXPECT_FALSE(can_implement(cpu, problem).has_value());
+  KernelDesc causal_only = cpu;
+  causal_only.name = "causal_only";
+  causal_only.bounded_masks = false;
+  const auto why = refusal(causal_only, problem);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(why->field, "mask");
+  EXPECT_EQ(
+      why->message,
+      "causal_only applies only the causal mask; documents and sliding windows need a kernel that applies "
+      "the whole mask rule (cpu_tiled)");
+  problem.bounded_mask = false;
+  EXPECT_FALSE(refusal(causal_only, problem).has_value());
+  // Every compiled CUDA variant applies only the causal mask: the registry must say so.
+  for (const KernelDesc& k : kernel_registry()) {
+    if (k.backend == Backend::cuda) {
+      EXPECT_FALSE(k.bounded_masks) << k.name;
+    }
+  }
+}
+
 TEST(KernelsThreadPool, EveryIndexOnceFromConcurrentCallers) {
   constexpr int callers = 4;
   constexpr std::int64_t count = 1000;

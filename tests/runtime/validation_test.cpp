@@ -138,9 +138,11 @@ TEST(Bytes, FormulasOfAlgorithmMd) {
   EXPECT_LT(backward_bytes_per_rank(s, kv, 4), backward_bytes_per_rank(s, q, 4));
   EXPECT_EQ(forward_bytes_per_rank(s, q, 1), 0u);
   EXPECT_EQ(backward_bytes_per_rank(s, q, 1), 0u);
-  // FLOPs: 4 B N^2 H d, halved when causal; backward 2.5x.
+  // FLOPs: 4 B H d times the visible pairs: N^2 full, N(N+1)/2 causal; backward 2.5x.
+  s.causal = false;
+  EXPECT_DOUBLE_EQ(forward_flops(s), 4.0 * 2 * 1024.0 * 1024 * 8 * 128);
   s.causal = true;
-  EXPECT_DOUBLE_EQ(forward_flops(s), 4.0 * 2 * 1024.0 * 1024 * 8 * 128 / 2);
+  EXPECT_DOUBLE_EQ(forward_flops(s), 4.0 * 2 * 1024.0 * 1025 / 2 * 8 * 128);
   EXPECT_DOUBLE_EQ(backward_flops(s), 2.5 * forward_flops(s));
 }
 
