@@ -72,6 +72,18 @@ const std::vector<ParamDesc>& table() {
        .unit = "dtype", .type = ParamType::choice, .choices = {"fp32", "input"}, .search = {"fp32", "input"},
        .get = [](const Schedule& s) { return std::string(to_string(s.accum_dtype)); },
        .set = [](Schedule& s, std::string_view t) { s.accum_dtype = parse_accum_dtype(t); }},
+      {.name = param_cp_method, .flag = "--cp-method",
+       .help = "Context-parallel method: ring, ulysses (all-to-all over heads), all_gather (of K/V) or hybrid",
+       .unit = "method", .type = ParamType::choice, .choices = {"ring", "ulysses", "all_gather", "hybrid"},
+       .search = {"ring", "ulysses", "all_gather", "hybrid"},
+       .get = [](const Schedule& s) { return std::string(to_string(s.cp_method)); },
+       .set = [](Schedule& s, std::string_view t) { s.cp_method = parse_cp_method(t); }},
+      {.name = param_ulysses_degree, .flag = "--ulysses-degree",
+       .help = "Ranks per Ulysses group (0: the whole world for ulysses; hybrid: 1 < u < world dividing it)",
+       .unit = "ranks per group", .type = ParamType::integer, .min = 0, .max = 1 << 20, .multiple = 1, .choices = {},
+       .search = {},
+       .get = [](const Schedule& s) { return itext(s.ulysses_degree); },
+       .set = [](Schedule& s, std::string_view t) { s.ulysses_degree = to_int(t); }},
   };
   // clang-format on
   return params;

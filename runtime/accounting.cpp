@@ -9,12 +9,77 @@
 
 #include "burst/attention.hpp"
 #include "burst/error.hpp"
+#include "runtime/cp_methods.hpp"
 #include "runtime/layout.hpp"
 
 namespace burst {
+namespace {
+
+using u64 = std::uint64_t;
+
+// The sizes the context-parallel formulas of docs/algorithm.md use: u ranks per Ulysses group,
+// hq = H/u and hk = Hkv/u heads per head shard, R = G/u groups.
+struct CpSizes {
+  u64 G, B, n, H, Hkv, d, b, u, hq, hk, R;
+  CpSizes(const AttentionShape& s, const Schedule& sc, int world)
+      : G(static_cast<u64>(world)),
+        B(static_cast<u64>(s.batch)),
+        n(static_cast<u64>(s.seq) / G),
+        H(static_cast<u64>(s.heads)),
+        Hkv(static_cast<u64>(s.kv_heads_or_heads())),
+        d(static_cast<u64>(s.head_dim)),
+        b(dtype_size(s.dtype)),
+        u(static_cast<u64>(std::max(1, runtime::ulysses_degree(sc, world)))),
+        hq(H / u),
+        hk(Hkv / u),
+        R(G / u) {}
+};
+
+// all_gather: K and V to every other rank; the backward gathers again and sends every other rank
+// its fp32 partial dK, dV.
+u64 all_gather_bytes(const CpSizes& z, bool backward) {
+  const u64 gather = (z.G - 1) * 2 * z.B * z.n * z.Hkv * z.d * z.b;
+  return backward ? gather + (z.G - 1) * 2 * z.B * z.n * z.Hkv * z.d * 4 : gather;
+}
+
+// ulysses and hybrid: the all-to-alls inside a group of u ranks (one message to each of the u - 1
+// others, holding its share: n rows of H/u or Hkv/u heads, or n fp32 statistics per head), plus for
+// hybrid the ring across the R groups on head shards of u*n rows (S ring steps).
+u64 ulysses_bytes(const CpSizes& z, const AttentionShape& s, const Schedule& sc, int world, bool backward) {
+  const u64 peers = z.u - 1, rows = z.B * z.n, d = z.d, b = z.b;
+  u64 bytes = 0;
+  if (!backward) {
+    bytes = peers * rows * ((z.hq + 2 * z.hk) * d * b + z.hq * (d * b + 4));  // Q, K, V in; O, lse out
+  } else if (z.R == 1) {
+    // Q, dO, K, V, lse, D in; dQ, dK, dV out.
+    bytes = peers * rows * ((2 * z.hq + 2 * z.hk) * d * b + 2 * z.hq * 4 + (z.hq + 2 * z.hk) * d * b);
+  } else {
+    // The ring recomputes D, so O travels in instead.
+    bytes = peers * rows * ((3 * z.hq + 2 * z.hk) * d * b + z.hq * 4 + (z.hq + 2 * z.hk) * d * b);
+  }
+  if (z.R == 1) return bytes;
+  const bool q_scheme = backward && sc.bwd_comm == BwdComm::q;
+  const u64 S = static_cast<u64>(runtime::hybrid_ring_steps(s, sc, world, !q_scheme));
+  const u64 ring_rows = z.B * z.u * z.n;  // a head shard's rows
+  if (!backward) return bytes + (S - 1) * 2 * ring_rows * z.hk * d * b;
+  const u64 a = sc.accum_dtype == AccumDType::fp32 ? 4 : b;
+  if (q_scheme)
+    return bytes + (S - 1) * ring_rows * z.hq * (2 * d * b + 2 * 4) + S * ring_rows * z.hq * d * a;
+  return bytes + (S - 1) * ring_rows * z.hk * (2 * d * b) + S * ring_rows * z.hk * 2 * d * a;
+}
+
+u64 cp_bytes(const AttentionShape& s, const Schedule& sc, int world, bool backward) {
+  const CpSizes z(s, sc, world);
+  return sc.cp_method == CpMethod::all_gather ? all_gather_bytes(z, backward)
+                                              : ulysses_bytes(z, s, sc, world, backward);
+}
+
+}  // namespace
+
 std::uint64_t forward_bytes_per_rank(const AttentionShape& s, const Schedule& sc, int world) {
   const std::uint64_t G = static_cast<std::uint64_t>(world);
   if (G < 2) return 0;
+  if (sc.cp_method != CpMethod::ring) return cp_bytes(s, sc, world, false);
   const std::uint64_t S = static_cast<std::uint64_t>(ring_steps(s, sc, world, true));
   const std::uint64_t n = static_cast<std::uint64_t>(s.seq) / G;
   const std::uint64_t b = dtype_size(s.dtype);
@@ -25,6 +90,7 @@ std::uint64_t forward_bytes_per_rank(const AttentionShape& s, const Schedule& sc
 std::uint64_t backward_bytes_per_rank(const AttentionShape& s, const Schedule& sc, int world) {
   const std::uint64_t G = static_cast<std::uint64_t>(world);
   if (G < 2) return 0;
+  if (sc.cp_method != CpMethod::ring) return cp_bytes(s, sc, world, true);
   const std::uint64_t B = static_cast<std::uint64_t>(s.batch), n = static_cast<std::uint64_t>(s.seq) / G;
   const std::uint64_t d = static_cast<std::uint64_t>(s.head_dim), b = dtype_size(s.dtype);
   const std::uint64_t a = sc.accum_dtype == AccumDType::fp32 ? 4 : b;

@@ -95,6 +95,74 @@ std::optional<RunProblem> check_ring(const AttentionShape& s, const Schedule& sc
   return std::nullopt;
 }
 
+// The context-parallel method's own rules (docs/algorithm.md, "Context-parallel methods").
+// The Ulysses degree: 0 for the ring and all-gather; 0 or the world for ulysses; 1 < u < world
+// dividing the world for hybrid. Ulysses splits heads and kv heads over u ranks.
+std::optional<RunProblem> check_ulysses_degree(const AttentionShape& s, const Schedule& sc, int world) {
+  const int u = sc.ulysses_degree;
+  const std::string method(to_string(sc.cp_method));
+  const std::string at = "cp.ulysses_degree " + num(u) + ": ";
+  switch (sc.cp_method) {
+    case CpMethod::ring:
+    case CpMethod::all_gather:
+      if (u != 0)
+        return param_problem(
+            param_ulysses_degree,
+            at + "only cp.method ulysses and hybrid read it; expected 0 with cp.method " + method);
+      return std::nullopt;
+    case CpMethod::ulysses:
+      if (u != 0 && u != world)
+        return param_problem(param_ulysses_degree,
+                             at + "cp.method ulysses spans the world; expected 0 or the world size " +
+                                 num(world) + " (cp.method hybrid runs smaller groups)");
+      break;
+    case CpMethod::hybrid:
+      if (u <= 1 || u >= world || world % u != 0)
+        return param_problem(param_ulysses_degree, at + "cp.method hybrid needs 1 < degree < world size " +
+                                                       num(world) + ", dividing the world size");
+      break;
+  }
+  const int degree = u == 0 ? world : u;
+  const std::int64_t hkv = s.kv_heads_or_heads();
+  if (s.heads % degree == 0 && hkv % degree == 0) return std::nullopt;
+  const std::string why = "Ulysses splits heads over " + num(degree) + " ranks: heads " + num(s.heads) +
+                          " and kv heads " + num(hkv) + " must both be divisible by " + num(degree);
+  if (u == 0) return param_problem(param_cp_method, "cp.method ulysses: " + why + " (the world size)");
+  return param_problem(param_ulysses_degree, at + why);
+}
+
+// Ring parameters that other methods do not read must keep their defaults, so a schedule never
+// carries a setting that changes nothing: ulysses and all_gather move no ring blocks; hybrid's ring
+// across groups is flat (the groups are its first level).
+std::optional<RunProblem> check_ring_only(const Schedule& sc) {
+  if (sc.cp_method == CpMethod::ring) return std::nullopt;
+  const std::string method(to_string(sc.cp_method));
+  const auto refuse = [&](std::string_view param, const std::string& value, std::string_view expected) {
+    return param_problem(param, std::string(param) + " " + value + ": cp.method " + method +
+                                    " does not read it; expected " + std::string(expected));
+  };
+  if (sc.topology != Topology::flat)
+    return refuse(param_topology, std::string(to_string(sc.topology)), "flat");
+  if (sc.cp_method == CpMethod::hybrid) return std::nullopt;
+  if (sc.overlap != Overlap::none) return refuse(param_overlap, std::string(to_string(sc.overlap)), "none");
+  if (sc.chunks != 1) return refuse(param_chunks, num(sc.chunks), "1");
+  if (sc.bwd_comm != BwdComm::q) return refuse(param_bwd_comm, std::string(to_string(sc.bwd_comm)), "q");
+  if (sc.accum_dtype != AccumDType::fp32)
+    return refuse(param_accum_dtype, std::string(to_string(sc.accum_dtype)), "fp32");
+  return std::nullopt;
+}
+
+// The shape one rank's kernels see: Ulysses' head shards.
+AttentionShape kernel_shape(const AttentionShape& s, const Schedule& sc, int world) {
+  const int u = sc.cp_method == CpMethod::ulysses  ? world
+                : sc.cp_method == CpMethod::hybrid ? sc.ulysses_degree
+                                                   : 1;
+  AttentionShape k = s;
+  k.heads = s.heads / u;
+  k.kv_heads = s.kv_heads_or_heads() / u;
+  return k;
+}
+
 kernels::KernelProblem kernel_problem(const AttentionShape& s, const Schedule& sc) {
   kernels::KernelProblem p;
   p.dtype = s.dtype;
@@ -144,8 +212,10 @@ std::optional<RunProblem> check(const AttentionShape& shape, const Schedule& sch
                                 Backend backend, Pass pass, KernelPlan* plan) {
   if (auto p = check_shape(shape, world)) return p;
   if (auto p = check_param_values(schedule)) return RunProblem{p->param, p->to_string(), Stage::parameter};
+  if (auto p = check_ulysses_degree(shape, schedule, world)) return p;
+  if (auto p = check_ring_only(schedule)) return p;
   if (auto p = check_ring(shape, schedule, world)) return p;
-  return choose(shape, schedule, backend, pass, plan);
+  return choose(kernel_shape(shape, schedule, world), schedule, backend, pass, plan);
 }
 
 }  // namespace

@@ -61,6 +61,8 @@ inline constexpr std::string_view param_group_size = "ring.group_size";
 inline constexpr std::string_view param_bwd_comm = "ring.bwd_comm";
 inline constexpr std::string_view param_layout = "ring.layout";
 inline constexpr std::string_view param_accum_dtype = "ring.accum_dtype";
+inline constexpr std::string_view param_cp_method = "cp.method";
+inline constexpr std::string_view param_ulysses_degree = "cp.ulysses_degree";
 
 // Sets one parameter from text; throws InvalidArgument "kernel.tile_q=24: expected 16..256,
 // multiple of 16" (the name, the value and what is allowed).

@@ -47,6 +47,12 @@ struct Schedule {
   Topology topology = Topology::flat;
   int group_size = 0;  // L ranks per group for topology double (0: the whole world, one group)
   AccumDType accum_dtype = AccumDType::fp32;
+  // The context-parallel method (docs/algorithm.md, "Context-parallel methods"): the ring, or
+  // Ulysses, all-gather or hybrid, which read none of the ring fields above except the layout (and
+  // hybrid's ring across groups reads overlap, chunks, bwd_comm and accum_dtype).
+  CpMethod cp_method = CpMethod::ring;
+  int ulysses_degree = 0;  // ranks per Ulysses group: 0 for ulysses (the whole world); hybrid needs
+                           // 1 < u < world dividing the world
   int tile_q = 64;
   int tile_kv = 64;
   int warps = 0;    // CUDA launch shape: warps per CTA (0: the kernel variant's own)

@@ -25,7 +25,7 @@ TEST(ParamTable, EveryParameterOnceWithADefaultItAllows) {
       EXPECT_EQ(p.choices.front(), p.default_text()) << p.name;
     }
   }
-  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names.size(), 13u);
   EXPECT_FALSE(check_param_values(Schedule{}).has_value());
 }
 

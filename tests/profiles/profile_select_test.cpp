@@ -128,7 +128,7 @@ TEST(ProfileSelect, DefaultsWhenNothingMatches) {
   EXPECT_EQ(s.schedule.chunks, Schedule{}.chunks);
   EXPECT_EQ(s.schedule.tile_q, Schedule{}.tile_q);
   EXPECT_TRUE(s.warnings.empty());
-  ASSERT_EQ(s.params.size(), 11u);
+  ASSERT_EQ(s.params.size(), 13u);
   for (const auto& p : s.params) EXPECT_EQ(p.origin, ParamOrigin::default_value) << p.name;
 }
 

@@ -76,10 +76,10 @@ TEST(CApi, BadInputIsAStatusAndAMessage) {
 // The C ABI reads the parameter table: it lists every parameter and sets one by name, refusing
 // what the table does not allow with the parameter named.
 TEST(CApi, SchedulesAreSetByTheParameterTable) {
-  ASSERT_EQ(burst_param_count(), 11);
+  ASSERT_EQ(burst_param_count(), 13);
   EXPECT_STREQ(burst_param_name(0), "kernel.tile_q");
   EXPECT_STREQ(burst_param_allowed(0), "16..256, multiple of 16");
-  EXPECT_EQ(burst_param_name(11), nullptr);
+  EXPECT_EQ(burst_param_name(13), nullptr);
   burst_schedule s;
   burst_schedule_default(&s);
   ASSERT_EQ(burst_schedule_set(&s, "ring.overlap", "chunk_pipeline"), BURST_OK) << burst_last_error();
