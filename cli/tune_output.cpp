@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <map>
 
+#include "burst/params.hpp"
+
 namespace burst::cli {
 namespace {
 
@@ -24,9 +26,8 @@ std::string duration(double s) {
 std::string describe(const tuner::Candidate& c) {
   const tuner::Candidate d = tuner::default_candidate();
   std::string out;
-  for (auto name : {tuner::param_tile_q, tuner::param_tile_kv, tuner::param_overlap, tuner::param_chunks,
-                    tuner::param_topology, tuner::param_group_size, tuner::param_bwd_comm,
-                    tuner::param_layout, tuner::param_accum_dtype}) {
+  for (const ParamDesc& p : schedule_params()) {
+    const std::string_view name = p.name;
     if (c.value(name) == d.value(name)) continue;
     out += (out.empty() ? "" : " ") + std::string(name.substr(name.find('.') + 1)) + "=" + c.value(name);
   }

@@ -200,6 +200,13 @@ std::uint64_t rank_bytes(const Workload& w, const Candidate& c) {
     bytes += 2 * (row_q + 2 * row_kv) *
              (c.schedule.accum_dtype == AccumDType::fp32 ? 4 : e);  // travelling accumulators
   }
+  const auto G = static_cast<std::uint64_t>(std::max(1, w.world));
+  if (c.schedule.cp_method == CpMethod::all_gather) {
+    bytes += G * 2 * row_kv * e;                               // every rank's K, V
+    if (w.pass != Pass::fwd) bytes += 2 * G * 2 * row_kv * 4;  // partial dK, dV out and in (fp32)
+  } else if (c.schedule.cp_method != CpMethod::ring) {
+    bytes += 3 * (2 * row_q + 2 * row_kv) * e;  // head shards, and the all-to-all's send and receive staging
+  }
   return bytes;
 }
 
@@ -282,6 +289,16 @@ Dimension table_dimension(std::string_view name, const std::function<bool(std::s
   return d;
 }
 
+// cp.ulysses_degree: 0 (the ring, all_gather, and ulysses over the whole world), then every hybrid
+// group size the runtime accepts: 1 < u < world dividing the world, the heads and the kv heads.
+Dimension hybrid_degrees(const Workload& w) {
+  Dimension d{std::string(param_ulysses_degree), {"0"}};
+  const std::int64_t heads = w.shape.heads, kv_heads = w.shape.kv_heads_or_heads();
+  for (int u = 2; u < w.world; ++u)
+    if (w.world % u == 0 && heads % u == 0 && kv_heads % u == 0) d.values.push_back(std::to_string(u));
+  return d;
+}
+
 // Which parameters the workload calls for; their values are the table's.
 std::vector<Dimension> dimensions(const Workload& w) {
   std::vector<Dimension> dims;
@@ -296,6 +313,10 @@ std::vector<Dimension> dimensions(const Workload& w) {
         table_dimension(param_topology, [&](std::string_view v) { return v == "flat" || w.world >= 4; }));
   }
   if (w.pass != Pass::fwd && w.world > 1) dims.push_back(table_dimension(param_bwd_comm));
+  if (w.world > 1) {
+    dims.push_back(table_dimension(param_cp_method));
+    if (auto degrees = hybrid_degrees(w); degrees.values.size() > 1) dims.push_back(std::move(degrees));
+  }
   if (w.shape.mask_rule().restricts() && w.world > 1) dims.push_back(table_dimension(param_layout));
   return dims;
 }

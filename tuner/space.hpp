@@ -36,6 +36,7 @@ struct Workload {
 using burst::param_accum_dtype;
 using burst::param_bwd_comm;
 using burst::param_chunks;
+using burst::param_cp_method;
 using burst::param_group_size;
 using burst::param_layout;
 using burst::param_overlap;
@@ -43,6 +44,7 @@ using burst::param_stages;
 using burst::param_tile_kv;
 using burst::param_tile_q;
 using burst::param_topology;
+using burst::param_ulysses_degree;
 using burst::param_warps;
 
 struct Candidate {

@@ -46,11 +46,9 @@ TuneOptions tiny(const std::string& db, std::vector<std::int64_t> seqs = {256}) 
     w.ranks_per_node = 2;
     o.workloads.push_back(w);
   }
-  o.space.restrict = {{"kernel.tile_q", {"32", "64"}},
-                      {"kernel.tile_kv", {"32"}},
-                      {"ring.overlap", {"none"}},
-                      {"ring.chunks", {"1"}},
-                      {"ring.topology", {"flat"}}};
+  o.space.restrict = {{"kernel.tile_q", {"32", "64"}}, {"kernel.tile_kv", {"32"}},
+                      {"ring.overlap", {"none"}},      {"ring.chunks", {"1"}},
+                      {"ring.topology", {"flat"}},     {"cp.method", {"ring"}}};
   o.strategy = "exhaustive";
   o.warmup = 0;
   o.min_samples = 2;

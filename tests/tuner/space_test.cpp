@@ -61,6 +61,44 @@ TEST(Space, DimensionsFollowTheWorkload) {
   EXPECT_EQ(one_rank.count("ring.overlap"), 0u);
 }
 
+// cp.method: the four methods with several ranks; cp.ulysses_degree: 0 and every group size hybrid
+// accepts (dividing the world and both head counts); the ring's own parameters only with the ring
+// (and hybrid's ring across groups), so no two candidates run the same thing.
+TEST(Space, SearchesTheContextParallelMethods) {
+  Workload w = small(1024, 4);
+  w.shape.heads = 8;
+  w.shape.kv_heads = 4;
+  const SearchSpace s = build_space(w);
+  const auto dim = [&](std::string_view name) {
+    const auto it =
+        std::find_if(s.dims.begin(), s.dims.end(), [&](const Dimension& d) { return d.name == name; });
+    return it == s.dims.end() ? std::vector<std::string>{} : it->values;
+  };
+  EXPECT_EQ(dim("cp.method"), (std::vector<std::string>{"ring", "ulysses", "all_gather", "hybrid"}));
+  EXPECT_EQ(dim("cp.ulysses_degree"), (std::vector<std::string>{"0", "2"}));
+  std::set<std::string> methods;
+  for (const auto& c : s.candidates) {
+    methods.insert(std::string(to_string(c.schedule.cp_method)));
+    EXPECT_EQ(c.schedule.ulysses_degree, c.schedule.cp_method == CpMethod::hybrid ? 2 : 0) << c.key();
+    if (c.schedule.cp_method == CpMethod::ulysses || c.schedule.cp_method == CpMethod::all_gather) {
+      EXPECT_EQ(c.schedule.overlap, Overlap::none) << c.key();
+      EXPECT_EQ(c.schedule.bwd_comm, BwdComm::q) << c.key();
+      EXPECT_EQ(c.schedule.topology, Topology::flat) << c.key();
+    }
+  }
+  EXPECT_EQ(methods.size(), 4u);
+  EXPECT_TRUE(has_reason(s, "cp.method ulysses does not read it"));
+  EXPECT_TRUE(has_reason(s, "cp.ulysses_degree 2: only cp.method ulysses and hybrid read it"));
+  // Heads 4 / kv heads 2 over 4 ranks: ulysses cannot split them, hybrid's only degree is 2.
+  const SearchSpace gqa = build_space(small(1024, 4));
+  EXPECT_TRUE(has_reason(gqa, "Ulysses splits heads over 4 ranks"));
+  EXPECT_TRUE(std::none_of(gqa.candidates.begin(), gqa.candidates.end(),
+                           [](const Candidate& c) { return c.schedule.cp_method == CpMethod::ulysses; }));
+  const auto one_rank = build_space(small(1024, 1));
+  EXPECT_TRUE(std::none_of(one_rank.dims.begin(), one_rank.dims.end(),
+                           [](const Dimension& d) { return d.name == "cp.method"; }));
+}
+
 TEST(Space, PrunesWithReasons) {
   // n = 64 tokens per rank at world 4: chunks 8 divide it, tile 128 is at least twice a zigzag half (32).
   const SearchSpace s = build_space(small(256, 4));
@@ -93,8 +131,10 @@ TEST(Space, MemoryConstraint) {
 
 TEST(Space, RestrictAndErrors) {
   SpaceOptions o;
-  o.restrict = {
-      {"ring.overlap", {"none", "double_buffer"}}, {"kernel.tile_q", {"64"}}, {"kernel.tile_kv", {"64"}}};
+  o.restrict = {{"ring.overlap", {"none", "double_buffer"}},
+                {"kernel.tile_q", {"64"}},
+                {"kernel.tile_kv", {"64"}},
+                {"cp.method", {"ring"}}};
   const SearchSpace s = build_space(small(1024, 2, false, Pass::fwd), o);
   EXPECT_EQ(s.candidates.size(), 2u);  // overlap none / double_buffer, tiles fixed, chunks>1 pruned
   SpaceOptions bad;

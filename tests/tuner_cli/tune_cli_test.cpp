@@ -23,13 +23,16 @@ namespace fs = std::filesystem;
 const std::string tiny =
     " --seq 256 --heads 2 --head-dim 32 --no-causal --pass fwd --strategy exhaustive"
     " --space kernel.tile_q=32,64 --space kernel.tile_kv=32 --space ring.chunks=1 --space ring.overlap=none"
+    " --space cp.method=ring"
     " --min-samples 2 --max-samples 3 --warmup 0 --progress lines";
 
 // A space that takes several seconds: every overlap and layout, causal fwd+bwd.
 const std::string longer =
     " --seq 512 --heads 4 --kv-heads 2 --head-dim 32 --causal --pass fwd+bwd --strategy exhaustive "
     "--max-trials 0"
-    " --space kernel.tile_q=32,64 --space kernel.tile_kv=32,64 --min-samples 3 --max-samples 4 --warmup 0"
+    " --space kernel.tile_q=32,64 --space kernel.tile_kv=32,64 --space cp.method=ring --min-samples 3 "
+    "--max-samples 4"
+    " --warmup 0"
     " --progress lines";
 
 std::string sql_text(const std::string& db, const std::string& sql) {

@@ -19,6 +19,7 @@ namespace {
 const std::string tiny =
     " --seq 256 --heads 2 --head-dim 32 --no-causal --pass fwd --strategy exhaustive"
     " --space kernel.tile_q=32,64 --space kernel.tile_kv=32 --space ring.chunks=1 --space ring.overlap=none"
+    " --space cp.method=ring"
     " --min-samples 2 --max-samples 3 --warmup 0";
 
 // stdout and stderr of one run in a single file, in the order they were written.
