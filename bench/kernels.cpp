@@ -179,7 +179,7 @@ struct Shape {
   }
   burst::kernels::MaskParams mask() const {
     burst::kernels::MaskParams m;
-    if (causal) m.kind = burst::kernels::MaskKind::causal;
+    if (causal) m.kind = burst::kernels::MaskMode::causal;
     return m;
   }
 };

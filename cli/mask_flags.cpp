@@ -80,7 +80,12 @@ void MaskFlags::apply(AttentionShape& s, bool causal) const {
   const bool causal_given = cmd != nullptr && (cmd->count("--causal") > 0 || cmd->count("--no-causal") > 0);
   MaskKind kind = causal ? MaskKind::causal : MaskKind::full;
   if (!mask.empty()) {
-    kind = parse_mask_kind(mask);
+    try {
+      kind = parse_mask_kind(mask);
+    } catch (const InvalidArgument&) {
+      throw InvalidArgument("--mask: '" + mask +
+                            "' is not one of full|causal|full_document|causal_document|sliding_window");
+    }
     const bool wants_causal = kind == MaskKind::causal || kind == MaskKind::causal_document;
     if (causal_given && causal != wants_causal && kind != MaskKind::sliding_window)
       throw InvalidArgument(std::string(causal ? "--causal" : "--no-causal") + " contradicts --mask " + mask);
@@ -114,7 +119,6 @@ void add_mask_flags(CLI::App& cmd, MaskFlags& f) {
   cmd.add_option("--mask", f.mask,
                  "Attention mask: full, causal, full_document, causal_document (with --doc-lens) or "
                  "sliding_window (with --window); --causal/--no-causal are the short forms of causal/full")
-      ->check(CLI::IsMember({"full", "causal", "full_document", "causal_document", "sliding_window"}))
       ->group("Shape");
   cmd.add_option("--doc-lens", f.doc_lens,
                  "Packed documents: lengths a,b,... adding up to --seq, or a .npy of cu_seqlens (0, ..., N)")

@@ -24,10 +24,10 @@
 
 namespace burst::kernels {
 
-enum class MaskKind : std::uint8_t { none, causal, bounded };
+enum class MaskMode : std::uint8_t { none, causal, bounded };
 
 struct MaskParams {
-  MaskKind kind = MaskKind::none;
+  MaskMode kind = MaskMode::none;
   std::int64_t q_pos0 = 0, q_pos_stride = 1;
   std::int64_t k_pos0 = 0, k_pos_stride = 1;
   MaskRule rule{};  // kind bounded: which key positions each query position sees

@@ -20,7 +20,7 @@ struct KernelDesc {
   std::vector<DType> dtypes;
   int min_head_dim = 0, max_head_dim = 0, head_dim_multiple = 1;
   int min_tile = 0, max_tile = 0, tile_multiple = 1;  // for tile_q and tile_kv alike
-  bool bounded_masks = false;  // applies MaskKind::bounded (documents, windows); every kernel applies causal
+  bool bounded_masks = false;  // applies MaskMode::bounded (documents, windows); every kernel applies causal
   void (*forward)(const FwdBlockParams&) = nullptr;
   void (*backward)(const BwdBlockParams&) = nullptr;
 
@@ -49,7 +49,7 @@ struct KernelProblem {
   std::int64_t head_dim = 0, heads = 0, kv_heads = 0;
   int tile_q = 64, tile_kv = 64;
   int warps = 0, stages = 0;  // CUDA launch shape asked for; 0: any
-  bool bounded_mask = false;  // the mask has documents or a window (MaskKind::bounded)
+  bool bounded_mask = false;  // the mask has documents or a window (MaskMode::bounded)
 };
 
 }  // namespace burst::kernels

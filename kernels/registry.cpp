@@ -35,9 +35,9 @@ std::optional<std::string> check_common(const KernelDesc& desc, const KernelProb
   if (batch < 0 || nq < 0 || nk < 0) return std::string("negative batch or sequence length");
   if (!(std::isfinite(scale) && scale > 0.0f))
     return "scale " + std::to_string(scale) + " must be finite and > 0";
-  if (mask.kind != MaskKind::none && (mask.q_pos_stride < 0 || mask.k_pos_stride < 1))
+  if (mask.kind != MaskMode::none && (mask.q_pos_stride < 0 || mask.k_pos_stride < 1))
     return std::string("a position mask needs q_pos_stride >= 0 and k_pos_stride >= 1");
-  if (mask.kind == MaskKind::bounded && !desc.bounded_masks)
+  if (mask.kind == MaskMode::bounded && !desc.bounded_masks)
     return std::string(desc.name) + " applies only the causal mask, not documents or windows";
   return std::nullopt;
 }

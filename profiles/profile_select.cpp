@@ -20,7 +20,7 @@ struct Candidate {
 bool shape_matches(const WorkloadKey& k, const WorkloadQuery& q) {
   const std::int64_t kv = q.kv_heads > 0 ? q.kv_heads : q.heads;
   return k.world_size == q.world_size && k.heads == q.heads && k.kv_heads == kv && k.head_dim == q.head_dim &&
-         k.dtype == q.dtype && k.causal == q.causal && k.mask_kind() == q.mask && k.pass == q.pass;
+         k.dtype == q.dtype && k.causal == q.causal && k.mask_kind() == q.mask_kind() && k.pass == q.pass;
 }
 
 // An entry of the call's launch wins over one of another launch (threads and processes move bytes
@@ -98,7 +98,7 @@ std::string near_misses(const ProfileSet& set, const WorkloadQuery& q) {
     for (const auto& e : loaded.profile.entries) {
       const WorkloadKey& k = e.key;
       const bool same_shape = k.heads == q.heads && k.kv_heads == kv && k.head_dim == q.head_dim &&
-                              k.dtype == q.dtype && k.causal == q.causal && k.mask_kind() == q.mask;
+                              k.dtype == q.dtype && k.causal == q.causal && k.mask_kind() == q.mask_kind();
       if (!same_shape) continue;
       if (k.world_size == q.world_size && k.pass != q.pass) passes.insert(std::string(to_string(k.pass)));
       if (k.pass == q.pass && k.world_size != q.world_size) worlds.insert(std::to_string(k.world_size));
@@ -254,12 +254,13 @@ Selection select_profile_entry(const ProfileSet& set, const Fingerprint& here, c
       if (policy == ProfilePolicy::warn) s.warnings.push_back(what + "; using it (policy warn)");
     }
   } else {
-    s.explanation =
-        "built-in defaults: no profile entry for world " + std::to_string(q.world_size) + ", heads " +
-        std::to_string(q.heads) + ", kv_heads " + std::to_string(q.kv_heads > 0 ? q.kv_heads : q.heads) +
-        ", head_dim " + std::to_string(q.head_dim) + ", " + std::string(to_string(q.dtype)) + ", " +
-        std::string(to_string(q.mask)) + (q.causal && q.mask == MaskKind::sliding_window ? " (causal)" : "") +
-        ", pass " + std::string(to_string(q.pass)) + near_misses(set, q);
+    s.explanation = "built-in defaults: no profile entry for world " + std::to_string(q.world_size) +
+                    ", heads " + std::to_string(q.heads) + ", kv_heads " +
+                    std::to_string(q.kv_heads > 0 ? q.kv_heads : q.heads) + ", head_dim " +
+                    std::to_string(q.head_dim) + ", " + std::string(to_string(q.dtype)) + ", " +
+                    std::string(to_string(q.mask_kind())) +
+                    (q.causal && q.mask_kind() == MaskKind::sliding_window ? " (causal)" : "") + ", pass " +
+                    std::string(to_string(q.pass)) + near_misses(set, q);
   }
   std::string entry_backend(to_string(s.backend));
   if (chosen && !chosen->entry->measured.reliable) {

@@ -60,8 +60,8 @@ std::shared_ptr<const Selection> ProfileSelector::select(const Fingerprint& here
       here.id() + "|" + std::to_string(q.world_size) + "|" + std::string(to_string(q.launch)) + "|" +
       std::to_string(q.heads) + "|" + std::to_string(q.kv_heads > 0 ? q.kv_heads : q.heads) + "|" +
       std::to_string(q.head_dim) + "|" + std::string(to_string(q.dtype)) + "|" + (q.causal ? "c" : "n") +
-      std::string(to_string(q.mask)) + "|" + std::string(to_string(q.pass)) + "|" + std::to_string(q.seq) +
-      "|" + std::string(to_string(backend));
+      std::string(to_string(q.mask_kind())) + "|" + std::string(to_string(q.pass)) + "|" +
+      std::to_string(q.seq) + "|" + std::string(to_string(backend));
   {
     std::shared_lock lock(impl_->mutex);
     auto it = impl_->cache.find(key);

@@ -78,7 +78,7 @@ kernels::MaskParams mask_for(const AttentionShape& shape, const Segment& qs, con
   const MaskRule rule = shape.mask_rule();
   if (!rule.restricts()) return m;
   m.kind =
-      rule.has_documents() || shape.has_window() ? kernels::MaskKind::bounded : kernels::MaskKind::causal;
+      rule.has_documents() || shape.has_window() ? kernels::MaskMode::bounded : kernels::MaskMode::causal;
   m.rule = rule;
   m.q_pos0 = qs.pos0;
   m.q_pos_stride = qs.stride;

@@ -18,11 +18,11 @@ constexpr double neg_inf = -std::numeric_limits<double>::infinity();
 bool visible(const kernels::MaskParams& m, std::int64_t i, std::int64_t j) {
   const std::int64_t qp = m.q_pos0 + i * m.q_pos_stride, kp = m.k_pos0 + j * m.k_pos_stride;
   switch (m.kind) {
-    case kernels::MaskKind::none:
+    case kernels::MaskMode::none:
       return true;
-    case kernels::MaskKind::causal:
+    case kernels::MaskMode::causal:
       return kp <= qp;
-    case kernels::MaskKind::bounded:
+    case kernels::MaskMode::bounded:
       return m.rule.visible(qp, kp);
   }
   return true;

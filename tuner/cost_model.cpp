@@ -148,19 +148,17 @@ double compute_rate(const MachineRates& rates, const Schedule& schedule, bool ba
   return r;
 }
 
-// The busiest rank's share of a full block at ring step `step`: 1 without a mask; the halves of
-// docs/algorithm.md for a plain causal mask; for documents and windows the exact visible pairs
-// (burst::block_pairs) of the rank that has the most at that step, 0 once the mask leaves the step
-// empty everywhere (the ring stops there: burst::ring_steps).
-double block_fraction(const Workload& w, const Schedule& s, int step, bool keys_travel) {
+double block_fraction(const AttentionShape& shape, Layout layout, int step) {
+  if (!shape.causal) return 1.0;
+  if (layout == Layout::contiguous) return step == 0 ? 0.5 : 1.0;
+  return 0.5;
+}
+
+double masked_block_fraction(const Workload& w, const Schedule& s, int step, int steps, bool keys_travel) {
   const AttentionShape& shape = w.shape;
-  if (!shape.has_documents() && !shape.has_window()) {
-    if (!shape.causal) return 1.0;
-    if (s.layout == Layout::contiguous) return step == 0 ? 0.5 : 1.0;
-    return 0.5;
-  }
+  if (!shape.has_documents() && !shape.has_window()) return block_fraction(shape, s.layout, step);
   const int G = w.world;
-  if (step >= ring_steps(shape, s, G, keys_travel)) return 0.0;
+  if (step >= steps) return 0.0;
   const std::int64_t n = shape.seq / G;
   const RingShape ring = ring_shape(w, s);
   double most = 0;
@@ -252,7 +250,7 @@ PassPrediction predict_pass(const Workload& workload, const Candidate& candidate
         (G > 1 && t < I - 1 && (t + 1) * L < S) ? transfer_time(cross_link, bytes.block, C) : 0.0;
     for (int u = 0; u < L && t * L + u < S; ++u) {
       const int k = t * L + u;
-      const double c = block_fraction(workload, s, k, keys_travel) * full_block_s;
+      const double c = masked_block_fraction(workload, s, k, S, keys_travel) * full_block_s;
       const double tb = (G > 1 && u < L - 1 && k + 1 < S) ? transfer_time(group_link, bytes.block, C) : 0.0;
       const LinkRate& acc_link = (I > 1 && u == L - 1) ? cross_link : group_link;
       const double ta = (G > 1 && backward) ? transfer_time(acc_link, bytes.accumulator, C) : 0.0;

@@ -75,6 +75,11 @@ double compute_rate(const MachineRates& rates, const Schedule& schedule, bool ba
 // 1 without a mask; causal contiguous 1/2 at step 0 (the diagonal block) and 1 after (rank G-1);
 // causal zigzag and striped 1/2 at every step (balanced).
 double block_fraction(const AttentionShape& shape, Layout layout, int step);
+// The same for any mask: block_fraction without documents or a window; with them the exact visible
+// pairs (burst::block_pairs) of the rank with the most at that step over a full block, and 0 from
+// step `steps` on (burst::ring_steps: the ring stops there). keys_travel: K/V move (forward, kv
+// backward), else Q moves (q backward).
+double masked_block_fraction(const Workload& w, const Schedule& s, int step, int steps, bool keys_travel);
 
 // FLOPs of one full block pair of n tokens per rank: forward 4*B*n^2*H*d, backward 2.5x that.
 double block_flops(const AttentionShape& shape, std::int64_t n, bool backward);

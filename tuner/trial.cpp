@@ -342,7 +342,7 @@ reference::Dims dims_of(const AttentionShape& s) {
 kernels::MaskParams mask_of(const AttentionShape& s) {
   kernels::MaskParams m;
   m.rule = s.mask_rule();
-  if (m.rule.restricts()) m.kind = kernels::MaskKind::bounded;
+  if (m.rule.restricts()) m.kind = kernels::MaskMode::bounded;
   return m;
 }
 

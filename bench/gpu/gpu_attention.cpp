@@ -158,7 +158,7 @@ void bench_shape(const Options& o, const DeviceLimits& limits, long n, long d, b
   BURST_CUDA_CHECK(
       cudaMemset(lse.get(), 0, static_cast<std::size_t>(batch * heads * n) * 4));  // finite lse for bwd
 
-  const MaskParams mask{causal ? MaskKind::causal : MaskKind::none, 0, 1, 0, 1, {}};
+  const MaskParams mask{causal ? MaskMode::causal : MaskMode::none, 0, 1, 0, 1, {}};
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const double fwd_flops = 4.0 * batch * double(n) * double(n) * heads * d * (causal ? 0.5 : 1.0);
   for (const KernelDesc& desc : kernel_registry()) {

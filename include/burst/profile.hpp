@@ -36,13 +36,13 @@ struct WorkloadKey {
   std::int64_t head_dim = 0;
   DType dtype = DType::f32;
   bool causal = false;
-  // The mask kind (burst/mask.hpp); absent in files that predate masks: full or causal by `causal`.
-  // Document lengths and window sizes are not part of the key: one kind's entry serves them all.
-  std::optional<MaskKind> mask;
   Pass pass = Pass::fwd;
   std::int64_t seq_min = 0;
   std::int64_t seq_max = 0;
   std::optional<Launch> launch;
+  // The mask kind (burst/mask.hpp); absent in files that predate masks: full or causal by `causal`.
+  // Document lengths and window sizes are not part of the key: one kind's entry serves them all.
+  std::optional<MaskKind> mask = std::nullopt;
   MaskKind mask_kind() const { return mask ? *mask : (causal ? MaskKind::causal : MaskKind::full); }
   bool operator==(const WorkloadKey&) const = default;
 };
@@ -150,10 +150,15 @@ struct WorkloadQuery {
   std::int64_t head_dim = 0;
   DType dtype = DType::f32;
   bool causal = false;
-  MaskKind mask = MaskKind::full;
   Pass pass = Pass::fwd;
   std::int64_t seq = 0;
   Launch launch = Launch::threads;
+  MaskKind mask = MaskKind::full;  // the call's mask kind (AttentionShape::mask_kind)
+  // full and causal follow `causal` (so a query that only sets causal means the causal mask).
+  MaskKind mask_kind() const {
+    if (mask != MaskKind::full && mask != MaskKind::causal) return mask;
+    return causal ? MaskKind::causal : MaskKind::full;
+  }
   bool operator==(const WorkloadQuery&) const = default;
 };
 WorkloadQuery make_workload_query(const AttentionShape& shape, int world_size, Pass pass,

@@ -18,12 +18,12 @@ int narrow_rows(std::int64_t n, const char* what) {
 }
 
 DeviceMask to_device(const MaskParams& m) {
-  return DeviceMask{m.kind == MaskKind::causal ? 1 : 0, m.q_pos0, m.q_pos_stride, m.k_pos0, m.k_pos_stride};
+  return DeviceMask{m.kind == MaskMode::causal ? 1 : 0, m.q_pos0, m.q_pos_stride, m.k_pos0, m.k_pos_stride};
 }
 
 // True when a causal block lies wholly in the future of every query (nothing to compute).
 bool wholly_masked(const MaskParams& m, std::int64_t nq, std::int64_t nk) {
-  if (m.kind != MaskKind::causal || nq == 0 || nk == 0) return false;
+  if (m.kind != MaskMode::causal || nq == 0 || nk == 0) return false;
   return m.k_pos0 > m.q_pos0 + (nq - 1) * m.q_pos_stride;
 }
 

@@ -155,7 +155,7 @@ TEST(AccuracyModel, ReferenceIsTheSameOnAnyNumberOfThreads) {
   };
   const auto q = fill(d.q_elems()), k = fill(d.kv_elems()), v = fill(d.kv_elems()), dout = fill(d.q_elems());
   kernels::MaskParams causal;
-  causal.kind = kernels::MaskKind::causal;
+  causal.kind = kernels::MaskMode::causal;
   const auto f1 = reference::forward(d, causal, 0.25, q, k, v, 1);
   const auto f3 = reference::forward(d, causal, 0.25, q, k, v, 3);
   EXPECT_EQ(f1.o, f3.o);

@@ -78,7 +78,8 @@ TEST(RunMask, BadMaskInputIsOneLineNamingTheFlag) {
       {"--window -2,0", "--window: '-2,0' is not a window"},
       {"--mask full --causal", "--causal contradicts --mask full"},
       {"--mask causal --doc-lens 128,128", "--doc-lens needs a document mask"},
-      {"--mask spiral", "--mask: spiral not in"},
+      {"--mask spiral",
+       "--mask: 'spiral' is not one of full|causal|full_document|causal_document|sliding_window"},
   };
   for (const Bad& b : cases) {
     const CliResult r = run_cli("run --seq 256 --world 2 --iters 1 " + b.args);

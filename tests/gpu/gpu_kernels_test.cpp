@@ -33,7 +33,7 @@ namespace {
 using kernels::BwdBlockParams;
 using kernels::FwdBlockParams;
 using kernels::KernelDesc;
-using kernels::MaskKind;
+using kernels::MaskMode;
 using kernels::MaskParams;
 
 constexpr float nan_f = std::numeric_limits<float>::quiet_NaN();
@@ -48,10 +48,10 @@ struct NamedMask {
 // all keys visible to late rows; queries earlier: some rows see nothing), striped (strides 2).
 std::vector<NamedMask> masks() {
   return {{"none", {}},
-          {"causal", {MaskKind::causal, 0, 1, 0, 1, {}}},
-          {"shifted_later", {MaskKind::causal, 100, 1, 0, 1, {}}},
-          {"shifted_earlier", {MaskKind::causal, 0, 1, 60, 1, {}}},
-          {"striped", {MaskKind::causal, 1, 2, 0, 2, {}}}};
+          {"causal", {MaskMode::causal, 0, 1, 0, 1, {}}},
+          {"shifted_later", {MaskMode::causal, 100, 1, 0, 1, {}}},
+          {"shifted_earlier", {MaskMode::causal, 0, 1, 60, 1, {}}},
+          {"striped", {MaskMode::causal, 1, 2, 0, 2, {}}}};
 }
 
 std::vector<const KernelDesc*> cuda_entries(bool forward) {
@@ -119,7 +119,7 @@ void check_forward_variant(const KernelDesc& desc, const NamedMask& m) {
                d_lse = DeviceBuffer::from(init.lse);
   for (int blk = 0; blk < 2; ++blk) {
     MaskParams mask = m.mask;
-    if (blk == 1 && mask.kind == MaskKind::causal)
+    if (blk == 1 && mask.kind == MaskMode::causal)
       mask.k_pos0 -= 150 * mask.k_pos_stride;  // an earlier block
     FwdBlockParams pc = padded_fwd_params(s, mask, t, 64, 64, cpu, q.data(), k[blk].data(), v[blk].data(),
                                           cpu.o.data(), cpu.lse.data());

@@ -61,18 +61,18 @@ TEST(CudaLaunchPlan, NothingToLaunchForEmptyOrFutureBlocks) {
   p.nk = 0;
   EXPECT_TRUE(fwd_launch_shape(*k, p).empty());
   p = fwd_params(1, 64, 64, 2, 2);
-  p.mask = MaskParams{MaskKind::causal, 0, 1, 64, 1, {}};  // keys 64..127, queries 0..63: all in the future
+  p.mask = MaskParams{MaskMode::causal, 0, 1, 64, 1, {}};  // keys 64..127, queries 0..63: all in the future
   EXPECT_TRUE(fwd_launch_shape(*k, p).empty());
   p.mask.k_pos0 = 63;  // key 63 is visible to query 63
   EXPECT_FALSE(fwd_launch_shape(*k, p).empty());
-  p.mask = MaskParams{MaskKind::causal, 1000, 1, 0, 1, {}};  // shifted-causal: every key in the past
+  p.mask = MaskParams{MaskMode::causal, 1000, 1, 0, 1, {}};  // shifted-causal: every key in the past
   EXPECT_EQ(fwd_launch_shape(*k, p).grid_x, 1);
 }
 
 TEST(CudaLaunchPlan, DeviceParamsCarryScaleGroupsAndMask) {
   FwdBlockParams p = fwd_params(2, 10, 20, 6, 3);
   p.scale = 0.5f;
-  p.mask = MaskParams{MaskKind::causal, 7, 2, 3, 2, {}};
+  p.mask = MaskParams{MaskMode::causal, 7, 2, 3, 2, {}};
   p.q_batch_stride = 111, p.kv_batch_stride = 222, p.o_batch_stride = 333, p.lse_batch_stride = 444;
   const DeviceFwdParams d = to_device(p);
   EXPECT_EQ(d.group, 2);

@@ -14,7 +14,7 @@
 namespace burst::test {
 namespace {
 
-using kernels::MaskKind;
+using kernels::MaskMode;
 using kernels::MaskParams;
 
 struct Case {
@@ -41,9 +41,9 @@ void expect_bitwise_equal(const LocalGradients& a, const LocalGradients& b) {
 }
 
 const Case kCases[] = {
-    {{2, 150, 170, 6, 2, 40}, MaskParams{MaskKind::causal, 20, 1, 0, 1, {}}, 16, 16},
+    {{2, 150, 170, 6, 2, 40}, MaskParams{MaskMode::causal, 20, 1, 0, 1, {}}, 16, 16},
     {{1, 200, 96, 4, 1, 64}, MaskParams{}, 32, 16},
-    {{1, 96, 96, 4, 4, 128}, MaskParams{MaskKind::causal, 1, 4, 2, 4, {}}, 16, 32},
+    {{1, 96, 96, 4, 4, 128}, MaskParams{MaskMode::causal, 1, 4, 2, 4, {}}, 16, 32},
 };
 
 TEST(KernelsBackwardOrder, SameThreadCountIsBitIdenticalAcrossRuns) {

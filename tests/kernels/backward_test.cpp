@@ -13,7 +13,7 @@
 namespace burst::test {
 namespace {
 
-using kernels::MaskKind;
+using kernels::MaskMode;
 using kernels::MaskParams;
 
 struct Inputs {
@@ -40,23 +40,23 @@ TEST(KernelsBackward, MhaNoMask) {
   expect_backward_matches({2, 80, 96, 2, 2, 64}, {});
 }
 TEST(KernelsBackward, MhaCausalD128OddSizes) {
-  expect_backward_matches({1, 130, 130, 2, 2, 128}, MaskParams{MaskKind::causal, 0, 1, 0, 1, {}});
+  expect_backward_matches({1, 130, 130, 2, 2, 128}, MaskParams{MaskMode::causal, 0, 1, 0, 1, {}});
 }
 TEST(KernelsBackward, GqaCausal) {
-  expect_backward_matches({1, 100, 100, 8, 2, 64}, MaskParams{MaskKind::causal, 0, 1, 0, 1, {}});
+  expect_backward_matches({1, 100, 100, 8, 2, 64}, MaskParams{MaskMode::causal, 0, 1, 0, 1, {}});
 }
 TEST(KernelsBackward, StripedPositionsAndTiles) {
   LocalRunOptions opts;
   opts.tile_q = 32, opts.tile_kv = 16;
-  expect_backward_matches({1, 72, 72, 4, 2, 64}, MaskParams{MaskKind::causal, 1, 4, 2, 4, {}}, opts);
+  expect_backward_matches({1, 72, 72, 4, 2, 64}, MaskParams{MaskMode::causal, 1, 4, 2, 4, {}}, opts);
   opts.tile_q = 16, opts.tile_kv = 128;
-  expect_backward_matches({1, 72, 90, 2, 1, 32}, MaskParams{MaskKind::causal, 64, 1, 0, 1, {}}, opts);
+  expect_backward_matches({1, 72, 90, 2, 1, 32}, MaskParams{MaskMode::causal, 64, 1, 0, 1, {}}, opts);
 }
 
 TEST(KernelsBackward, FullyMaskedRowsGetZeroGradient) {
   // Queries 0..29 see no key in the forward pass (lse = -inf): their dq must be exactly zero.
   const AttentionShape s{1, 64, 40, 2, 2, 64};
-  const MaskParams mask{MaskKind::causal, 0, 1, 30, 1, {}};
+  const MaskParams mask{MaskMode::causal, 0, 1, 30, 1, {}};
   const Inputs in = make_inputs(s, DType::f32, 4);
   const auto ref = reference_backward(s, mask, 0.125, in.q, in.k, in.v, in.dout);
   const auto got = local_backward(s, mask, 0.125f, in.q, in.k, in.v, in.dout);
@@ -75,7 +75,7 @@ TEST(KernelsBackward, FullyMaskedRowsGetZeroGradient) {
 TEST(KernelsBackward, SplitKeyBlocksAccumulate) {
   // Two backward calls over key halves, sharing the global lse and D, add up to the whole.
   const AttentionShape s{1, 96, 96, 4, 2, 64};
-  const MaskParams mask{MaskKind::causal, 0, 1, 0, 1, {}};
+  const MaskParams mask{MaskMode::causal, 0, 1, 0, 1, {}};
   const Inputs in = make_inputs(s, DType::f32, 8);
   const auto ref = reference_backward(s, mask, 0.125, in.q, in.k, in.v, in.dout);
   const auto fwd = local_forward(s, mask, 0.125f, in.q, in.k, in.v);
@@ -104,7 +104,7 @@ TEST(KernelsBackward, HalfPrecisionInputs) {
   // bf16/fp16 inputs; D is computed from o cast to the input dtype (as the runtime does), which the
   // float64 reference does not see. Held to the tolerance model against that cast's own error.
   const AttentionShape s{1, 96, 96, 4, 2, 64};
-  const MaskParams mask{MaskKind::causal, 0, 1, 0, 1, {}};
+  const MaskParams mask{MaskMode::causal, 0, 1, 0, 1, {}};
   for (DType t : {DType::f16, DType::bf16}) {
     SCOPED_TRACE(std::string(to_string(t)));
     const Inputs in = make_inputs(s, t, 31);
@@ -124,7 +124,7 @@ TEST(KernelsBackward, HalfPrecisionInputs) {
 
 TEST(KernelsBackward, MultithreadedEqualsSingleThreaded) {
   const AttentionShape s{2, 160, 160, 4, 2, 64};
-  const MaskParams mask{MaskKind::causal, 0, 1, 0, 1, {}};
+  const MaskParams mask{MaskMode::causal, 0, 1, 0, 1, {}};
   const Inputs in = make_inputs(s, DType::f32, 13);
   LocalRunOptions two;
   two.threads = 2;

@@ -92,7 +92,7 @@ TEST_F(KernelsDispatch, UnavailableVariantIsRefused) {
 // multiple of 16, at the fp32 floor (the same tolerance as test_forward / test_backward).
 TEST_F(KernelsDispatch, EveryAvailableVariantMatchesTheReference) {
   const AttentionShape s{1, 70, 90, 4, 2, 40};
-  const kernels::MaskParams mask{kernels::MaskKind::causal, 20, 1, 0, 1, {}};
+  const kernels::MaskParams mask{kernels::MaskMode::causal, 20, 1, 0, 1, {}};
   const double scale = 1.0 / std::sqrt(static_cast<double>(s.head_dim));
   const auto q = random_values(s.q_elems(), DType::f32, 7), k = random_values(s.kv_elems(), DType::f32, 8),
              v = random_values(s.kv_elems(), DType::f32, 9),

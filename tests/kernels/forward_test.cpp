@@ -15,11 +15,11 @@
 namespace burst::test {
 namespace {
 
-using kernels::MaskKind;
+using kernels::MaskMode;
 using kernels::MaskParams;
 
 MaskParams causal(std::int64_t q0 = 0, std::int64_t qs = 1, std::int64_t k0 = 0, std::int64_t ks = 1) {
-  return MaskParams{MaskKind::causal, q0, qs, k0, ks, {}};
+  return MaskParams{MaskMode::causal, q0, qs, k0, ks, {}};
 }
 
 struct Inputs {

@@ -20,7 +20,7 @@
 namespace burst::test {
 namespace {
 
-using kernels::MaskKind;
+using kernels::MaskMode;
 using kernels::MaskParams;
 
 // The definition, pair by pair: same document, not in the future when causal, inside the window.
@@ -123,7 +123,7 @@ TEST(MaskRule, AreaOfLongSequencesHasClosedForms) {
 MaskParams bounded(const burst::AttentionShape& g, std::int64_t q0, std::int64_t qs, std::int64_t k0,
                    std::int64_t ks) {
   MaskParams m;
-  m.kind = MaskKind::bounded;
+  m.kind = MaskMode::bounded;
   m.rule = g.mask_rule();
   m.q_pos0 = q0, m.q_pos_stride = qs, m.k_pos0 = k0, m.k_pos_stride = ks;
   return m;

@@ -42,7 +42,7 @@ TEST(KernelsRegistry, CanImplementGivesReasons) {
   EXPECT_FALSE(can_implement(k, p).has_value());
   p.scale = 0.0f;
   EXPECT_TRUE(can_implement(k, p).has_value());
-  p.scale = 0.125f, p.mask.kind = MaskKind::causal, p.mask.k_pos_stride = 0;
+  p.scale = 0.125f, p.mask.kind = MaskMode::causal, p.mask.k_pos_stride = 0;
   EXPECT_TRUE(can_implement(k, p).has_value());
 }
 

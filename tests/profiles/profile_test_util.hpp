@@ -81,6 +81,8 @@ inline ProfileEntry make_entry(std::int64_t seq_min, std::int64_t seq_max, doubl
   e.params.set("ring.group_size", 0);
   e.params.set("ring.bwd_comm", "q");
   e.params.set("ring.accum_dtype", "fp32");
+  e.params.set("cp.method", "ring");
+  e.params.set("cp.ulysses_degree", 0);
   e.measured = {median_s, noise, 1.0, 1.2};
   e.provenance = {"0.1.0", "2025-01-31T12:00:00Z", "tune.sqlite", 1, chunks};
   return e;

@@ -41,7 +41,7 @@ const Global& global_for(const MaskCase& c) {
   const burst::AttentionShape s = c.shape();
   kernels::MaskParams mask;  // global positions on both sides, the whole rule
   mask.rule = s.mask_rule();
-  if (mask.rule.restricts()) mask.kind = kernels::MaskKind::bounded;
+  if (mask.rule.restricts()) mask.kind = kernels::MaskMode::bounded;
   const reference::Dims dims{1, c.seq, c.seq, c.heads, c.kv_heads, c.head_dim};
   const double scale = 1.0 / std::sqrt(static_cast<double>(c.head_dim));
   g.fwd = reference::forward(dims, mask, scale, g.q, g.k, g.v, 2);

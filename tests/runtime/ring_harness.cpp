@@ -52,7 +52,7 @@ const Workload& workload_for(const RingCase& c) {
     // The same-precision baseline: one plain single-block attention, outputs cast like the ring's.
     AttentionShape s{c.batch, c.seq, c.seq, c.heads, c.kv_heads, c.head_dim};
     kernels::MaskParams mask;
-    if (c.causal) mask.kind = kernels::MaskKind::causal;
+    if (c.causal) mask.kind = kernels::MaskMode::causal;
     LocalRunOptions opts;
     opts.dtype = c.dtype;
     const LocalForward lf = local_forward(s, mask, static_cast<float>(scale), w.q, w.k, w.v, opts);

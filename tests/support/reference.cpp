@@ -29,7 +29,7 @@ ReferenceForward reference_forward(std::int64_t batch, std::int64_t n, std::int6
                                    const std::vector<double>& q, const std::vector<double>& k,
                                    const std::vector<double>& v) {
   kernels::MaskParams mask;
-  mask.kind = causal ? kernels::MaskKind::causal : kernels::MaskKind::none;
+  mask.kind = causal ? kernels::MaskMode::causal : kernels::MaskMode::none;
   return reference_forward(AttentionShape{batch, n, n, heads, kv_heads, head_dim}, mask, scale, q, k, v);
 }
 
@@ -38,7 +38,7 @@ ReferenceGradients reference_backward(std::int64_t batch, std::int64_t n, std::i
                                       const std::vector<double>& q, const std::vector<double>& k,
                                       const std::vector<double>& v, const std::vector<double>& dout) {
   kernels::MaskParams mask;
-  mask.kind = causal ? kernels::MaskKind::causal : kernels::MaskKind::none;
+  mask.kind = causal ? kernels::MaskMode::causal : kernels::MaskMode::none;
   return reference_backward(AttentionShape{batch, n, n, heads, kv_heads, head_dim}, mask, scale, q, k, v,
                             dout);
 }

@@ -146,6 +146,34 @@ TEST(CostModelForward, OverlapCompositionByHand) {
 
 // Causal: contiguous's critical path (rank G-1) does half a block at step 0 and whole blocks
 // after; zigzag and striped half a block at every step.
+TEST(CostModelMasks, ACausalWindowRunsOnlyTheStepsItNeeds) {
+  // n = 4 per rank, G = 4, causal window 3: rank r sees its own block (a causal band) and the last
+  // 3 rows of rank r-1's; the ring stops after 2 steps, one transfer of 2.5 s.
+  Workload w = tiny(4, true);
+  w.shape.window_left = 3;
+  const MachineRates r = tiny_rates();
+  const PassPrediction p = predict_pass(w, with(Overlap::none), r, false);
+  EXPECT_EQ(p.steps, 2);
+  // Step 0: the busiest rank's own block holds 4+3+2+1 = 10 of 16 pairs; step 1: 0+1+2+3 = 6 of 16.
+  EXPECT_DOUBLE_EQ(masked_block_fraction(w, with(Overlap::none).schedule, 0, 2, true), 10.0 / 16.0);
+  EXPECT_DOUBLE_EQ(masked_block_fraction(w, with(Overlap::none).schedule, 1, 2, true), 6.0 / 16.0);
+  EXPECT_DOUBLE_EQ(masked_block_fraction(w, with(Overlap::none).schedule, 2, 2, true), 0.0);
+  EXPECT_DOUBLE_EQ(p.compute_s, 1.0);
+  EXPECT_DOUBLE_EQ(p.comm_s, 2.5);
+  EXPECT_DOUBLE_EQ(p.time_s, 1.0 + 2.5);
+}
+
+TEST(CostModelMasks, PerDocumentBeatsContiguousOnUnevenCausalDocuments) {
+  Workload w = tiny(4, true);
+  w.shape.seq = 1024;
+  w.shape.doc_bounds = {0, 600, 800, 1024};
+  MachineRates fast = tiny_rates();
+  fast.intra = {1e15, 0};  // compute-bound: only the balance matters
+  const double contiguous = predict(w, with(Overlap::double_buffer, 1, Layout::contiguous), fast).total_s;
+  const double per_document = predict(w, with(Overlap::double_buffer, 1, Layout::per_document), fast).total_s;
+  EXPECT_LT(per_document, 0.8 * contiguous) << per_document << " vs " << contiguous;
+}
+
 TEST(CostModelForward, CausalLayoutsByHand) {
   const Workload w = tiny(4, true);
   const MachineRates r = tiny_rates();
