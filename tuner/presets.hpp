@@ -30,8 +30,9 @@ inline const std::vector<ModelPreset>& model_presets() {
       {"llama3-70b", 64, 8, 128, "Llama 3 70B: GQA 8"},
       {"mistral-7b", 32, 8, 128, "Mistral 7B: GQA 8"},
       {"small", 8, 2, 64, "a small GQA shape that tunes in a minute on a CPU"},
-      {"small-docs", 8, 2, 64, "small, packed with 4 causal documents of 5:1:3:7 parts of --seq",
-       "causal_document", "5,1,3,7"},
+      {"small-docs", 8, 4, 64,
+       "8/4 heads (Ulysses up to degree 4), 4 causal documents of 5:1:3:7 parts of --seq", "causal_document",
+       "5,1,3,7"},
       {"small-window", 8, 2, 64, "small with a causal sliding window of 128 tokens", "sliding_window", "",
        128, 0},
   };

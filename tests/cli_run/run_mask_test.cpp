@@ -112,7 +112,7 @@ TEST(TuneMask, DocumentPresetKeysItsProfileEntryByMaskKind) {
   EXPECT_EQ(p["entries"][0]["key"]["mask"], "causal_document") << p.dump();
   // A run of the same workload selects that entry; a plain causal run does not.
   const std::string run =
-      "run --json --heads 8 --kv-heads 2 --head-dim 64 --seq 512 --world 2 --iters 1 "
+      "run --json --heads 8 --kv-heads 4 --head-dim 64 --seq 512 --world 2 --iters 1 "
       "--warmup 0 --profile " +
       dir.file("p.json");
   const auto docs = json_of(run_cli(run + " --mask causal_document --doc-lens 160,32,96,224"));
