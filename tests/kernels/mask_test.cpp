@@ -115,8 +115,9 @@ TEST(MaskRule, AreaOfLongSequencesHasClosedForms) {
   EXPECT_DOUBLE_EQ(global_shape(n, {}, true, L, -1).mask_area(),
                    static_cast<double>(L + 1) * n - static_cast<double>(L) * (L + 1) / 2);
   // Two causal documents of n/2: twice (n/2)(n/2 + 1)/2.
-  EXPECT_DOUBLE_EQ(global_shape(n, {0, n / 2, n}, true, -1, -1).mask_area(),
-                   static_cast<double>(n / 2) * (n / 2 + 1));
+  const std::int64_t half = n / 2;
+  EXPECT_DOUBLE_EQ(global_shape(n, {0, half, n}, true, -1, -1).mask_area(),
+                   static_cast<double>(half) * static_cast<double>(half + 1));
 }
 
 // A block's rule with positions: documents and window in global positions.
