@@ -1,11 +1,13 @@
 #include "mask_ring.hpp"
 
 #include <fmt/core.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
 #include <mutex>
 
+#include "comm/launch.hpp"
 #include "kernels/attention_params.hpp"
 #include "runtime/layout.hpp"
 #include "runtime/reference.hpp"
@@ -129,6 +131,27 @@ MaskErrors run_mask_case(Communicator& comm, const MaskCase& c) {
   e.allowed = allowed_error(DType::f32, 0.0);
   e.finite = all_finite(o) && all_finite(dq) && all_finite(dk) && all_finite(dv);
   return e;
+}
+
+void expect_mask_case_ok(const MaskErrors& e, const std::string& where) {
+  EXPECT_TRUE(e.finite) << where;
+  EXPECT_LE(e.o, e.allowed) << "o " << where;
+  EXPECT_LE(e.lse, e.allowed) << "lse " << where;
+  EXPECT_LE(e.dq, e.allowed) << "dq " << where;
+  EXPECT_LE(e.dk, e.allowed) << "dk " << where;
+  EXPECT_LE(e.dv, e.allowed) << "dv " << where;
+  EXPECT_EQ(e.bytes_fwd, e.expected_fwd) << where;
+  EXPECT_EQ(e.bytes_bwd, e.expected_bwd) << where;
+}
+
+void check_mask_case_on_threads(const MaskCase& c, int world, const std::string& label) {
+  std::vector<MaskErrors> errors(static_cast<std::size_t>(world));
+  comm::run_local(world, [&](Communicator& comm) {
+    errors[static_cast<std::size_t>(comm.rank())] = run_mask_case(comm, c);
+  });
+  for (int r = 0; r < world; ++r)
+    expect_mask_case_ok(errors[static_cast<std::size_t>(r)],
+                        fmt::format("rank {} of {}: {}{}", r, world, label, c.name()));
 }
 
 }  // namespace burst::test

@@ -31,4 +31,12 @@ struct MaskErrors {
 
 MaskErrors run_mask_case(Communicator& comm, const MaskCase& c);
 
+// GoogleTest expectations on one rank's errors: finite, within the allowed error, bytes equal to
+// the formulas; `where` names the rank and the case in every failure.
+void expect_mask_case_ok(const MaskErrors& e, const std::string& where);
+
+// run_mask_case on `world` ranks that are threads of this process, each rank's errors checked;
+// `label` is put before the case's name in failures.
+void check_mask_case_on_threads(const MaskCase& c, int world, const std::string& label = "");
+
 }  // namespace burst::test

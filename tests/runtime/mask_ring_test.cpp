@@ -13,22 +13,7 @@ namespace burst::test {
 namespace {
 
 void check_on_threads(const MaskCase& c, int world) {
-  std::vector<MaskErrors> errors(static_cast<std::size_t>(world));
-  comm::run_local(world, [&](Communicator& comm) {
-    errors[static_cast<std::size_t>(comm.rank())] = run_mask_case(comm, c);
-  });
-  for (int r = 0; r < world; ++r) {
-    const MaskErrors& e = errors[static_cast<std::size_t>(r)];
-    const std::string where = fmt::format("rank {} of {}: {}", r, world, c.name());
-    EXPECT_TRUE(e.finite) << where;
-    EXPECT_LE(e.o, e.allowed) << "o " << where;
-    EXPECT_LE(e.lse, e.allowed) << "lse " << where;
-    EXPECT_LE(e.dq, e.allowed) << "dq " << where;
-    EXPECT_LE(e.dk, e.allowed) << "dk " << where;
-    EXPECT_LE(e.dv, e.allowed) << "dv " << where;
-    EXPECT_EQ(e.bytes_fwd, e.expected_fwd) << where;
-    EXPECT_EQ(e.bytes_bwd, e.expected_bwd) << where;
-  }
+  check_mask_case_on_threads(c, world);
 }
 
 struct MaskShape {
