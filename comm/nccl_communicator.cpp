@@ -4,6 +4,9 @@
 #include <cuda_runtime_api.h>
 #include <nccl.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -55,21 +58,39 @@ struct NcclState {
   std::mutex mutex;
   std::vector<NcclOp> queued;
   bool aborted = false;
+  // Without a host: the device buffer the host collectives stage their bytes in.
+  void* scratch = nullptr;
+  std::size_t scratch_bytes = 0;
 
-  void flush() {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (queued.empty()) return;
-    BURST_CHECK(!aborted, "nccl communicator used after abort");
-    BURST_CUDA_CHECK(cudaSetDevice(device));
-    auto batch = std::make_shared<NcclBatch>();
-    BURST_CUDA_CHECK(cudaEventCreateWithFlags(&batch->done, cudaEventDisableTiming));
-    if (compute) {
-      cudaEvent_t ready = nullptr;
-      BURST_CUDA_CHECK(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming));
-      BURST_CUDA_CHECK(cudaEventRecord(ready, compute));
-      BURST_CUDA_CHECK(cudaStreamWaitEvent(stream, ready, 0));
-      BURST_CUDA_CHECK(cudaEventDestroy(ready));  // safe: destruction waits for nothing, the wait is enqueued
+  void* scratch_of(std::size_t bytes) {
+    if (bytes > scratch_bytes) {
+      if (scratch) BURST_CUDA_CHECK(cudaFree(scratch));
+      scratch = nullptr, scratch_bytes = 0;
+      BURST_CUDA_CHECK(cudaMalloc(&scratch, bytes));
+      scratch_bytes = bytes;
     }
+    return scratch;
+  }
+
+  void abort_comm() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!aborted && comm) {
+      aborted = true;
+      ncclCommAbort(comm);  // stops this rank's NCCL kernels; peers see an async error
+    }
+  }
+
+  // The transfer stream waits for the work queued on the compute stream so far.
+  void wait_for_compute() const {
+    cudaEvent_t ready = nullptr;
+    BURST_CUDA_CHECK(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming));
+    BURST_CUDA_CHECK(cudaEventRecord(ready, compute));
+    BURST_CUDA_CHECK(cudaStreamWaitEvent(stream, ready, 0));
+    BURST_CUDA_CHECK(cudaEventDestroy(ready));  // safe: destruction waits for nothing, the wait is enqueued
+  }
+
+  // Every queued send and receive inside one NCCL group, on the transfer stream (caller holds mutex).
+  void issue_queued() const {
     BURST_NCCL(ncclGroupStart(), rank);
     for (const NcclOp& op : queued) {
       if (op.send)
@@ -78,6 +99,17 @@ struct NcclState {
         BURST_NCCL(ncclRecv(op.rbuf, op.bytes, ncclUint8, op.peer, comm, stream), rank);
     }
     BURST_NCCL(ncclGroupEnd(), rank);
+  }
+
+  void flush() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (queued.empty()) return;
+    BURST_CHECK(!aborted, "nccl communicator used after abort");
+    BURST_CUDA_CHECK(cudaSetDevice(device));
+    auto batch = std::make_shared<NcclBatch>();
+    BURST_CUDA_CHECK(cudaEventCreateWithFlags(&batch->done, cudaEventDisableTiming));
+    if (compute) wait_for_compute();
+    issue_queued();
     BURST_CUDA_CHECK(cudaEventRecord(batch->done, stream));
     for (NcclOp& op : queued) *op.slot = batch;
     queued.clear();
@@ -88,6 +120,24 @@ struct NcclState {
     ncclResult_t async = ncclSuccess;
     BURST_NCCL(ncclCommGetAsyncError(comm, &async), rank);
     BURST_NCCL(async, rank);
+  }
+
+  // Waits for everything on the transfer stream; past the deadline, aborts and throws Timeout.
+  void wait_stream(const char* what, std::chrono::milliseconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+      const cudaError_t err = cudaStreamQuery(stream);
+      if (err == cudaSuccess) return;
+      if (err != cudaErrorNotReady) BURST_CUDA_CHECK(err);
+      check_async();
+      if (std::chrono::steady_clock::now() >= until) {
+        abort_comm();
+        throw Timeout("nccl rank " + std::to_string(rank) + ": " + what + " did not complete within " +
+                          std::to_string(deadline.count()) + " ms",
+                      __FILE__, __LINE__);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
   }
 };
 
@@ -161,6 +211,27 @@ NcclCommunicator::NcclCommunicator(std::unique_ptr<Communicator> host, int devic
   BURST_CUDA_CHECK(cudaStreamCreateWithPriority(&s.stream, cudaStreamNonBlocking, greatest));
 }
 
+NcclCommunicator::NcclCommunicator(const void* unique_id, std::size_t id_bytes, int rank, int size,
+                                   int device)
+    : state_(std::make_shared<NcclState>()) {
+  BURST_REQUIRE(unique_id != nullptr, "nccl communicator: unique id is NULL");
+  BURST_REQUIRE(id_bytes == sizeof(ncclUniqueId), "nccl communicator: id_bytes " + std::to_string(id_bytes) +
+                                                      " is not NCCL_UNIQUE_ID_BYTES (" +
+                                                      std::to_string(sizeof(ncclUniqueId)) + ")");
+  BURST_REQUIRE(size >= 1 && rank >= 0 && rank < size, "nccl communicator: rank " + std::to_string(rank) +
+                                                           " is outside 0.." + std::to_string(size - 1));
+  BURST_REQUIRE(device >= 0, "nccl communicator: device " + std::to_string(device) + " is not a CUDA device");
+  NcclState& s = *state_;
+  s.device = device, s.rank = rank, s.size = size;
+  BURST_CUDA_CHECK(cudaSetDevice(device));
+  ncclUniqueId id{};
+  std::memcpy(&id, unique_id, sizeof(id));
+  BURST_NCCL(ncclCommInitRank(&s.comm, size, id, rank), rank);
+  int least = 0, greatest = 0;
+  BURST_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+  BURST_CUDA_CHECK(cudaStreamCreateWithPriority(&s.stream, cudaStreamNonBlocking, greatest));
+}
+
 NcclCommunicator::~NcclCommunicator() {
   NcclState& s = *state_;
   cudaSetDevice(s.device);
@@ -173,6 +244,7 @@ NcclCommunicator::~NcclCommunicator() {
     }
   }
   if (s.stream) cudaStreamDestroy(s.stream);
+  if (s.scratch) cudaFree(s.scratch);
 }
 
 int NcclCommunicator::rank() const {
@@ -215,31 +287,96 @@ void NcclCommunicator::flush() {
   state_->flush();
 }
 
+namespace {
+
+// Host collectives without a host communicator: the bytes go through the scratch buffer, after
+// every transfer already queued (flush), on the transfer stream.
+void device_allreduce(NcclState& s, double* values, int count, ncclRedOp_t op,
+                      std::chrono::milliseconds deadline) {
+  if (count <= 0) return;
+  s.flush();
+  const std::size_t bytes = static_cast<std::size_t>(count) * sizeof(double);
+  void* d = s.scratch_of(bytes);
+  BURST_CUDA_CHECK(cudaMemcpyAsync(d, values, bytes, cudaMemcpyHostToDevice, s.stream));
+  BURST_NCCL(ncclAllReduce(d, d, static_cast<std::size_t>(count), ncclDouble, op, s.comm, s.stream), s.rank);
+  BURST_CUDA_CHECK(cudaMemcpyAsync(values, d, bytes, cudaMemcpyDeviceToHost, s.stream));
+  s.wait_stream("allreduce", deadline);
+}
+
+void device_broadcast(NcclState& s, void* buf, std::size_t bytes, int root,
+                      std::chrono::milliseconds deadline) {
+  BURST_REQUIRE(root >= 0 && root < s.size, "nccl broadcast: root " + std::to_string(root) +
+                                                " is outside 0.." + std::to_string(s.size - 1));
+  if (bytes == 0) return;
+  s.flush();
+  void* d = s.scratch_of(bytes);
+  if (s.rank == root) BURST_CUDA_CHECK(cudaMemcpyAsync(d, buf, bytes, cudaMemcpyHostToDevice, s.stream));
+  BURST_NCCL(ncclBroadcast(d, d, bytes, ncclUint8, root, s.comm, s.stream), s.rank);
+  BURST_CUDA_CHECK(cudaMemcpyAsync(buf, d, bytes, cudaMemcpyDeviceToHost, s.stream));
+  s.wait_stream("broadcast", deadline);
+}
+
+// Two all-gathers: every rank's length, then every string padded to the longest.
+std::vector<std::string> device_gather(NcclState& s, std::string_view mine, int root,
+                                       std::chrono::milliseconds deadline) {
+  BURST_REQUIRE(root >= 0 && root < s.size,
+                "nccl gather: root " + std::to_string(root) + " is outside 0.." + std::to_string(s.size - 1));
+  s.flush();
+  const auto world = static_cast<std::size_t>(s.size);
+  std::vector<std::uint64_t> lengths(world, 0);
+  lengths[static_cast<std::size_t>(s.rank)] = mine.size();
+  auto* d = static_cast<std::uint64_t*>(s.scratch_of((world + 1) * sizeof(std::uint64_t)));
+  BURST_CUDA_CHECK(cudaMemcpyAsync(d, &lengths[static_cast<std::size_t>(s.rank)], sizeof(std::uint64_t),
+                                   cudaMemcpyHostToDevice, s.stream));
+  BURST_NCCL(ncclAllGather(d, d + 1, 1, ncclUint64, s.comm, s.stream), s.rank);
+  BURST_CUDA_CHECK(cudaMemcpyAsync(lengths.data(), d + 1, world * sizeof(std::uint64_t),
+                                   cudaMemcpyDeviceToHost, s.stream));
+  s.wait_stream("gather (lengths)", deadline);
+  std::size_t longest = 0;
+  for (const std::uint64_t n : lengths) longest = std::max<std::size_t>(longest, n);
+  std::vector<char> all(world * longest, '\0');
+  if (longest > 0) {
+    auto* p = static_cast<char*>(s.scratch_of((world + 1) * longest));
+    std::vector<char> padded(longest, '\0');
+    std::memcpy(padded.data(), mine.data(), mine.size());
+    BURST_CUDA_CHECK(cudaMemcpyAsync(p, padded.data(), longest, cudaMemcpyHostToDevice, s.stream));
+    BURST_NCCL(ncclAllGather(p, p + longest, longest, ncclUint8, s.comm, s.stream), s.rank);
+    BURST_CUDA_CHECK(cudaMemcpyAsync(all.data(), p + longest, all.size(), cudaMemcpyDeviceToHost, s.stream));
+    s.wait_stream("gather", deadline);
+  }
+  std::vector<std::string> out;
+  if (s.rank != root) return out;
+  for (std::size_t r = 0; r < world; ++r) out.emplace_back(all.data() + r * longest, lengths[r]);
+  return out;
+}
+
+}  // namespace
+
 void NcclCommunicator::barrier() {
-  state_->host->barrier();
+  if (state_->host) return state_->host->barrier();
+  double token = 0.0;
+  device_allreduce(*state_, &token, 1, ncclSum, deadline_);
 }
 void NcclCommunicator::allreduce_max(double* values, int count) {
-  state_->host->allreduce_max(values, count);
+  if (state_->host) return state_->host->allreduce_max(values, count);
+  device_allreduce(*state_, values, count, ncclMax, deadline_);
 }
 void NcclCommunicator::allreduce_sum(double* values, int count) {
-  state_->host->allreduce_sum(values, count);
+  if (state_->host) return state_->host->allreduce_sum(values, count);
+  device_allreduce(*state_, values, count, ncclSum, deadline_);
 }
 void NcclCommunicator::broadcast(void* buf, std::size_t bytes, int root) {
-  state_->host->broadcast(buf, bytes, root);
+  if (state_->host) return state_->host->broadcast(buf, bytes, root);
+  device_broadcast(*state_, buf, bytes, root, deadline_);
 }
 std::vector<std::string> NcclCommunicator::gather(std::string_view mine, int root) {
-  return state_->host->gather(mine, root);
+  if (state_->host) return state_->host->gather(mine, root);
+  return device_gather(*state_, mine, root, deadline_);
 }
 
 void NcclCommunicator::abort(std::string_view reason) {
-  {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    if (!state_->aborted && state_->comm) {
-      state_->aborted = true;
-      ncclCommAbort(state_->comm);  // stops this rank's NCCL kernels; peers see an async error
-    }
-  }
-  state_->host->abort(reason);
+  state_->abort_comm();
+  if (state_->host) state_->host->abort(reason);
 }
 
 std::string nccl_version() {
@@ -247,6 +384,12 @@ std::string nccl_version() {
   if (ncclGetVersion(&v) != ncclSuccess) return "unknown";
   // NCCL >= 2.9 encodes major * 10000 + minor * 100 + patch.
   return std::to_string(v / 10000) + "." + std::to_string(v % 10000 / 100) + "." + std::to_string(v % 100);
+}
+
+static_assert(sizeof(ncclUniqueId) == NCCL_UNIQUE_ID_BYTES, "ncclUniqueId is NCCL_UNIQUE_ID_BYTES bytes");
+
+std::size_t nccl_unique_id_bytes() {
+  return sizeof(ncclUniqueId);
 }
 
 }  // namespace burst::comm

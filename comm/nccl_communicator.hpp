@@ -1,7 +1,10 @@
 // The `nccl` communicator (CUDA builds with NCCL): one rank per GPU, device buffers moved with
 // ncclSend/ncclRecv. Host collectives (barrier, allreduce, broadcast, gather) and the exchange of
 // NCCL's unique id go through a host communicator: `mpi` when processes were launched by
-// mpirun/srun (the id travels by MPI broadcast), `local` for threads of one process.
+// mpirun/srun (the id travels by MPI broadcast), `local` for threads of one process. Or, from a
+// unique id the caller made and distributed itself (its job's launcher, torch.distributed's store),
+// without a host communicator: the host collectives then run over NCCL too, staged through a small
+// device buffer on the transfer stream, and wait with the communicator's deadline.
 //
 // How transfers run: isend/irecv only queue. The first test()/wait() of any pending request (or
 // flush()) issues every queued operation inside one ncclGroupStart/ncclGroupEnd on the
@@ -23,6 +26,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +44,9 @@ class NcclCommunicator final : public Communicator {
   // Collective over `host`: every rank calls it with its own device. Rank 0 makes the unique id and
   // broadcasts it through `host`; then ncclCommInitRank.
   NcclCommunicator(std::unique_ptr<Communicator> host, int device);
+  // Collective over the `size` ranks that pass the same `unique_id` (an ncclUniqueId, `id_bytes` ==
+  // nccl_unique_id_bytes()), each its own `rank` and device; ncclCommInitRank, no host.
+  NcclCommunicator(const void* unique_id, std::size_t id_bytes, int rank, int size, int device);
   ~NcclCommunicator() override;
   NcclCommunicator(const NcclCommunicator&) = delete;
   NcclCommunicator& operator=(const NcclCommunicator&) = delete;
@@ -69,5 +76,7 @@ class NcclCommunicator final : public Communicator {
 
 // "2.28.9": the NCCL library's version (works without a GPU).
 std::string nccl_version();
+// NCCL_UNIQUE_ID_BYTES: the size of an ncclUniqueId.
+std::size_t nccl_unique_id_bytes();
 
 }  // namespace burst::comm

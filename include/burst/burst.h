@@ -94,6 +94,14 @@ burst_status burst_comm_create_mpi_comm(const void* mpi_comm, burst_comm** comm)
  * `host` (an MPI or local communicator, kept by the caller and alive as long as this one): rank 0
  * makes the NCCL unique id and broadcasts it through `host`. */
 burst_status burst_comm_create_nccl(burst_comm* host, int device, burst_comm** comm);
+/* The same from an NCCL unique id the caller made (ncclGetUniqueId on one rank) and distributed
+ * itself, for jobs whose launcher already does that (torch.distributed, a framework's own store):
+ * every one of the `size` ranks passes the same id (`id_bytes` must be NCCL_UNIQUE_ID_BYTES, 128),
+ * its own `rank` and `device`. Collective (ncclCommInitRank). With no host communicator, the host
+ * collectives libburst needs run over NCCL too. Builds without NCCL return BURST_ERROR_RUNTIME
+ * ("built without NCCL"); on failure *comm is NULL. */
+burst_status burst_comm_create_nccl_id(const void* unique_id, size_t id_bytes, int rank, int size, int device,
+                                       burst_comm** comm);
 void burst_comm_destroy(burst_comm* comm);
 int burst_comm_rank(const burst_comm* comm);
 int burst_comm_size(const burst_comm* comm);

@@ -3,7 +3,13 @@
  * refusals. Built as C (not C++), so burst.h is checked to be a C header.
  *
  *   capi_profile_test --world 4 --seq 256 --heads 2 --kv-heads 2 --head-dim 32 --causal
- *                     [--expect exact|nearest|foreign|defaults] [--mpi] [--profile PATH]
+ *                     [--expect exact|nearest|foreign|defaults] [--mpi | --mpi-split]
+ *                     [--profile PATH] [--layout 0|1|2]
+ *
+ * --mpi runs on a duplicate of MPI_COMM_WORLD; --mpi-split on subgroups of 2 ranks (MPI_Comm_split
+ * by world rank / 2), each with its own inputs, so a message crossing groups breaks the results.
+ * --layout overrides the entry's ring.layout (0 contiguous, 1 zigzag, 2 striped): the op runs on
+ * inputs sharded that way through burst_shard_rows, checked against float64 at each row's position.
  *
  * Exit 0 when every check passed, 1 otherwise (each failure is one line on stderr). */
 #include <math.h>
@@ -19,13 +25,15 @@
 #endif
 
 typedef struct Options {
-  int world, causal, mpi;
+  int world, causal, mpi; /* mpi: 0 threads, 1 MPI_COMM_WORLD's duplicate, 2 subgroups of 2 */
   int64_t seq, heads, kv_heads, head_dim;
   int expect; /* burst_selection_source, or -1: any */
   const char* profile;
+  int layout;    /* -1: the entry's; 0..2: override */
+  uint64_t seed; /* added to every input seed (the subgroup's colour under --mpi-split) */
 } Options;
 
-static Options g_opt = {2, 0, 0, 256, 2, 2, 32, -1, NULL};
+static Options g_opt = {2, 0, 0, 256, 2, 2, 32, -1, NULL, -1, 0};
 
 #define CHECK(cond, ...)                                                     \
   do {                                                                       \
@@ -90,10 +98,10 @@ static void buffers_init(Buffers* b, int world) {
   b->n = b->N / world;
   b->qn = (size_t)(b->N * b->H * b->D), b->kn = (size_t)(b->N * b->HK * b->D);
   b->lq = (size_t)(b->n * b->H * b->D), b->lk = (size_t)(b->n * b->HK * b->D);
-  b->gq = random_tensor(b->qn, 11, 2.0f);
-  b->gk = random_tensor(b->kn, 12, 2.0f);
-  b->gv = random_tensor(b->kn, 13, 1.0f);
-  b->gdo = random_tensor(b->qn, 14, 1.0f);
+  b->gq = random_tensor(b->qn, 11 + 100 * g_opt.seed, 2.0f);
+  b->gk = random_tensor(b->kn, 12 + 100 * g_opt.seed, 2.0f);
+  b->gv = random_tensor(b->kn, 13 + 100 * g_opt.seed, 1.0f);
+  b->gdo = random_tensor(b->qn, 14 + 100 * g_opt.seed, 1.0f);
   const size_t lse_bytes = (size_t)(b->H * b->n) * 4;
   b->q = malloc(b->lq * 4), b->k = malloc(b->lk * 4), b->v = malloc(b->lk * 4), b->dout = malloc(b->lq * 4);
   b->o = malloc(b->lq * 4), b->lse = malloc(lse_bytes);
@@ -140,6 +148,12 @@ static burst_status check_selection(burst_op* op, int rank, int* layout) {
   CHECK(burst_op_selection_warning(op, sel.warning_count) == NULL, "warning past the end is NULL");
   burst_schedule sched;
   CHECK(burst_op_schedule(op, &sched) == BURST_OK, "schedule");
+  if (g_opt.layout >= 0)
+    CHECK(sched.layout == g_opt.layout, "schedule layout %d, --layout %d", sched.layout, g_opt.layout);
+  /* The tuned entries are contiguous (tests/capi/CMakeLists.txt): another layout is an override. */
+  if (g_opt.layout > 0 && sel.source != BURST_SELECTION_DEFAULTS)
+    CHECK(strstr(sel.explanation, "replaced by the caller's") != NULL,
+          "the explanation must say the layout was overridden: %s", sel.explanation);
   *layout = sched.layout;
   return BURST_OK;
 }
@@ -154,6 +168,32 @@ static burst_status shard_inputs(Buffers* b, int layout, int rank, int world) {
   CHECK(burst_shard_rows(b->gq, b->q, 1, N + 1, HD, 4, layout, rank, world) == BURST_ERROR_INVALID_ARGUMENT &&
             strstr(burst_last_error(), "sequence length") != NULL,
         "a sequence the world does not divide is refused");
+  return BURST_OK;
+}
+
+/* Global position of local row i, written out from the layouts' definitions (docs/algorithm.md)
+ * rather than asked of libburst: contiguous r*n + i; zigzag chunks r and 2w-1-r of N/2w rows;
+ * striped i*w + r. */
+static int64_t expected_position(int layout, int rank, int world, int64_t seq, int64_t i) {
+  const int64_t n = seq / world, c = n / 2;
+  if (layout == 1) return i < c ? rank * c + i : (2 * world - 1 - rank) * c + (i - c);
+  if (layout == 2) return i * world + rank;
+  return rank * n + i;
+}
+
+/* Shards and the op's positions follow the layout: local row i of q is global row p of gq, and
+ * burst_global_position agrees with the definition. */
+static burst_status check_placement(const Buffers* b, int layout, int rank, int world) {
+  const int64_t HD = b->H * b->D;
+  for (int64_t i = 0; i < b->n; ++i) {
+    const int64_t p = expected_position(layout, rank, world, b->N, i);
+    int64_t got = -1;
+    CHECK(burst_global_position(layout, rank, world, b->N, i, &got) == BURST_OK && got == p,
+          "layout %d: local row %lld at position %lld, expected %lld", layout, (long long)i, (long long)got,
+          (long long)p);
+    CHECK(memcmp(b->q + i * HD, b->gq + p * HD, (size_t)HD * 4) == 0,
+          "layout %d: shard of q row %lld is not global row %lld", layout, (long long)i, (long long)p);
+  }
   return BURST_OK;
 }
 
@@ -198,12 +238,21 @@ static burst_status check_unshard(const Buffers* b, int layout, int rank, int wo
   const int stats_ok = burst_unshard_stats(b->lse, glse, 1, H, N, layout, rank, world) == BURST_OK &&
                        burst_shard_stats(glse, lse2, 1, H, N, layout, rank, world) == BURST_OK;
   const int stats_same = stats_ok && memcmp(b->lse, lse2, lse_bytes) == 0;
+  int64_t misplaced = -1, written = 0;
+  for (int64_t p = 0; rows_ok && p < N; ++p) written += go[p * HD] != 0.0f || go[p * HD + HD - 1] != 0.0f;
+  for (int64_t i = 0; rows_ok && i < b->n && misplaced < 0; ++i) {
+    const int64_t p = expected_position(layout, rank, world, N, i);
+    if (memcmp(go + p * HD, b->o + i * HD, (size_t)HD * 4) != 0) misplaced = i;
+  }
   free(go);
   free(o2);
   free(glse);
   free(lse2);
   CHECK(rows_ok, "unshard/reshard o");
   CHECK(rows_same, "shard(unshard(o)) == o");
+  CHECK(misplaced < 0, "unshard put local row %lld of o elsewhere than its position", (long long)misplaced);
+  CHECK(written == b->n, "unshard wrote %lld rows of o, this rank has %lld", (long long)written,
+        (long long)b->n);
   CHECK(stats_ok, "unshard/reshard lse");
   CHECK(stats_same, "shard(unshard(lse)) == lse");
   return BURST_OK;
@@ -287,11 +336,12 @@ static burst_status run_checks(burst_comm* comm, Buffers* b, int rank, int world
   burst_status st = check_create_refusals(comm, &shape, rank);
   if (st != BURST_OK) return st;
   burst_op* op = NULL;
-  CHECK(burst_op_create_from_profile(comm, &shape, 2, g_opt.profile, -1, &op) == BURST_OK,
+  CHECK(burst_op_create_from_profile(comm, &shape, 2, g_opt.profile, g_opt.layout, &op) == BURST_OK,
         "create from profile");
   int layout = 0;
   st = check_selection(op, rank, &layout);
   if (st == BURST_OK) st = shard_inputs(b, layout, rank, world);
+  if (st == BURST_OK) st = check_placement(b, layout, rank, world);
   if (st == BURST_OK) st = check_forward(op, b, layout, rank, world);
   if (st == BURST_OK) st = check_unshard(b, layout, rank, world);
   if (st == BURST_OK) st = check_strided_forward(op, b, rank);
@@ -334,7 +384,13 @@ static int parse_valued(const char* a, const char* value) {
     g_opt.head_dim = atoll(value);
   else if (strcmp(a, "--profile") == 0)
     g_opt.profile = value;
-  else if (strcmp(a, "--expect") == 0) {
+  else if (strcmp(a, "--layout") == 0) {
+    g_opt.layout = atoi(value);
+    if (g_opt.layout < 0 || g_opt.layout > 2 || value[0] < '0' || value[0] > '2' || value[1] != '\0') {
+      fprintf(stderr, "--layout %s: expected 0 (contiguous), 1 (zigzag) or 2 (striped)\n", value);
+      return 0;
+    }
+  } else if (strcmp(a, "--expect") == 0) {
     g_opt.expect = expect_of(value);
     if (g_opt.expect == -2) {
       fprintf(stderr, "--expect %s: expected exact|nearest|foreign|defaults\n", value);
@@ -354,6 +410,8 @@ static int parse(int argc, char** argv) {
       g_opt.causal = 1;
     } else if (strcmp(a, "--mpi") == 0) {
       g_opt.mpi = 1;
+    } else if (strcmp(a, "--mpi-split") == 0) {
+      g_opt.mpi = 2;
     } else if (i + 1 >= argc) {
       fprintf(stderr, "%s: needs a value\n", a);
       return 0;
@@ -364,21 +422,54 @@ static int parse(int argc, char** argv) {
   return 1;
 }
 
+#ifdef BURST_TEST_MPI
+/* --mpi: a duplicate of MPI_COMM_WORLD. --mpi-split: MPI_Comm_split by world rank / 2, so 4 ranks
+ * make two groups of 2 that each run the op on their own communicator and inputs (seeds of the
+ * group's colour); the group's rank and size are those of the split, not of the world. */
+static burst_status run_mpi(int* argc, char*** argv) {
+  int provided = 0, world_rank = 0, world_size = 0;
+  MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  MPI_Comm mine;
+  burst_status st = BURST_OK;
+  if (g_opt.mpi == 2) {
+    g_opt.seed = (uint64_t)(world_rank / 2);
+    MPI_Comm_split(MPI_COMM_WORLD, world_rank / 2, world_rank, &mine);
+  } else {
+    MPI_Comm_dup(MPI_COMM_WORLD, &mine);
+  }
+  burst_comm* comm = NULL;
+  st = burst_comm_create_mpi_comm(&mine, &comm);
+  if (st == BURST_OK && g_opt.mpi == 2) {
+    const int want_size = world_size - world_rank / 2 * 2 >= 2 ? 2 : 1;
+    if (burst_comm_size(comm) != want_size || burst_comm_rank(comm) != world_rank % 2) {
+      fprintf(stderr, "rank %d: subgroup communicator is rank %d of %d, expected %d of %d\n", world_rank,
+              burst_comm_rank(comm), burst_comm_size(comm), world_rank % 2, want_size);
+      st = BURST_ERROR_RUNTIME;
+    }
+  }
+  if (st == BURST_OK) st = rank_main(comm, NULL);
+  burst_comm_destroy(comm);
+  MPI_Comm_free(&mine);
+  /* Every rank's verdict: a failed group fails the job, whatever rank prints the last line. */
+  int ok = st == BURST_OK, all_ok = 0;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+  MPI_Finalize();
+  if (!all_ok && st == BURST_OK) {
+    fprintf(stderr, "rank %d: another rank failed (its message is above)\n", world_rank);
+    st = BURST_ERROR_RUNTIME;
+  }
+  return st;
+}
+#endif
+
 int main(int argc, char** argv) {
   if (!parse(argc, argv)) return 2;
   burst_status st;
   if (g_opt.mpi) {
 #ifdef BURST_TEST_MPI
-    int provided = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-    MPI_Comm mine;
-    MPI_Comm_dup(MPI_COMM_WORLD, &mine);
-    burst_comm* comm = NULL;
-    st = burst_comm_create_mpi_comm(&mine, &comm);
-    if (st == BURST_OK) st = rank_main(comm, NULL);
-    burst_comm_destroy(comm);
-    MPI_Comm_free(&mine);
-    MPI_Finalize();
+    st = run_mpi(&argc, &argv);
 #else
     fprintf(stderr, "--mpi: this test was built without MPI\n");
     return 2;
@@ -390,6 +481,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "capi_profile_test: FAILED: %s\n", burst_last_error());
     return 1;
   }
-  printf("capi_profile_test: ok (%s)\n", g_opt.mpi ? "mpi" : "threads");
+  static const char* const modes[] = {"threads", "mpi", "mpi subgroup"};
+  printf("capi_profile_test: ok (%s)\n", modes[g_opt.mpi]);
   return 0;
 }
