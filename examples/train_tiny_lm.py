@@ -136,6 +136,14 @@ def main():
     positions = burst.positions(a.seq, a.layout)  # global positions of this rank's rows
     total_tokens = a.batch * a.seq
     failures = []
+    # Which profile entry (BURST_PROFILE) the attention calls will use, and why: collective like
+    # burst.attention (every rank selects), printed once. Shards of this job's q and k shapes.
+    n = a.seq // world
+    shard_q = torch.empty(a.batch, n, a.heads, a.head_dim)
+    shard_k = torch.empty(a.batch, n, a.kv_heads, a.head_dim)
+    explained = burst.explain(shard_q, shard_k, causal=True, layout=a.layout)
+    if rank == 0:
+        print(explained, flush=True)
     if rank == 0:
         print(f"tiny LM: {a.layers} layers, d_model {a.d_model}, heads {a.heads}/{a.kv_heads} x "
               f"{a.head_dim}, vocab {a.vocab}; batch {a.batch} x {a.seq} tokens over {world} ranks "
