@@ -103,8 +103,12 @@ set(_configure ${CMAKE_COMMAND} -S ${BURST_SOURCE_DIR}/examples/consumer -B ${_c
 if(BURST_BUILD_TYPE)
   list(APPEND _configure -DCMAKE_BUILD_TYPE=${BURST_BUILD_TYPE})
 endif()
+if(BURST_C_COMPILER)
+  list(APPEND _configure -DCMAKE_C_COMPILER=${BURST_C_COMPILER})
+endif()
 if(BURST_CXX_COMPILER_LAUNCHER)
-  list(APPEND _configure -DCMAKE_CXX_COMPILER_LAUNCHER=${BURST_CXX_COMPILER_LAUNCHER})
+  list(APPEND _configure -DCMAKE_CXX_COMPILER_LAUNCHER=${BURST_CXX_COMPILER_LAUNCHER}
+       -DCMAKE_C_COMPILER_LAUNCHER=${BURST_CXX_COMPILER_LAUNCHER})
 endif()
 burst_step("configure examples/consumer" COMMAND ${_configure})
 burst_step("build examples/consumer" COMMAND ${CMAKE_COMMAND} --build ${_consumer_build} ${_install_config})
@@ -122,6 +126,19 @@ burst_step("run burst_consumer (BURST_PROFILE=${_profile})"
            OUTPUT_VARIABLE _run)
 if(NOT _run MATCHES "profile\\.json entry 0" OR NOT _run MATCHES "PASS")
   message(FATAL_ERROR "install_and_consume: burst_consumer did not use profile.json entry 0 or did not PASS")
+endif()
+
+# 3b. The C ABI consumer (consumer_c.c) with the same profile: the same entry, the same PASS.
+find_program(_consumer_c NAMES burst_consumer_c PATHS ${_consumer_build} ${_consumer_build}/${BURST_BUILD_TYPE}
+             NO_DEFAULT_PATH NO_CACHE)
+if(NOT _consumer_c)
+  message(FATAL_ERROR "install_and_consume: burst_consumer_c was not built in ${_consumer_build}")
+endif()
+burst_step("run burst_consumer_c (BURST_PROFILE=${_profile})"
+           COMMAND ${CMAKE_COMMAND} -E env BURST_PROFILE=${_profile} BURST_PROFILE_POLICY=warn ${_consumer_c}
+           OUTPUT_VARIABLE _run_c)
+if(NOT _run_c MATCHES "profile\\.json entry 0 \\(foreign_fingerprint\\)" OR NOT _run_c MATCHES "\nPASS")
+  message(FATAL_ERROR "install_and_consume: burst_consumer_c did not use profile.json entry 0 or did not PASS")
 endif()
 
 # 4. The installed burst-tune accepts the example's profile.
