@@ -1,6 +1,8 @@
-// A 16-lane fp32 vector (GCC/Clang vector extension) and the few operations the CPU kernels need.
-// In the avx512 variant of the kernels (kernels/cpu_isa.hpp) one vf is one zmm register; in the avx2
-// and baseline variants the compiler splits it into narrower registers, so the code stays portable.
+// The fp32 vector of the CPU kernels (GCC/Clang vector extension) at the native width of the
+// variant being compiled (kernels/cpu_isa.hpp): 16 lanes (one zmm) for avx512, 8 (one ymm) for avx2,
+// 4 (one xmm, or one NEON register) for baseline, and the few operations the kernels need. A vector
+// wider than the hardware's would not be split into registers by GCC but kept in memory (a 16-lane
+// vector under -mavx2 ran the forward at 1 GFLOP/s, 20x below avx512: bench/results/cpu-dispatch.md).
 // Everything here lives in the namespace of the variant being compiled (BURST_CPU_ISA_NS), so the
 // copies compiled for different instruction sets never meet at link time. IEEE semantics are kept (no
 // -ffast-math): exp2 handles -inf (-> 0) and large negatives (-> 0) explicitly, NaN propagates.
@@ -14,14 +16,26 @@
 
 namespace burst::kernels::BURST_CPU_ISA_NS::simd {
 
+#if defined(__AVX512F__)
 inline constexpr int lanes = 16;
+inline constexpr int registers = 32;  // zmm0..31
+#elif defined(__AVX__)
+inline constexpr int lanes = 8;
+inline constexpr int registers = 16;  // ymm0..15
+#else
+inline constexpr int lanes = 4;
+inline constexpr int registers = 16;  // xmm0..15 (x86-64), at least 16 elsewhere
+#endif
 
-using vf = float __attribute__((vector_size(64)));                // aligned to 64 bytes
-using vf_u = float __attribute__((vector_size(64), aligned(4)));  // unaligned loads/stores
-using vi = std::int32_t __attribute__((vector_size(64)));
+using vf = float __attribute__((vector_size(4 * lanes)));                // aligned to its size
+using vf_u = float __attribute__((vector_size(4 * lanes), aligned(4)));  // unaligned loads/stores
+using vi = std::int32_t __attribute__((vector_size(4 * lanes)));
 
+// x in every lane. x - 0 is x for every x (-0 and NaN included), so the compiler folds it to a plain
+// broadcast (vbroadcastss, from memory where x is loaded); vf{} + x would cost an add per splat,
+// because 0 + -0 is +0 (in the micro-kernels' inner loop: one vaddss per row and depth step).
 inline vf splat(float x) noexcept {
-  return vf{} + x;
+  return x - vf{};
 }
 
 inline vf load(const float* p) noexcept {
