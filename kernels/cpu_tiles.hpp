@@ -53,6 +53,33 @@ inline void load_rows(const void* src, DType t, std::int64_t row_stride, std::in
     for (std::int64_t c = 0; c < ld; ++c) dst[r * ld + c] = 0.0f;
 }
 
+#if defined(__AVX__) && !defined(__AVX512F__)  // the variants whose simd::lanes is 8 (avx2)
+// Columns [c, c + 8) of the 8 rows `rp` (fp32), transposed: dst[(c + k) * ld + g] = rp[g][c + k].
+// The classic three shuffle stages (unpack pairs, combine 64-bit halves, exchange 128-bit halves)
+// instead of 64 scalar moves.
+inline void transpose_8x8(const float* const* rp, std::int64_t c, float* dst, std::int64_t ld) noexcept {
+  static_assert(simd::lanes == 8, "transpose_8x8 shuffles 8-lane vectors");
+  using simd::vf;
+  vf r[8], t[8], u[8];
+  for (int g = 0; g < 8; ++g) r[g] = simd::load(rp[g] + c);
+  for (int g = 0; g < 8; g += 2) {
+    t[g] = __builtin_shufflevector(r[g], r[g + 1], 0, 8, 1, 9, 4, 12, 5, 13);        // unpacklo
+    t[g + 1] = __builtin_shufflevector(r[g], r[g + 1], 2, 10, 3, 11, 6, 14, 7, 15);  // unpackhi
+  }
+  for (int h = 0; h < 8; h += 4) {  // rows h..h+3: u[h + k] holds columns k (low half) and k + 4
+    u[h + 0] = __builtin_shufflevector(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 1] = __builtin_shufflevector(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[h + 2] = __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 3] = __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int k = 0; k < 4; ++k) {
+    simd::store(dst + (c + k) * ld, __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+    simd::store(dst + (c + k + 4) * ld, __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+  }
+}
+#define BURST_CPU_TRANSPOSE_8X8 1
+#endif
+
 // dst (d, ld) = transpose of src rows (rows, d); columns [rows, ld) zeroed. `tmp` holds d floats.
 inline void load_transposed(const void* src, DType t, std::int64_t row_stride, std::int64_t rows,
                             std::int64_t d, float* dst, std::int64_t ld, float* tmp) noexcept {
@@ -63,6 +90,20 @@ inline void load_transposed(const void* src, DType t, std::int64_t row_stride, s
     // rows' lines stay in L1 across consecutive columns. A row at a time wrote d lines per row,
     // ld * 4 bytes apart (the forward spent about 40% of its time here at d = 128).
     constexpr std::int64_t group = 16;
+#ifdef BURST_CPU_TRANSPOSE_8X8
+    {  // avx2: 8 x 8 blocks by shuffles, then the rows left below
+      for (; r + 8 <= rows; r += 8) {
+        const float* rp[8];
+        for (std::int64_t g = 0; g < 8; ++g)
+          rp[g] = reinterpret_cast<const float*>(static_cast<const char*>(src) +
+                                                 static_cast<std::size_t>((r + g) * row_stride) * esize);
+        std::int64_t c = 0;
+        for (; c + 8 <= d; c += 8) transpose_8x8(rp, c, dst + r, ld);
+        for (; c < d; ++c)
+          for (std::int64_t g = 0; g < 8; ++g) dst[c * ld + r + g] = rp[g][c];
+      }
+    }
+#endif
     for (; r + group <= rows; r += group) {
       const float* rp[group];
       for (std::int64_t g = 0; g < group; ++g)
