@@ -77,6 +77,22 @@ inline void transpose_8x8(const float* const* rp, std::int64_t c, float* dst, st
     simd::store(dst + (c + k + 4) * ld, __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15));
   }
 }
+
+// dst (d, ld) columns [0, r) = transpose of the first r fp32 rows of src, r = rows rounded down to 8;
+// returns r.
+inline std::int64_t transpose_rows_by_8(const void* src, std::int64_t row_stride, std::int64_t rows,
+                                        std::int64_t d, float* dst, std::int64_t ld) noexcept {
+  std::int64_t r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    const float* rp[8];
+    for (std::int64_t g = 0; g < 8; ++g) rp[g] = static_cast<const float*>(src) + (r + g) * row_stride;
+    std::int64_t c = 0;
+    for (; c + 8 <= d; c += 8) transpose_8x8(rp, c, dst + r, ld);
+    for (; c < d; ++c)
+      for (std::int64_t g = 0; g < 8; ++g) dst[c * ld + r + g] = rp[g][c];
+  }
+  return r;
+}
 #define BURST_CPU_TRANSPOSE_8X8 1
 #endif
 
@@ -91,18 +107,7 @@ inline void load_transposed(const void* src, DType t, std::int64_t row_stride, s
     // ld * 4 bytes apart (the forward spent about 40% of its time here at d = 128).
     constexpr std::int64_t group = 16;
 #ifdef BURST_CPU_TRANSPOSE_8X8
-    {  // avx2: 8 x 8 blocks by shuffles, then the rows left below
-      for (; r + 8 <= rows; r += 8) {
-        const float* rp[8];
-        for (std::int64_t g = 0; g < 8; ++g)
-          rp[g] = reinterpret_cast<const float*>(static_cast<const char*>(src) +
-                                                 static_cast<std::size_t>((r + g) * row_stride) * esize);
-        std::int64_t c = 0;
-        for (; c + 8 <= d; c += 8) transpose_8x8(rp, c, dst + r, ld);
-        for (; c < d; ++c)
-          for (std::int64_t g = 0; g < 8; ++g) dst[c * ld + r + g] = rp[g][c];
-      }
-    }
+    r = transpose_rows_by_8(src, row_stride, rows, d, dst, ld);  // avx2; the rows left go on below
 #endif
     for (; r + group <= rows; r += group) {
       const float* rp[group];
