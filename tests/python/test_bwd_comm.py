@@ -5,18 +5,14 @@ layout, MHA and GQA, causal and not; the unsharded gradients against the float64
 so a profile that silently fell back to the default (q) would fail the test."""
 
 import json
-import os
 
 import pytest
 import torch
 import torch.distributed as dist
 
 from attention_reference import allowed_error, max_rel_error, random_inputs, reference_with_grads
-from test_distributed import _init, _spawn
+from test_distributed import B, D, HEADS, LAYOUTS, N, _init, _spawn, cases, write_results
 
-LAYOUTS = ["contiguous", "zigzag", "striped"]
-HEADS = [(4, 4), (4, 2)]
-B, N, D = 2, 64, 32
 
 FINGERPRINT = {  # another machine's: under policy warn its entries are used with a warning
     "backend": "cpu", "cpu_model": "Profile Test CPU @ 1.0GHz", "cpu_cores": 4, "gpu_model": "",
@@ -41,24 +37,20 @@ def _kv_worker(rank, world, store, out):
     _init(rank, world, store)
     try:
         results = []
-        for layout in LAYOUTS:
-            for causal in (False, True):
-                for heads, kv_heads in HEADS:
-                    q, k, v, dout = random_inputs(B, N, heads, kv_heads, D, seed=31 * heads + kv_heads + causal)
-                    ql, kl, vl = (burst.shard(t, layout).requires_grad_() for t in (q, k, v))
-                    schedule = _burst.op(ql, kl, causal, layout, 0.0, dist.group.WORLD).schedule
-                    text = burst.explain(ql, kl, causal=causal, layout=layout)
-                    o = burst.attention(ql, kl, vl, causal=causal, layout=layout)
-                    o.backward(burst.shard(dout, layout))
-                    got = (burst.unshard(ql.grad, layout), burst.unshard(kl.grad, layout),
-                           burst.unshard(vl.grad, layout))
-                    ref = reference_with_grads(q, k, v, dout, causal)[2:]
-                    errors = {name: max_rel_error(g, r) for name, g, r in zip(["dq", "dk", "dv"], got, ref)}
-                    results.append({"layout": layout, "causal": causal, "heads": heads, "kv_heads": kv_heads,
-                                    "bwd_comm": schedule["ring.bwd_comm"],
-                                    "explained": "ring.bwd_comm = kv (entry)" in text, "errors": errors})
-        with open(f"{out}.{rank}", "w") as f:
-            json.dump(results, f)
+        for layout, causal, heads, kv_heads in cases():
+            q, k, v, dout = random_inputs(B, N, heads, kv_heads, D, seed=31 * heads + kv_heads + causal)
+            ql, kl, vl = (burst.shard(t, layout).requires_grad_() for t in (q, k, v))
+            schedule = _burst.op(ql, kl, causal, layout, 0.0, dist.group.WORLD).schedule
+            text = burst.explain(ql, kl, causal=causal, layout=layout)
+            o = burst.attention(ql, kl, vl, causal=causal, layout=layout)
+            o.backward(burst.shard(dout, layout))
+            got = (burst.unshard(ql.grad, layout), burst.unshard(kl.grad, layout), burst.unshard(vl.grad, layout))
+            ref = reference_with_grads(q, k, v, dout, causal)[2:]
+            errors = {name: max_rel_error(g, r) for name, g, r in zip(["dq", "dk", "dv"], got, ref)}
+            results.append({"layout": layout, "causal": causal, "heads": heads, "kv_heads": kv_heads,
+                            "bwd_comm": schedule["ring.bwd_comm"],
+                            "explained": "ring.bwd_comm = kv (entry)" in text, "errors": errors})
+        write_results(out, rank, results)
     finally:
         burst.clear_cache()
         dist.destroy_process_group()

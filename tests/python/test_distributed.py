@@ -24,35 +24,44 @@ def _init(rank, world, store):
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
 
 
+def cases():
+    """Every (layout, causal, heads, kv_heads) the distributed tests run, in one order on every rank."""
+    for layout in LAYOUTS:
+        for causal in (False, True):
+            for heads, kv_heads in HEADS:
+                yield layout, causal, heads, kv_heads
+
+
+def write_results(out, rank, results):
+    with open(f"{out}.{rank}", "w") as f:
+        json.dump(results, f)
+
+
 def _attention_worker(rank, world, store, out):
     import burst
     from burst import _burst
     _init(rank, world, store)
     try:
         results = []
-        for layout in LAYOUTS:
-            for causal in (False, True):
-                for heads, kv_heads in HEADS:
-                    seed = 17 * heads + kv_heads + causal
-                    q, k, v, dout = random_inputs(B, N, heads, kv_heads, D, seed=seed)
-                    ql, kl, vl = (burst.shard(t, layout).requires_grad_() for t in (q, k, v))
-                    # The shard is this rank's rows by libburst's own shard_rows.
-                    assert torch.equal(ql.detach(), _burst.shard_rows(q, layout, rank, world))
-                    assert torch.equal(burst.positions(N, layout), _burst.positions(N, layout, rank, world))
-                    o, lse = burst.attention(ql, kl, vl, causal=causal, layout=layout, return_lse=True)
-                    o.backward(burst.shard(dout, layout))
-                    got = (burst.unshard(o, layout), burst.unshard(lse, layout, dim=2),
-                           burst.unshard(ql.grad, layout), burst.unshard(kl.grad, layout),
-                           burst.unshard(vl.grad, layout))
-                    ref = reference_with_grads(q, k, v, dout, causal)
-                    names = ["o", "lse", "dq", "dk", "dv"]
-                    errors = {name: max_rel_error(g, r) for name, g, r in zip(names, got, ref)}
-                    results.append({"layout": layout, "causal": causal, "heads": heads, "kv_heads": kv_heads,
-                                    "errors": errors})
+        for layout, causal, heads, kv_heads in cases():
+            seed = 17 * heads + kv_heads + causal
+            q, k, v, dout = random_inputs(B, N, heads, kv_heads, D, seed=seed)
+            ql, kl, vl = (burst.shard(t, layout).requires_grad_() for t in (q, k, v))
+            # The shard is this rank's rows by libburst's own shard_rows.
+            assert torch.equal(ql.detach(), _burst.shard_rows(q, layout, rank, world))
+            assert torch.equal(burst.positions(N, layout), _burst.positions(N, layout, rank, world))
+            o, lse = burst.attention(ql, kl, vl, causal=causal, layout=layout, return_lse=True)
+            o.backward(burst.shard(dout, layout))
+            got = (burst.unshard(o, layout), burst.unshard(lse, layout, dim=2), burst.unshard(ql.grad, layout),
+                   burst.unshard(kl.grad, layout), burst.unshard(vl.grad, layout))
+            ref = reference_with_grads(q, k, v, dout, causal)
+            names = ["o", "lse", "dq", "dk", "dv"]
+            errors = {name: max_rel_error(g, r) for name, g, r in zip(names, got, ref)}
+            results.append({"layout": layout, "causal": causal, "heads": heads, "kv_heads": kv_heads,
+                            "errors": errors})
         # One op per (layout, causal, heads) shape, reused by its backward.
         assert _burst.cache_size() == len(results), _burst.cache_size()
-        with open(f"{out}.{rank}", "w") as f:
-            json.dump(results, f)
+        write_results(out, rank, results)
     finally:
         burst.clear_cache()
         dist.destroy_process_group()
