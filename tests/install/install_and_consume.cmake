@@ -113,33 +113,23 @@ endif()
 burst_step("configure examples/consumer" COMMAND ${_configure})
 burst_step("build examples/consumer" COMMAND ${CMAKE_COMMAND} --build ${_consumer_build} ${_install_config})
 
-find_program(_consumer NAMES burst_consumer PATHS ${_consumer_build} ${_consumer_build}/${BURST_BUILD_TYPE}
-             NO_DEFAULT_PATH NO_CACHE)
-if(NOT _consumer)
-  message(FATAL_ERROR "install_and_consume: burst_consumer was not built in ${_consumer_build}")
-endif()
-
-# 3. Run it with the example's profile; it exits non-zero when its results are wrong.
+# 3. Run both programs, burst_consumer (C++ API) and burst_consumer_c (the C ABI, consumer_c.c),
+#    with the example's profile: each must use its entry 0 (a foreign fingerprint, policy warn) and
+#    PASS; each exits non-zero when its results are wrong.
 set(_profile ${BURST_SOURCE_DIR}/examples/consumer/profile.json)
-burst_step("run burst_consumer (BURST_PROFILE=${_profile})"
-           COMMAND ${CMAKE_COMMAND} -E env BURST_PROFILE=${_profile} BURST_PROFILE_POLICY=warn ${_consumer}
-           OUTPUT_VARIABLE _run)
-if(NOT _run MATCHES "profile\\.json entry 0" OR NOT _run MATCHES "PASS")
-  message(FATAL_ERROR "install_and_consume: burst_consumer did not use profile.json entry 0 or did not PASS")
-endif()
-
-# 3b. The C ABI consumer (consumer_c.c) with the same profile: the same entry, the same PASS.
-find_program(_consumer_c NAMES burst_consumer_c PATHS ${_consumer_build} ${_consumer_build}/${BURST_BUILD_TYPE}
-             NO_DEFAULT_PATH NO_CACHE)
-if(NOT _consumer_c)
-  message(FATAL_ERROR "install_and_consume: burst_consumer_c was not built in ${_consumer_build}")
-endif()
-burst_step("run burst_consumer_c (BURST_PROFILE=${_profile})"
-           COMMAND ${CMAKE_COMMAND} -E env BURST_PROFILE=${_profile} BURST_PROFILE_POLICY=warn ${_consumer_c}
-           OUTPUT_VARIABLE _run_c)
-if(NOT _run_c MATCHES "profile\\.json entry 0 \\(foreign_fingerprint\\)" OR NOT _run_c MATCHES "\nPASS")
-  message(FATAL_ERROR "install_and_consume: burst_consumer_c did not use profile.json entry 0 or did not PASS")
-endif()
+foreach(_exe IN ITEMS burst_consumer burst_consumer_c)
+  find_program(_consumer_${_exe} NAMES ${_exe} PATHS ${_consumer_build} ${_consumer_build}/${BURST_BUILD_TYPE}
+               NO_DEFAULT_PATH NO_CACHE)
+  if(NOT _consumer_${_exe})
+    message(FATAL_ERROR "install_and_consume: ${_exe} was not built in ${_consumer_build}")
+  endif()
+  burst_step("run ${_exe} (BURST_PROFILE=${_profile})"
+             COMMAND ${CMAKE_COMMAND} -E env BURST_PROFILE=${_profile} BURST_PROFILE_POLICY=warn ${_consumer_${_exe}}
+             OUTPUT_VARIABLE _run)
+  if(NOT _run MATCHES "profile\\.json entry 0 \\(foreign_fingerprint\\)" OR NOT _run MATCHES "\nPASS")
+    message(FATAL_ERROR "install_and_consume: ${_exe} did not use profile.json entry 0 or did not PASS")
+  endif()
+endforeach()
 
 # 4. The installed burst-tune accepts the example's profile.
 if(NOT BURST_LIBRARY_ONLY)
