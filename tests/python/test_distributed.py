@@ -37,6 +37,24 @@ def write_results(out, rank, results):
         json.dump(results, f)
 
 
+def rank_results(out, world):
+    """(rank, label, result) for every rank's results, each rank having run every case; label names
+    the world, rank and case for assertion messages."""
+    for rank in range(world):
+        with open(f"{out}.{rank}") as f:
+            results = json.load(f)
+        assert len(results) == len(LAYOUTS) * 2 * len(HEADS)
+        for r in results:
+            yield rank, (f"world {world} rank {rank} {r['layout']} causal={r['causal']} "
+                         f"H={r['heads']} Hkv={r['kv_heads']}"), r
+
+
+def assert_errors_within_fp32(label, errors):
+    for name, err in errors.items():
+        print(f"{label} {name} {err:.2e}")
+        assert err <= allowed_error(torch.float32, 0.0), f"{label}: {name} max rel error {err:.3e}"
+
+
 def _attention_worker(rank, world, store, out):
     import burst
     from burst import _burst
@@ -101,16 +119,8 @@ def _spawn(worker, world, tmp_path):
 @pytest.mark.parametrize("world", [2, 4])
 def test_world_against_float64_reference(world, tmp_path):
     out = _spawn(_attention_worker, world, tmp_path)
-    for rank in range(world):
-        with open(f"{out}.{rank}") as f:
-            results = json.load(f)
-        assert len(results) == len(LAYOUTS) * 2 * len(HEADS)
-        for r in results:
-            for name, err in r["errors"].items():
-                label = (f"world {world} rank {rank} {r['layout']} causal={r['causal']} "
-                         f"H={r['heads']} Hkv={r['kv_heads']}")
-                print(f"{label} {name} {err:.2e}")
-                assert err <= allowed_error(torch.float32, 0.0), f"{label}: {name} max rel error {err:.3e}"
+    for _, label, r in rank_results(out, world):
+        assert_errors_within_fp32(label, r["errors"])
 
 
 def test_a_missing_rank_times_out_with_a_message(tmp_path):
