@@ -29,7 +29,7 @@ namespace {
 using namespace cpu_detail;
 using simd::vf;
 
-struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to 16
+struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to simd::lanes
   float* q;          // (tq, dp)  Q_i
   float* dout;       // (tq, dp)  dO_i
   float* kt;         // (dp, tk)  K_j transposed

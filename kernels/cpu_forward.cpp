@@ -17,7 +17,7 @@ namespace {
 using namespace cpu_detail;
 using simd::vf;
 
-struct FwdScratch {  // one thread's tiles, tq = tile_q, tk = tile_kv, dp = head_dim padded to 16
+struct FwdScratch {  // one thread's tiles, tq = tile_q, tk = tile_kv, dp = head_dim padded to simd::lanes
   float* q;          // (tq, dp)  scaled by log2(e) * scale
   float* kt;         // (dp, tk)  K transposed
   float* v;          // (tk, dp)
