@@ -192,6 +192,14 @@ void check_peer(const NcclState& s, int peer, int tag, const char* call) {
                 __FILE__, __LINE__);
 }
 
+// ncclCommInitRank with `id` (collective), then the transfer stream at the greatest priority.
+void init_rank(NcclState& s, const ncclUniqueId& id) {
+  BURST_NCCL(ncclCommInitRank(&s.comm, s.size, id, s.rank), s.rank);
+  int least = 0, greatest = 0;
+  BURST_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+  BURST_CUDA_CHECK(cudaStreamCreateWithPriority(&s.stream, cudaStreamNonBlocking, greatest));
+}
+
 }  // namespace
 
 NcclCommunicator::NcclCommunicator(std::unique_ptr<Communicator> host, int device)
@@ -205,10 +213,7 @@ NcclCommunicator::NcclCommunicator(std::unique_ptr<Communicator> host, int devic
   ncclUniqueId id{};
   if (s.rank == 0) BURST_NCCL(ncclGetUniqueId(&id), s.rank);
   s.host->broadcast(&id, sizeof(id), 0);
-  BURST_NCCL(ncclCommInitRank(&s.comm, s.size, id, s.rank), s.rank);
-  int least = 0, greatest = 0;
-  BURST_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
-  BURST_CUDA_CHECK(cudaStreamCreateWithPriority(&s.stream, cudaStreamNonBlocking, greatest));
+  init_rank(s, id);
 }
 
 NcclCommunicator::NcclCommunicator(const void* unique_id, std::size_t id_bytes, int rank, int size,
@@ -218,18 +223,17 @@ NcclCommunicator::NcclCommunicator(const void* unique_id, std::size_t id_bytes, 
   BURST_REQUIRE(id_bytes == sizeof(ncclUniqueId), "nccl communicator: id_bytes " + std::to_string(id_bytes) +
                                                       " is not NCCL_UNIQUE_ID_BYTES (" +
                                                       std::to_string(sizeof(ncclUniqueId)) + ")");
-  BURST_REQUIRE(size >= 1 && rank >= 0 && rank < size, "nccl communicator: rank " + std::to_string(rank) +
-                                                           " is outside 0.." + std::to_string(size - 1));
-  BURST_REQUIRE(device >= 0, "nccl communicator: device " + std::to_string(device) + " is not a CUDA device");
+  BURST_REQUIRE(size >= 1, "nccl communicator: size " + std::to_string(size) + " must be >= 1");
+  BURST_REQUIRE(rank >= 0 && rank < size, "nccl communicator: rank " + std::to_string(rank) +
+                                              " is outside 0.." + std::to_string(size - 1));
+  BURST_REQUIRE(device >= 0,
+                "nccl communicator: device " + std::to_string(device) + " is not a CUDA device (>= 0)");
   NcclState& s = *state_;
   s.device = device, s.rank = rank, s.size = size;
   BURST_CUDA_CHECK(cudaSetDevice(device));
   ncclUniqueId id{};
   std::memcpy(&id, unique_id, sizeof(id));
-  BURST_NCCL(ncclCommInitRank(&s.comm, size, id, rank), rank);
-  int least = 0, greatest = 0;
-  BURST_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
-  BURST_CUDA_CHECK(cudaStreamCreateWithPriority(&s.stream, cudaStreamNonBlocking, greatest));
+  init_rank(s, id);
 }
 
 NcclCommunicator::~NcclCommunicator() {

@@ -324,16 +324,7 @@ burst_status burst_comm_create_nccl_id(const void* unique_id, size_t id_bytes, i
   return guarded([&] {
     BURST_REQUIRE(unique_id != nullptr && comm != nullptr, "burst_comm_create_nccl_id: NULL argument");
 #if BURST_HAVE_NCCL
-    // The arguments first, so that a bad call is named before any device is touched.
-    BURST_REQUIRE(id_bytes == burst::comm::nccl_unique_id_bytes(),
-                  "burst_comm_create_nccl_id: id_bytes " + std::to_string(id_bytes) +
-                      " is not NCCL_UNIQUE_ID_BYTES (" + std::to_string(burst::comm::nccl_unique_id_bytes()) +
-                      ")");
-    BURST_REQUIRE(size >= 1, "burst_comm_create_nccl_id: size " + std::to_string(size) + " must be >= 1");
-    BURST_REQUIRE(rank >= 0 && rank < size, "burst_comm_create_nccl_id: rank " + std::to_string(rank) +
-                                                " is outside 0.." + std::to_string(size - 1));
-    BURST_REQUIRE(device >= 0, "burst_comm_create_nccl_id: device " + std::to_string(device) +
-                                   " is not a CUDA device (>= 0)");
+    // The constructor names a bad id_bytes, size, rank or device before it touches any device.
     auto c = std::make_unique<burst_comm>();
     c->owned = std::make_unique<burst::comm::NcclCommunicator>(unique_id, id_bytes, rank, size, device);
     c->comm = c->owned.get();
