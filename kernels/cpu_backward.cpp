@@ -11,7 +11,9 @@
 // ascending j, the order a one-thread run uses: the result is bit-identical for every thread count
 // and schedule. The pool hands out items in ascending order, so the lowest unfinished item never
 // waits (no deadlock); consecutive items run one step apart, the pipeline's only idle time.
-// Nothing n x n is stored: P and dS live one tile pair at a time.
+// Nothing n x n is stored: P and dS live one tile pair at a time. Q and dO are packed once per call
+// (pack_q_side: fp32 rows padded to simd::lanes, in a buffer the call's workers share), since every
+// key tile's item reads every query tile of its group.
 // Compiled once per instruction-set variant (kernels/cpu_variant.hpp); cpu_backward_block and
 // cpu_compute_delta themselves, with the parameter checks, are in kernels/cpu_dispatch.cpp.
 #include <algorithm>
@@ -29,21 +31,21 @@ namespace {
 using namespace cpu_detail;
 using simd::vf;
 
-struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to simd::lanes
-  float* q;          // (tq, dp)  Q_i
-  float* dout;       // (tq, dp)  dO_i
-  float* kt;         // (dp, tk)  K_j transposed
-  float* vt;         // (dp, tk)  V_j transposed
-  float* k;          // (tk, dp)  K_j rows
-  float* p;          // (tq, tk)  P
-  float* ds;         // (tq, tk)  dP, then dS (scale folded in)
-  float* dk;         // (tk, dp)  dK_j accumulator
-  float* dv;         // (tk, dp)  dV_j accumulator
-  float* dq;         // (tq, dp)  C = dS K_j of one step
-  float* tmp;        // (dp)
+struct BwdScratch {   // tq = tile_q, tk = tile_kv, dp = head_dim padded to simd::lanes
+  const float* q;     // (tq, dp)  Q_i, in the packed query side
+  const float* dout;  // (tq, dp)  dO_i, in the packed query side
+  float* kt;          // (dp, tk)  K_j transposed
+  float* vt;          // (dp, tk)  V_j transposed
+  float* k;           // (tk, dp)  K_j rows
+  float* p;           // (tq, tk)  P
+  float* ds;          // (tq, tk)  dP, then dS (scale folded in)
+  float* dk;          // (tk, dp)  dK_j accumulator
+  float* dv;          // (tk, dp)  dV_j accumulator
+  float* dq;          // (tq, dp)  C = dS K_j of one step
+  float* tmp;         // (dp)
 
   static std::int64_t floats(std::int64_t tq, std::int64_t tk, std::int64_t dp) {
-    return 3 * tq * dp + 5 * tk * dp + 2 * tq * tk + dp + 11 * 16;
+    return tq * dp + 5 * tk * dp + 2 * tq * tk + dp + 9 * 16;
   }
   BwdScratch(float* base, std::int64_t tq, std::int64_t tk, std::int64_t dp) {
     auto take = [&](std::int64_t n) {
@@ -51,17 +53,20 @@ struct BwdScratch {  // tq = tile_q, tk = tile_kv, dp = head_dim padded to simd:
       base += round_up(n, 16);
       return r;
     };
-    q = take(tq * dp), dout = take(tq * dp), kt = take(dp * tk), vt = take(dp * tk), k = take(tk * dp);
+    q = dout = nullptr;
+    kt = take(dp * tk), vt = take(dp * tk), k = take(tk * dp);
     p = take(tq * tk), ds = take(tq * tk), dk = take(tk * dp), dv = take(tk * dp), dq = take(tq * dp);
     tmp = take(dp);
   }
 };
 
 // For query rows [i0, i0 + nqt) of head h and the key tile at j0 (nkt keys, kt/vt loaded):
-// w.p = P, w.ds = scale * dS, both (nqt, nk_pad) with zeros where masked or padded.
+// w.p = P, w.ds = scale * dS, both (nqt, nk_pad) with zeros where masked or padded. The next step's
+// packed Q and dO tiles (next_q, next_dout: `next_bytes` each, or null) are requested into L2 on the way.
 void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b, std::int64_t h,
                           std::int64_t i0, std::int64_t nqt, std::int64_t j0, std::int64_t nkt,
-                          std::int64_t nk_pad, TileVisibility vis) {
+                          std::int64_t nk_pad, TileVisibility vis, const float* next_q,
+                          const float* next_dout, std::int64_t next_bytes) {
   const TileMask mask{p.mask};
   const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
   tile::gemm_nt(nqt, nk_pad, d, w.q, dp, w.kt, nk_pad, w.p, nk_pad);
@@ -73,6 +78,8 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
   for (std::int64_t i = 0; i < nqt; ++i) {
     float* pr = w.p + i * nk_pad;
     float* dr = w.ds + i * nk_pad;
+    prefetch_share(next_q, next_bytes, i, nqt);
+    prefetch_share(next_dout, next_bytes, i, nqt);
     const RowRange keys = vis == TileVisibility::all ? RowRange{0, nkt} : mask.visible_rows(i0 + i, j0, nkt);
     if (lse[i] == neg_inf ||
         keys.end == keys.begin) {  // the row saw no key in the forward pass, or none here
@@ -91,12 +98,32 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
   }
 }
 
-void load_q_side(const BwdBlockParams& p, BwdScratch& w, std::int64_t b, std::int64_t h, std::int64_t i0,
-                 std::int64_t nqt) {
-  const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
+// Q and dO of the block, packed once per call: for every (batch, head), nq fp32 rows of dp floats
+// (columns past d zero), Q's rows then dO's.
+struct PackedQ {
+  float* base;
+  std::int64_t nq, dp;
+
+  float* q(std::int64_t b, std::int64_t h, std::int64_t heads) const {
+    return base + (b * heads + h) * 2 * nq * dp;
+  }
+  float* dout(std::int64_t b, std::int64_t h, std::int64_t heads) const { return q(b, h, heads) + nq * dp; }
+  static std::int64_t floats(const BwdBlockParams& p) {
+    return p.batch * p.heads * 2 * p.nq * round_up(p.head_dim, simd::lanes);
+  }
+};
+
+// Packs query tile `item` (in (batch, head, query tile) order).
+void pack_q_tile(const BwdBlockParams& p, const PackedQ& pq, std::int64_t item) {
+  const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q;
+  const std::int64_t i0 = item % q_tiles * p.tile_q, bh = item / q_tiles;
+  const std::int64_t b = bh / p.heads, h = bh % p.heads, d = p.head_dim;
+  const std::int64_t nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
   const std::int64_t off = bshd(b, p.q_batch_stride, i0, p.q_row_stride, h, d);
-  load_rows(offset(p.q, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f, w.q, dp);
-  load_rows(offset(p.dout, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f, w.dout, dp);
+  load_rows(offset(p.q, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f,
+            pq.q(b, h, p.heads) + i0 * pq.dp, pq.dp);
+  load_rows(offset(p.dout, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f,
+            pq.dout(b, h, p.heads) + i0 * pq.dp, pq.dp);
 }
 
 // The ordering of dq additions (see the top of this file): done[item] = steps of `item` whose dq
@@ -109,6 +136,7 @@ struct DqChain {
 // One work item's key tile: its position, its chain neighbours and its scratch.
 struct KeyTile {
   std::int64_t b, hk, j0, nkt, nk_pad;
+  const PackedQ* q_side;
   const std::atomic<std::int32_t>* prev;  // the item before in the chain; null for the first key tile
   std::atomic<std::int32_t>* mine;
 };
@@ -131,8 +159,16 @@ void step_pair(const BwdBlockParams& p, BwdScratch& w, const KeyTile& t, std::in
                std::int32_t step, TileVisibility vis) {
   const std::int64_t dp = round_up(p.head_dim, simd::lanes);
   const std::int64_t nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
-  load_q_side(p, w, t.b, h, i0, nqt);
-  probabilities_and_ds(p, w, t.b, h, i0, nqt, t.j0, t.nkt, t.nk_pad, vis);
+  w.q = t.q_side->q(t.b, h, p.heads) + i0 * dp;
+  w.dout = t.q_side->dout(t.b, h, p.heads) + i0 * dp;
+  // The next step in loop order (the next query tile, or the group's next head), if any.
+  const bool last_tile = i0 + p.tile_q >= p.nq;
+  const bool any_next = !last_tile || h + 1 < (t.hk + 1) * (p.heads / p.kv_heads);
+  const std::int64_t nh = last_tile ? h + 1 : h, ni0 = last_tile ? 0 : i0 + p.tile_q;
+  const float* next_q = any_next ? t.q_side->q(t.b, nh, p.heads) + ni0 * dp : nullptr;
+  const float* next_dout = any_next ? t.q_side->dout(t.b, nh, p.heads) + ni0 * dp : nullptr;
+  probabilities_and_ds(p, w, t.b, h, i0, nqt, t.j0, t.nkt, t.nk_pad, vis, next_q, next_dout,
+                       std::min<std::int64_t>(p.tile_q, p.nq - ni0) * dp * 4);
   tile::gemm_acc(t.nkt, dp, nqt, w.p, 1, t.nk_pad, w.dout, dp, w.dv, dp);  // dV += P^T dO
   tile::gemm_acc(t.nkt, dp, nqt, w.ds, 1, t.nk_pad, w.q, dp, w.dk, dp);    // dK += dS^T Q
   tile::gemm_nt(nqt, dp, t.nkt, w.ds, t.nk_pad, w.k, dp, w.dq, dp);        // C = dS K
@@ -191,6 +227,9 @@ void backward_block(const BwdBlockParams& p) {
   const std::int64_t items = p.batch * p.kv_heads * k_tiles;
   const DqChain chain{cpu_thread_counters(items), static_cast<std::int32_t>(p.heads / p.kv_heads * q_tiles)};
   for (std::int64_t x = 0; x < items; ++x) chain.done[x].store(0, std::memory_order_relaxed);
+  const PackedQ q_side{cpu_call_buffer(PackedQ::floats(p)), p.nq, round_up(p.head_dim, simd::lanes)};
+  parallel_for(p.batch * p.heads * q_tiles, p.threads,
+               [&](std::int64_t item) { pack_q_tile(p, q_side, item); });
   // Items in chain order: (batch, kv head) outer, key tile inner; the pool takes them in that order.
   parallel_for(items, p.threads, [&](std::int64_t item) {
     const std::int64_t kt = item % k_tiles, bh = item / k_tiles;
@@ -200,6 +239,7 @@ void backward_block(const BwdBlockParams& p) {
                     j0,
                     nkt,
                     round_up(nkt, simd::lanes),
+                    &q_side,
                     kt > 0 ? &chain.done[item - 1] : nullptr,
                     &chain.done[item]};
     try {

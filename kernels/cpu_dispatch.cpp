@@ -182,6 +182,19 @@ float* cpu_thread_scratch(std::int64_t floats) {
   return reinterpret_cast<float*>(addr);
 }
 
+float* cpu_call_buffer(std::int64_t floats) {
+  thread_local std::vector<float> buffer;
+  const auto need = static_cast<std::size_t>(floats + 16);
+  if (buffer.size() < need) {
+    buffer.clear();
+    buffer.shrink_to_fit();  // no old contents to copy: the call overwrites what it uses
+    buffer.resize(need);
+  }
+  auto addr = reinterpret_cast<std::uintptr_t>(buffer.data());
+  addr = (addr + 63) & ~std::uintptr_t{63};
+  return reinterpret_cast<float*>(addr);
+}
+
 std::atomic<std::int32_t>* cpu_thread_counters(std::int64_t n) {
   thread_local std::unique_ptr<std::atomic<std::int32_t>[]> counters;
   thread_local std::int64_t size = 0;

@@ -133,6 +133,18 @@ inline void load_transposed(const void* src, DType t, std::int64_t row_stride, s
     for (std::int64_t z = rows; z < ld; ++z) dst[c * ld + z] = 0.0f;
 }
 
+// Share `part` of `parts` of the 64-byte lines of [p, p + bytes) requested into L2 (prefetcht1): a
+// kernel spreads the next tile's lines over the rows of its current softmax, so they arrive from L3
+// or memory while it computes instead of stalling its next products. A null p requests nothing.
+inline void prefetch_share(const void* p, std::int64_t bytes, std::int64_t part,
+                           std::int64_t parts) noexcept {
+  if (p == nullptr) return;
+  const std::int64_t lines = (bytes + 63) / 64;
+  const char* c = static_cast<const char*>(p);
+  for (std::int64_t x = part * lines / parts; x < (part + 1) * lines / parts; ++x)
+    __builtin_prefetch(c + x * 64, 0, 2);
+}
+
 // Offset in elements of (batch b, row r, head h) in a BSHD view.
 inline std::int64_t bshd(std::int64_t b, std::int64_t bs, std::int64_t r, std::int64_t rs, std::int64_t h,
                          std::int64_t d) noexcept {

@@ -201,6 +201,10 @@ std::uint64_t rank_bytes(const Workload& w, const Candidate& c) {
              (c.schedule.accum_dtype == AccumDType::fp32 ? 4 : e);  // travelling accumulators
   }
   const auto G = static_cast<std::uint64_t>(std::max(1, w.world));
+  if (w.backend == Backend::cpu) {  // the CPU kernels' packed fp32 operands, kept by each rank's thread:
+    const std::uint64_t kv_block = c.schedule.cp_method == CpMethod::all_gather ? G * row_kv : row_kv;
+    bytes += 2 * std::max(kv_block, w.pass != Pass::fwd ? row_q : 0) * 4;  // K^T and V, or Q and dO
+  }
   if (c.schedule.cp_method == CpMethod::all_gather) {
     bytes += G * 2 * row_kv * e;                               // every rank's K, V
     if (w.pass != Pass::fwd) bytes += 2 * G * 2 * row_kv * 4;  // partial dK, dV out and in (fp32)

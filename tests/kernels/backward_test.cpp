@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <thread>
 #include <vector>
 
 #include "kernels/cpu_attention.hpp"
@@ -133,6 +134,35 @@ TEST(KernelsBackward, MultithreadedEqualsSingleThreaded) {
   EXPECT_EQ(a.dq, b.dq);  // every output element has one writer and a fixed order: bitwise equal
   EXPECT_EQ(a.dk, b.dk);
   EXPECT_EQ(a.dv, b.dv);
+}
+
+// The kernels pack K/V (forward) and Q/dO (backward) into a buffer owned by the calling thread and
+// shared by that call's workers. Two callers at once (ranks of the local communicator are threads of
+// one process), each with its own shapes and both using the pool, must still get exactly the results
+// of a call made alone: a packed buffer shared between callers would mix their operands.
+TEST(KernelsBackward, ConcurrentCallersKeepTheirOwnPackedOperands) {
+  const AttentionShape sa{1, 200, 190, 4, 2, 64}, sb{2, 96, 130, 2, 1, 128};
+  const MaskParams mask{MaskMode::causal, 0, 1, 0, 1, {}};
+  const Inputs ia = make_inputs(sa, DType::f32, 21), ib = make_inputs(sb, DType::bf16, 22);
+  LocalRunOptions oa, ob;
+  oa.threads = 2, ob.threads = 2, ob.dtype = DType::bf16;
+  const auto alone_a = local_backward(sa, mask, 0.125f, ia.q, ia.k, ia.v, ia.dout, oa);
+  const auto alone_b = local_backward(sb, {}, 0.1f, ib.q, ib.k, ib.v, ib.dout, ob);
+  int same_a = 0, same_b = 0;
+  constexpr int rounds = 4;
+  std::thread other([&] {
+    for (int r = 0; r < rounds; ++r) {
+      const auto g = local_backward(sb, {}, 0.1f, ib.q, ib.k, ib.v, ib.dout, ob);
+      same_b += static_cast<int>(g.dq == alone_b.dq && g.dk == alone_b.dk && g.dv == alone_b.dv);
+    }
+  });
+  for (int r = 0; r < rounds; ++r) {
+    const auto g = local_backward(sa, mask, 0.125f, ia.q, ia.k, ia.v, ia.dout, oa);
+    same_a += static_cast<int>(g.dq == alone_a.dq && g.dk == alone_a.dk && g.dv == alone_a.dv);
+  }
+  other.join();
+  EXPECT_EQ(same_a, rounds);
+  EXPECT_EQ(same_b, rounds);
 }
 
 TEST(KernelsBackward, DeltaIsRowSumOfDoutTimesO) {
