@@ -18,6 +18,11 @@
 //   fraction_of_peak_cpu_time = FLOPs / process CPU seconds (getrusage, all threads) / per-thread
 //                 peak: the kernel's efficiency per busy core, robust when other jobs share the
 //                 cores (wall time then includes waiting for a core).
+//   bm_tile_product/<isa>/<product>/head_dim:<d>: one of the four tile products of a 64 x 64 tile
+//             pair (bench/tile_products/variant.hpp) alone, 200 back-to-back calls on the same
+//             cache-resident tiles, fastest of 20 repetitions; GFLOP/s = 2 * 64 * 64 * d per call.
+//             What the micro-kernels reach when their operands are near: the whole kernels' gap to
+//             it is loading, softmax and cache misses. Variants this CPU cannot run are skipped.
 // Run: build-kernels/bench/bench_kernels [--benchmark_filter=...]; BURST_CPU_ISA=avx2|baseline runs
 // another instruction-set variant of the kernels (kernels/cpu_isa.hpp; the context line
 // cpu_kernels says which one ran).
@@ -33,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/tile_products/variant.hpp"
 #include "kernels/cpu_attention.hpp"
 #include "kernels/cpu_isa.hpp"
 
@@ -289,9 +295,62 @@ BENCHMARK(bm_backward)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
+using TileProductFn = double (*)(burst::bench::TileProduct, std::int64_t, int, int);
+
+void bm_tile_product(benchmark::State& state, burst::kernels::CpuIsa isa, TileProductFn fn,
+                     burst::bench::TileProduct product, std::int64_t d) {
+  if (!burst::kernels::cpu_isa_available(isa)) {
+    state.SkipWithError("this CPU does not run this variant");
+    return;
+  }
+  constexpr int calls = 200, reps = 20;
+  double seconds = 0.0;
+  const double cpu0 = process_cpu_seconds();
+  for (auto _ : state) {
+    const double s = fn(product, d, calls, reps);
+    state.SetIterationTime(s);
+    seconds += s;
+  }
+  const double per_call = 2.0 * 64 * 64 * static_cast<double>(d);
+  report(state, per_call * calls, seconds, (process_cpu_seconds() - cpu0) / reps, 1);
+}
+
+void register_tile_products() {
+  struct Variant {
+    burst::kernels::CpuIsa isa;
+    TileProductFn fn;
+  };
+  const Variant variants[] = {
+#ifdef BURST_BENCH_TILE_AVX512
+      {burst::kernels::CpuIsa::avx512, &burst::bench::isa_avx512::tile_product_seconds},
+#endif
+#ifdef BURST_BENCH_TILE_AVX2
+      {burst::kernels::CpuIsa::avx2, &burst::bench::isa_avx2::tile_product_seconds},
+#endif
+#ifdef BURST_BENCH_TILE_BASELINE
+      {burst::kernels::CpuIsa::baseline, &burst::bench::isa_baseline::tile_product_seconds},
+#endif
+#ifdef BURST_BENCH_TILE_NATIVE
+      {burst::kernels::CpuIsa::native, &burst::bench::isa_native::tile_product_seconds},
+#endif
+  };
+  for (const Variant& v : variants)
+    for (int product = 0; product < burst::bench::tile_product_count; ++product)
+      for (const std::int64_t d : {64, 128}) {
+        const std::string name = "bm_tile_product/" + std::string(burst::kernels::cpu_isa_name(v.isa)) + "/" +
+                                 burst::bench::tile_product_names[product] + "/head_dim:" + std::to_string(d);
+        benchmark::RegisterBenchmark(name.c_str(), bm_tile_product, v.isa, v.fn,
+                                     static_cast<burst::bench::TileProduct>(product), d)
+            ->Iterations(1)
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_tile_products();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("cpu_kernels", burst::kernels::cpu_kernels_description());
