@@ -60,13 +60,27 @@ struct BwdScratch {   // tq = tile_q, tk = tile_kv, dp = head_dim padded to simd
   }
 };
 
+// What the step after this one (in the item's loop order) reads from L3 or memory: its packed Q and
+// dO tiles, requested into L2 while this step runs, a share per row. (Its dq rows too measured no
+// faster: bench/results/cpu-kernels.md.)
+struct NextStep {
+  const float* q = nullptr;  // null: this is the item's last step
+  const float* dout = nullptr;
+  std::int64_t tile_bytes = 0;  // of q and of dout
+
+  // Share `part` of `parts`.
+  void prefetch(std::int64_t part, std::int64_t parts) const noexcept {
+    if (q == nullptr) return;
+    prefetch_share(q, tile_bytes, part, parts);
+    prefetch_share(dout, tile_bytes, part, parts);
+  }
+};
+
 // For query rows [i0, i0 + nqt) of head h and the key tile at j0 (nkt keys, kt/vt loaded):
-// w.p = P, w.ds = scale * dS, both (nqt, nk_pad) with zeros where masked or padded. The next step's
-// packed Q and dO tiles (next_q, next_dout: `next_bytes` each, or null) are requested into L2 on the way.
+// w.p = P, w.ds = scale * dS, both (nqt, nk_pad) with zeros where masked or padded.
 void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b, std::int64_t h,
                           std::int64_t i0, std::int64_t nqt, std::int64_t j0, std::int64_t nkt,
-                          std::int64_t nk_pad, TileVisibility vis, const float* next_q,
-                          const float* next_dout, std::int64_t next_bytes) {
+                          std::int64_t nk_pad, TileVisibility vis, const NextStep& next) {
   const TileMask mask{p.mask};
   const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
   tile::gemm_nt(nqt, nk_pad, d, w.q, dp, w.kt, nk_pad, w.p, nk_pad);
@@ -78,8 +92,7 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
   for (std::int64_t i = 0; i < nqt; ++i) {
     float* pr = w.p + i * nk_pad;
     float* dr = w.ds + i * nk_pad;
-    prefetch_share(next_q, next_bytes, i, nqt);
-    prefetch_share(next_dout, next_bytes, i, nqt);
+    next.prefetch(i, nqt);
     const RowRange keys = vis == TileVisibility::all ? RowRange{0, nkt} : mask.visible_rows(i0 + i, j0, nkt);
     if (lse[i] == neg_inf ||
         keys.end == keys.begin) {  // the row saw no key in the forward pass, or none here
@@ -163,12 +176,14 @@ void step_pair(const BwdBlockParams& p, BwdScratch& w, const KeyTile& t, std::in
   w.dout = t.q_side->dout(t.b, h, p.heads) + i0 * dp;
   // The next step in loop order (the next query tile, or the group's next head), if any.
   const bool last_tile = i0 + p.tile_q >= p.nq;
-  const bool any_next = !last_tile || h + 1 < (t.hk + 1) * (p.heads / p.kv_heads);
-  const std::int64_t nh = last_tile ? h + 1 : h, ni0 = last_tile ? 0 : i0 + p.tile_q;
-  const float* next_q = any_next ? t.q_side->q(t.b, nh, p.heads) + ni0 * dp : nullptr;
-  const float* next_dout = any_next ? t.q_side->dout(t.b, nh, p.heads) + ni0 * dp : nullptr;
-  probabilities_and_ds(p, w, t.b, h, i0, nqt, t.j0, t.nkt, t.nk_pad, vis, next_q, next_dout,
-                       std::min<std::int64_t>(p.tile_q, p.nq - ni0) * dp * 4);
+  NextStep next;
+  if (!last_tile || h + 1 < (t.hk + 1) * (p.heads / p.kv_heads)) {
+    const std::int64_t nh = last_tile ? h + 1 : h, ni0 = last_tile ? 0 : i0 + p.tile_q;
+    next.q = t.q_side->q(t.b, nh, p.heads) + ni0 * dp;
+    next.dout = t.q_side->dout(t.b, nh, p.heads) + ni0 * dp;
+    next.tile_bytes = std::min<std::int64_t>(p.tile_q, p.nq - ni0) * dp * 4;
+  }
+  probabilities_and_ds(p, w, t.b, h, i0, nqt, t.j0, t.nkt, t.nk_pad, vis, next);
   tile::gemm_acc(t.nkt, dp, nqt, w.p, 1, t.nk_pad, w.dout, dp, w.dv, dp);  // dV += P^T dO
   tile::gemm_acc(t.nkt, dp, nqt, w.ds, 1, t.nk_pad, w.q, dp, w.dk, dp);    // dK += dS^T Q
   tile::gemm_nt(nqt, dp, t.nkt, w.ds, t.nk_pad, w.k, dp, w.dq, dp);        // C = dS K
