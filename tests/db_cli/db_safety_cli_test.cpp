@@ -84,19 +84,32 @@ TEST(DbSafety, CorruptDatabaseIsRefusedByName) {
 }
 
 // As root, permissions are not checked: the reader runs as nobody (setpriv), for whom the file and
-// its directory are read-only, so SQLite cannot create the -shm file a read-write open needs.
-std::string as_reader(const std::string& args, const TempDir& out_dir) {
+// its directory are read-only, so SQLite cannot create the -shm file a read-write open needs. nobody
+// runs a copy of burst-tune and libburst in `bin_dir` (world-readable), since the build tree may not
+// be readable by other users (a clone in a 0700 `mktemp -d` folder).
+std::string as_reader(const std::string& args, const TempDir& out_dir, const TempDir& bin_dir) {
   const std::string out = out_dir.file("out"), err = out_dir.file("err");
-  const std::string prefix = geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-  const std::string cmd = "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_RANK " + prefix +
-                          "'" BURST_TUNE_EXE "' " + args + " >'" + out + "' 2>'" + err + "'";
+  std::string exe = BURST_TUNE_EXE, prefix;
+  if (geteuid() == 0) {
+    exe = bin_dir.file("burst-tune");
+    if (!fs::exists(exe)) {
+      fs::copy_file(BURST_TUNE_EXE, exe);
+      fs::copy_file(BURST_LIB_FILE, bin_dir.file(fs::path(BURST_LIB_FILE).filename().string()));
+      fs::permissions(bin_dir.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                        fs::perms::others_read | fs::perms::others_exec);
+    }
+    prefix =
+        "LD_LIBRARY_PATH='" + bin_dir.path.string() + "' setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  const std::string cmd = "env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMIX_RANK " + prefix + "'" + exe +
+                          "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(cmd.c_str());
   return "exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + "\n" + slurp(out) +
          slurp(err);
 }
 
 TEST(DbSafety, ReadOnlyDatabaseIsReadWithoutWriteAccess) {
-  TempDir dir, out("-out");
+  TempDir dir, out("-out"), bin("-bin");
   const std::string db = dir.file("t.db");
   make_trace_db(db);
   const std::string before = slurp(db);
@@ -104,12 +117,13 @@ TEST(DbSafety, ReadOnlyDatabaseIsReadWithoutWriteAccess) {
   fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
                                 fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
   fs::permissions(out.path, fs::perms::all);
-  const std::string show = as_reader("--json show --db " + db, out);
+  const std::string show = as_reader("--json show --db " + db, out, bin);
   EXPECT_EQ(show.rfind("exit 0\n", 0), 0u) << show;
   EXPECT_NE(show.find("\"trials\""), std::string::npos) << show;
-  const std::string report = as_reader("report --db " + db, out);
+  const std::string report = as_reader("report --db " + db, out, bin);
   EXPECT_EQ(report.rfind("exit 0\n", 0), 0u) << report;
-  const std::string exported = as_reader("export --db " + db + " --trial 1 -o " + out.file("x.json"), out);
+  const std::string exported =
+      as_reader("export --db " + db + " --trial 1 -o " + out.file("x.json"), out, bin);
   EXPECT_EQ(exported.rfind("exit 0\n", 0), 0u) << exported;
   EXPECT_EQ(slurp(db), before);
   EXPECT_EQ(dir.names(), std::vector<std::string>{"t.db"}) << "no -wal/-shm file may appear";
