@@ -3,7 +3,8 @@
 //   one work item per (batch, kv head, key tile j) owns dK_j, dV_j (fp32 scratch) and loops over the
 //   group's query heads and all query tiles i:  S = Q_i K_j^T, dP = dO_i V_j^T, P = exp(S - lse),
 //   dS = scale * P * (dP - D), then dV_j += P^T dO_i, dK_j += dS^T Q_i and C = dS K_j (nq_tile x d
-//   fp32 per thread, the only dQ scratch), which is added into dq rows of tile i.
+//   fp32 per thread), which is added into the call's dq sum of tile i (see PackedQ; the sum is
+//   added into p.dq once all items are done).
 // dq is race-free and deterministic by ordering, not by per-thread copies: the items of one (batch,
 // kv head) form a chain j = 0, 1, ...; item j adds C of its step s (step = (head, query tile) in
 // loop order) only once item j - 1 has added its own (a progress counter per item,
@@ -12,8 +13,8 @@
 // and schedule. The pool hands out items in ascending order, so the lowest unfinished item never
 // waits (no deadlock); consecutive items run one step apart, the pipeline's only idle time.
 // Nothing n x n is stored: P and dS live one tile pair at a time. Q and dO are packed once per call
-// (pack_q_side: fp32 rows padded to simd::lanes, in a buffer the call's workers share), since every
-// key tile's item reads every query tile of its group.
+// (pack_q_tile: fp32 rows padded to simd::lanes, in a buffer the call's workers share), since every
+// key tile's item reads every query tile of its group; the dq sum lives next to them.
 // Compiled once per instruction-set variant (kernels/cpu_variant.hpp); cpu_backward_block and
 // cpu_compute_delta themselves, with the parameter checks, are in kernels/cpu_dispatch.cpp.
 #include <algorithm>
@@ -60,19 +61,20 @@ struct BwdScratch {   // tq = tile_q, tk = tile_kv, dp = head_dim padded to simd
   }
 };
 
-// What the step after this one (in the item's loop order) reads from L3 or memory: its packed Q and
-// dO tiles, requested into L2 while this step runs, a share per row. (Its dq rows too measured no
-// faster: bench/results/cpu-kernels.md.)
+// What the step after this one (in the item's loop order) reads from L3 or memory: its packed Q, dO
+// and dq-sum tiles, requested into L2 while this step runs, a share per row.
 struct NextStep {
   const float* q = nullptr;  // null: this is the item's last step
   const float* dout = nullptr;
-  std::int64_t tile_bytes = 0;  // of q and of dout
+  const float* dq = nullptr;
+  std::int64_t tile_bytes = 0;  // of each
 
   // Share `part` of `parts`.
   void prefetch(std::int64_t part, std::int64_t parts) const noexcept {
     if (q == nullptr) return;
     prefetch_share(q, tile_bytes, part, parts);
     prefetch_share(dout, tile_bytes, part, parts);
+    prefetch_share(dq, tile_bytes, part, parts);
   }
 };
 
@@ -111,18 +113,21 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
   }
 }
 
-// Q and dO of the block, packed once per call: for every (batch, head), nq fp32 rows of dp floats
-// (columns past d zero), Q's rows then dO's.
+// The query side of the block, packed once per call: for every (batch, head), nq fp32 rows of dp
+// floats each of Q and dO (columns past d zero), and of this call's dq sum (zeroed, then each key
+// tile's C added in chain order, then added into p.dq once at the end). Contiguous rows there,
+// rather than p.dq's rows H * d apart, keep each step's dq additions one sequential stream.
 struct PackedQ {
   float* base;
   std::int64_t nq, dp;
 
   float* q(std::int64_t b, std::int64_t h, std::int64_t heads) const {
-    return base + (b * heads + h) * 2 * nq * dp;
+    return base + (b * heads + h) * 3 * nq * dp;
   }
   float* dout(std::int64_t b, std::int64_t h, std::int64_t heads) const { return q(b, h, heads) + nq * dp; }
+  float* dq(std::int64_t b, std::int64_t h, std::int64_t heads) const { return q(b, h, heads) + 2 * nq * dp; }
   static std::int64_t floats(const BwdBlockParams& p) {
-    return p.batch * p.heads * 2 * p.nq * round_up(p.head_dim, simd::lanes);
+    return p.batch * p.heads * 3 * p.nq * round_up(p.head_dim, simd::lanes);
   }
 };
 
@@ -137,10 +142,25 @@ void pack_q_tile(const BwdBlockParams& p, const PackedQ& pq, std::int64_t item) 
             pq.q(b, h, p.heads) + i0 * pq.dp, pq.dp);
   load_rows(offset(p.dout, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f,
             pq.dout(b, h, p.heads) + i0 * pq.dp, pq.dp);
+  float* dq = pq.dq(b, h, p.heads) + i0 * pq.dp;
+  for (std::int64_t x = 0; x < nqt * pq.dp; ++x) dq[x] = 0.0f;
+}
+
+// p.dq rows of query tile `item` += the call's packed dq sum.
+void store_dq_tile(const BwdBlockParams& p, const PackedQ& pq, std::int64_t item) {
+  const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q;
+  const std::int64_t i0 = item % q_tiles * p.tile_q, bh = item / q_tiles;
+  const std::int64_t b = bh / p.heads, h = bh % p.heads, d = p.head_dim;
+  const std::int64_t nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
+  for (std::int64_t i = 0; i < nqt; ++i) {
+    float* out = p.dq + bshd(b, p.dq_batch_stride, i0 + i, p.dq_row_stride, h, d);
+    const float* sum = pq.dq(b, h, p.heads) + (i0 + i) * pq.dp;
+    for (std::int64_t x = 0; x < d; ++x) out[x] += sum[x];
+  }
 }
 
 // The ordering of dq additions (see the top of this file): done[item] = steps of `item` whose dq
-// contribution is in p.dq, and every step before those of all earlier items of its chain.
+// contribution is in the dq sum, and every step before those of all earlier items of its chain.
 struct DqChain {
   std::atomic<std::int32_t>* done;
   std::int32_t steps;  // group * query tiles: steps of one item
@@ -154,16 +174,15 @@ struct KeyTile {
   std::atomic<std::int32_t>* mine;
 };
 
-// dq rows [i0, i0 + nqt) of head h += w.dq (the step's C), once the previous key tile added its own.
+// The packed dq-sum rows [i0, i0 + nqt) of head h += w.dq (the step's C), once the previous key tile
+// added its own.
 void add_dq(const BwdBlockParams& p, const BwdScratch& w, const KeyTile& t, std::int64_t h, std::int64_t i0,
             std::int64_t nqt, std::int32_t step) {
-  const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
+  const std::int64_t dp = round_up(p.head_dim, simd::lanes);
   if (t.prev != nullptr) cpu_wait_at_least(*t.prev, step + 1);
-  for (std::int64_t i = 0; i < nqt; ++i) {
-    float* dq = p.dq + bshd(t.b, p.dq_batch_stride, i0 + i, p.dq_row_stride, h, d);
-    const float* c = w.dq + i * dp;
-    for (std::int64_t x = 0; x < d; ++x) dq[x] += c[x];
-  }
+  float* dq = t.q_side->dq(t.b, h, p.heads) + i0 * dp;
+  for (std::int64_t x = 0; x < nqt * dp; x += simd::lanes)
+    simd::store(dq + x, simd::load(dq + x) + simd::load(w.dq + x));
   cpu_publish(*t.mine, step + 1);
 }
 
@@ -181,6 +200,7 @@ void step_pair(const BwdBlockParams& p, BwdScratch& w, const KeyTile& t, std::in
     const std::int64_t nh = last_tile ? h + 1 : h, ni0 = last_tile ? 0 : i0 + p.tile_q;
     next.q = t.q_side->q(t.b, nh, p.heads) + ni0 * dp;
     next.dout = t.q_side->dout(t.b, nh, p.heads) + ni0 * dp;
+    next.dq = t.q_side->dq(t.b, nh, p.heads) + ni0 * dp;
     next.tile_bytes = std::min<std::int64_t>(p.tile_q, p.nq - ni0) * dp * 4;
   }
   probabilities_and_ds(p, w, t.b, h, i0, nqt, t.j0, t.nkt, t.nk_pad, vis, next);
@@ -264,6 +284,8 @@ void backward_block(const BwdBlockParams& p) {
       throw;
     }
   });
+  parallel_for(p.batch * p.heads * q_tiles, p.threads,
+               [&](std::int64_t item) { store_dq_tile(p, q_side, item); });
 }
 
 void compute_delta(const DeltaParams& p) {

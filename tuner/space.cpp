@@ -203,7 +203,7 @@ std::uint64_t rank_bytes(const Workload& w, const Candidate& c) {
   const auto G = static_cast<std::uint64_t>(std::max(1, w.world));
   if (w.backend == Backend::cpu) {  // the CPU kernels' packed fp32 operands, kept by each rank's thread:
     const std::uint64_t kv_block = c.schedule.cp_method == CpMethod::all_gather ? G * row_kv : row_kv;
-    bytes += 2 * std::max(kv_block, w.pass != Pass::fwd ? row_q : 0) * 4;  // K^T and V, or Q and dO
+    bytes += std::max(2 * kv_block, w.pass != Pass::fwd ? 3 * row_q : 0) * 4;  // K^T, V; or Q, dO, dq
   }
   if (c.schedule.cp_method == CpMethod::all_gather) {
     bytes += G * 2 * row_kv * e;                               // every rank's K, V
