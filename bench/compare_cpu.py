@@ -16,7 +16,8 @@ Problem: B = 1, H = 8, nq = nk = n, fp32, one rank. Per configuration (n, d, cau
 round, the three implementations run one after another, the order rotating from round to round
 (interleaved), each timing its forward and its backward separately:
   burst  bench_kernels' bm_forward / bm_backward for that shape (64 x 64 tiles; wall time per call,
-         forward mean of 2 calls, backward 1 call), a fresh process per configuration;
+         forward mean of 2 calls, backward 1 call, each after one untimed call of the same shape), a
+         fresh process per configuration;
   torch  torch.nn.functional._scaled_dot_product_attention (PyTorch 1.13's name; the math path,
          which stores the n x n weights), forward call, then out.backward(dout) timed alone;
   numpy  S = s Q K^T, softmax, O = P V; backward from the stored P: dV = P^T dO, dP = dO V^T,
