@@ -22,8 +22,8 @@ namespace burst::kernels {
 // Per-thread fp32 scratch shared by all variants: at least `floats` floats, 64-byte aligned.
 float* cpu_thread_scratch(std::int64_t floats);
 
-// One call's packed operands (kernels/cpu_forward.cpp: K^T and V of the block; cpu_backward.cpp: Q
-// and dO), shared by the call's workers: at least `floats` fp32, 64-byte aligned, owned by the calling
+// One call's packed operands (kernels/cpu_forward.cpp: K^T and V of the block; cpu_backward.cpp: Q,
+// dO and the call's dq sum), shared by the call's workers: at least `floats` fp32, 64-byte aligned, owned by the calling
 // thread and reused across its calls (like the counters below), so a call pays no page faults for it
 // once the thread has run a call as large.
 float* cpu_call_buffer(std::int64_t floats);
