@@ -23,9 +23,9 @@ namespace burst::kernels {
 float* cpu_thread_scratch(std::int64_t floats);
 
 // One call's packed operands (kernels/cpu_forward.cpp: K^T and V of the block; cpu_backward.cpp: Q,
-// dO and the call's dq sum), shared by the call's workers: at least `floats` fp32, 64-byte aligned, owned by the calling
-// thread and reused across its calls (like the counters below), so a call pays no page faults for it
-// once the thread has run a call as large.
+// dO and the call's dq sum), shared by the call's workers: at least `floats` fp32, 64-byte aligned,
+// owned by the calling thread and reused across its calls (like the counters below), so a call pays
+// no page faults for it once the thread has run a call as large.
 float* cpu_call_buffer(std::int64_t floats);
 
 // The backward's progress counters (kernels/cpu_backward.cpp): at least n of them, owned by the
