@@ -119,43 +119,48 @@ void probabilities_and_ds(const BwdBlockParams& p, BwdScratch& w, std::int64_t b
 // rather than p.dq's rows H * d apart, keep each step's dq additions one sequential stream.
 struct PackedQ {
   float* base;
-  std::int64_t nq, dp;
+  std::int64_t heads, nq, dp;
 
-  float* q(std::int64_t b, std::int64_t h, std::int64_t heads) const {
-    return base + (b * heads + h) * 3 * nq * dp;
+  explicit PackedQ(const BwdBlockParams& p)
+      : base(cpu_call_buffer(p.batch * p.heads * 3 * p.nq * round_up(p.head_dim, simd::lanes))),
+        heads(p.heads),
+        nq(p.nq),
+        dp(round_up(p.head_dim, simd::lanes)) {}
+  // Row i of head h: Q, dO, the dq sum.
+  float* q(std::int64_t b, std::int64_t h, std::int64_t i) const {
+    return base + ((b * heads + h) * 3 * nq + i) * dp;
   }
-  float* dout(std::int64_t b, std::int64_t h, std::int64_t heads) const { return q(b, h, heads) + nq * dp; }
-  float* dq(std::int64_t b, std::int64_t h, std::int64_t heads) const { return q(b, h, heads) + 2 * nq * dp; }
-  static std::int64_t floats(const BwdBlockParams& p) {
-    return p.batch * p.heads * 3 * p.nq * round_up(p.head_dim, simd::lanes);
+  float* dout(std::int64_t b, std::int64_t h, std::int64_t i) const { return q(b, h, i) + nq * dp; }
+  float* dq(std::int64_t b, std::int64_t h, std::int64_t i) const { return q(b, h, i) + 2 * nq * dp; }
+};
+
+// Query tile `item` of the block, in (batch, head, query tile) order.
+struct QueryTile {
+  std::int64_t b, h, i0, nqt;
+  QueryTile(const BwdBlockParams& p, std::int64_t item) {
+    const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q, bh = item / q_tiles;
+    b = bh / p.heads, h = bh % p.heads, i0 = item % q_tiles * p.tile_q;
+    nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
   }
 };
 
-// Packs query tile `item` (in (batch, head, query tile) order).
-void pack_q_tile(const BwdBlockParams& p, const PackedQ& pq, std::int64_t item) {
-  const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q;
-  const std::int64_t i0 = item % q_tiles * p.tile_q, bh = item / q_tiles;
-  const std::int64_t b = bh / p.heads, h = bh % p.heads, d = p.head_dim;
-  const std::int64_t nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
-  const std::int64_t off = bshd(b, p.q_batch_stride, i0, p.q_row_stride, h, d);
-  load_rows(offset(p.q, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f,
-            pq.q(b, h, p.heads) + i0 * pq.dp, pq.dp);
-  load_rows(offset(p.dout, p.dtype, off), p.dtype, p.q_row_stride, nqt, nqt, d, 1.0f,
-            pq.dout(b, h, p.heads) + i0 * pq.dp, pq.dp);
-  float* dq = pq.dq(b, h, p.heads) + i0 * pq.dp;
-  for (std::int64_t x = 0; x < nqt * pq.dp; ++x) dq[x] = 0.0f;
+// Packs query tile t (Q and dO rows) and zeroes its rows of the dq sum.
+void pack_q_tile(const BwdBlockParams& p, const PackedQ& pq, const QueryTile& t) {
+  const std::int64_t off = bshd(t.b, p.q_batch_stride, t.i0, p.q_row_stride, t.h, p.head_dim);
+  load_rows(offset(p.q, p.dtype, off), p.dtype, p.q_row_stride, t.nqt, t.nqt, p.head_dim, 1.0f,
+            pq.q(t.b, t.h, t.i0), pq.dp);
+  load_rows(offset(p.dout, p.dtype, off), p.dtype, p.q_row_stride, t.nqt, t.nqt, p.head_dim, 1.0f,
+            pq.dout(t.b, t.h, t.i0), pq.dp);
+  float* dq = pq.dq(t.b, t.h, t.i0);
+  for (std::int64_t x = 0; x < t.nqt * pq.dp; ++x) dq[x] = 0.0f;
 }
 
-// p.dq rows of query tile `item` += the call's packed dq sum.
-void store_dq_tile(const BwdBlockParams& p, const PackedQ& pq, std::int64_t item) {
-  const std::int64_t q_tiles = (p.nq + p.tile_q - 1) / p.tile_q;
-  const std::int64_t i0 = item % q_tiles * p.tile_q, bh = item / q_tiles;
-  const std::int64_t b = bh / p.heads, h = bh % p.heads, d = p.head_dim;
-  const std::int64_t nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
-  for (std::int64_t i = 0; i < nqt; ++i) {
-    float* out = p.dq + bshd(b, p.dq_batch_stride, i0 + i, p.dq_row_stride, h, d);
-    const float* sum = pq.dq(b, h, p.heads) + (i0 + i) * pq.dp;
-    for (std::int64_t x = 0; x < d; ++x) out[x] += sum[x];
+// p.dq rows of query tile t += the call's packed dq sum.
+void store_dq_tile(const BwdBlockParams& p, const PackedQ& pq, const QueryTile& t) {
+  for (std::int64_t i = 0; i < t.nqt; ++i) {
+    float* out = p.dq + bshd(t.b, p.dq_batch_stride, t.i0 + i, p.dq_row_stride, t.h, p.head_dim);
+    const float* sum = pq.dq(t.b, t.h, t.i0 + i);
+    for (std::int64_t x = 0; x < p.head_dim; ++x) out[x] += sum[x];
   }
 }
 
@@ -180,7 +185,7 @@ void add_dq(const BwdBlockParams& p, const BwdScratch& w, const KeyTile& t, std:
             std::int64_t nqt, std::int32_t step) {
   const std::int64_t dp = round_up(p.head_dim, simd::lanes);
   if (t.prev != nullptr) cpu_wait_at_least(*t.prev, step + 1);
-  float* dq = t.q_side->dq(t.b, h, p.heads) + i0 * dp;
+  float* dq = t.q_side->dq(t.b, h, i0);
   for (std::int64_t x = 0; x < nqt * dp; x += simd::lanes)
     simd::store(dq + x, simd::load(dq + x) + simd::load(w.dq + x));
   cpu_publish(*t.mine, step + 1);
@@ -191,16 +196,16 @@ void step_pair(const BwdBlockParams& p, BwdScratch& w, const KeyTile& t, std::in
                std::int32_t step, TileVisibility vis) {
   const std::int64_t dp = round_up(p.head_dim, simd::lanes);
   const std::int64_t nqt = std::min<std::int64_t>(p.tile_q, p.nq - i0);
-  w.q = t.q_side->q(t.b, h, p.heads) + i0 * dp;
-  w.dout = t.q_side->dout(t.b, h, p.heads) + i0 * dp;
+  w.q = t.q_side->q(t.b, h, i0);
+  w.dout = t.q_side->dout(t.b, h, i0);
   // The next step in loop order (the next query tile, or the group's next head), if any.
   const bool last_tile = i0 + p.tile_q >= p.nq;
   NextStep next;
   if (!last_tile || h + 1 < (t.hk + 1) * (p.heads / p.kv_heads)) {
     const std::int64_t nh = last_tile ? h + 1 : h, ni0 = last_tile ? 0 : i0 + p.tile_q;
-    next.q = t.q_side->q(t.b, nh, p.heads) + ni0 * dp;
-    next.dout = t.q_side->dout(t.b, nh, p.heads) + ni0 * dp;
-    next.dq = t.q_side->dq(t.b, nh, p.heads) + ni0 * dp;
+    next.q = t.q_side->q(t.b, nh, ni0);
+    next.dout = t.q_side->dout(t.b, nh, ni0);
+    next.dq = t.q_side->dq(t.b, nh, ni0);
     next.tile_bytes = std::min<std::int64_t>(p.tile_q, p.nq - ni0) * dp * 4;
   }
   probabilities_and_ds(p, w, t.b, h, i0, nqt, t.j0, t.nkt, t.nk_pad, vis, next);
@@ -262,9 +267,9 @@ void backward_block(const BwdBlockParams& p) {
   const std::int64_t items = p.batch * p.kv_heads * k_tiles;
   const DqChain chain{cpu_thread_counters(items), static_cast<std::int32_t>(p.heads / p.kv_heads * q_tiles)};
   for (std::int64_t x = 0; x < items; ++x) chain.done[x].store(0, std::memory_order_relaxed);
-  const PackedQ q_side{cpu_call_buffer(PackedQ::floats(p)), p.nq, round_up(p.head_dim, simd::lanes)};
+  const PackedQ q_side(p);
   parallel_for(p.batch * p.heads * q_tiles, p.threads,
-               [&](std::int64_t item) { pack_q_tile(p, q_side, item); });
+               [&](std::int64_t item) { pack_q_tile(p, q_side, QueryTile(p, item)); });
   // Items in chain order: (batch, kv head) outer, key tile inner; the pool takes them in that order.
   parallel_for(items, p.threads, [&](std::int64_t item) {
     const std::int64_t kt = item % k_tiles, bh = item / k_tiles;
@@ -285,7 +290,7 @@ void backward_block(const BwdBlockParams& p) {
     }
   });
   parallel_for(p.batch * p.heads * q_tiles, p.threads,
-               [&](std::int64_t item) { store_dq_tile(p, q_side, item); });
+               [&](std::int64_t item) { store_dq_tile(p, q_side, QueryTile(p, item)); });
 }
 
 void compute_delta(const DeltaParams& p) {

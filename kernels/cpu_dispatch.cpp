@@ -173,26 +173,30 @@ std::string cpu_kernels_description() {
   return text + ")";
 }
 
-float* cpu_thread_scratch(std::int64_t floats) {
-  thread_local std::vector<float> buffer;
-  const auto need = static_cast<std::size_t>(floats + 16);
-  if (buffer.size() < need) buffer.resize(need);
-  auto addr = reinterpret_cast<std::uintptr_t>(buffer.data());
-  addr = (addr + 63) & ~std::uintptr_t{63};
-  return reinterpret_cast<float*>(addr);
-}
-
-float* cpu_call_buffer(std::int64_t floats) {
-  thread_local std::vector<float> buffer;
+namespace {
+// At least `floats` floats of `buffer`, 64-byte aligned; growing drops the old contents (every user
+// overwrites what it uses), so nothing is copied.
+float* aligned_floats(std::vector<float>& buffer, std::int64_t floats) {
   const auto need = static_cast<std::size_t>(floats + 16);
   if (buffer.size() < need) {
     buffer.clear();
-    buffer.shrink_to_fit();  // no old contents to copy: the call overwrites what it uses
+    buffer.shrink_to_fit();
     buffer.resize(need);
   }
   auto addr = reinterpret_cast<std::uintptr_t>(buffer.data());
   addr = (addr + 63) & ~std::uintptr_t{63};
   return reinterpret_cast<float*>(addr);
+}
+}  // namespace
+
+float* cpu_thread_scratch(std::int64_t floats) {
+  thread_local std::vector<float> buffer;
+  return aligned_floats(buffer, floats);
+}
+
+float* cpu_call_buffer(std::int64_t floats) {
+  thread_local std::vector<float> buffer;
+  return aligned_floats(buffer, floats);
 }
 
 std::atomic<std::int32_t>* cpu_thread_counters(std::int64_t n) {

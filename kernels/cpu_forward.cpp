@@ -45,10 +45,11 @@ struct FwdScratch {  // one thread's tiles, tq = tile_q, tk = tile_kv, dp = head
 // and V as (nkt, dp) rows (columns past d zero), in fp32 whatever the input dtype.
 struct PackedKv {
   float* base;
-  std::int64_t k_tiles, tk, dp, tile_floats;  // tile_floats: one tile's K^T block plus its V block
+  std::int64_t kv_heads, k_tiles, tk, dp, tile_floats;  // tile_floats: one tile's K^T block + its V block
 
   PackedKv(const FwdBlockParams& p, float* buffer)
       : base(buffer),
+        kv_heads(p.kv_heads),
         k_tiles((p.nk + p.tile_kv - 1) / p.tile_kv),
         tk(p.tile_kv),
         dp(round_up(p.head_dim, simd::lanes)),
@@ -57,12 +58,11 @@ struct PackedKv {
     const PackedKv shape(p, nullptr);
     return p.batch * p.kv_heads * shape.k_tiles * shape.tile_floats;
   }
-  float* kt(std::int64_t b, std::int64_t hk, std::int64_t j0, std::int64_t kv_heads) const {
+  // The tile of key rows from j0 (a multiple of tile_kv) of kv head hk.
+  float* kt(std::int64_t b, std::int64_t hk, std::int64_t j0) const {
     return base + ((b * kv_heads + hk) * k_tiles + j0 / tk) * tile_floats;
   }
-  float* v(std::int64_t b, std::int64_t hk, std::int64_t j0, std::int64_t kv_heads) const {
-    return kt(b, hk, j0, kv_heads) + tile_floats / 2;
-  }
+  float* v(std::int64_t b, std::int64_t hk, std::int64_t j0) const { return kt(b, hk, j0) + tile_floats / 2; }
 };
 
 // Packs key tile `item` (in (batch, kv head, key tile) order).
@@ -72,10 +72,10 @@ void pack_kv_tile(const FwdBlockParams& p, const PackedKv& kv, std::int64_t item
   const std::int64_t d = p.head_dim, j0 = t * p.tile_kv;
   const std::int64_t nkt = std::min<std::int64_t>(p.tile_kv, p.nk - j0);
   const std::int64_t kv_off = bshd(b, p.kv_batch_stride, j0, p.kv_row_stride, hk, d);
-  load_transposed(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d,
-                  kv.kt(b, hk, j0, p.kv_heads), round_up(nkt, simd::lanes), thread_scratch(kv.dp));
-  load_rows(offset(p.v, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, nkt, d, 1.0f,
-            kv.v(b, hk, j0, p.kv_heads), kv.dp);
+  load_transposed(offset(p.k, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, d, kv.kt(b, hk, j0),
+                  round_up(nkt, simd::lanes), thread_scratch(kv.dp));
+  load_rows(offset(p.v, p.dtype, kv_off), p.dtype, p.kv_row_stride, nkt, nkt, d, 1.0f, kv.v(b, hk, j0),
+            kv.dp);
 }
 
 // Online softmax of query row i over one key tile: s (nk_pad scores, columns outside `keys` masked)
@@ -113,11 +113,11 @@ void key_tile(const FwdBlockParams& p, FwdScratch& w, const PackedKv& kv, std::i
   const std::int64_t d = p.head_dim, dp = round_up(d, simd::lanes);
   const TileMask mask{p.mask};
   const std::int64_t nk_pad = round_up(nkt, simd::lanes);
-  tile::gemm_nt(nqt, nk_pad, d, w.q, dp, kv.kt(b, hk, j0, p.kv_heads), nk_pad, w.s, nk_pad);
+  tile::gemm_nt(nqt, nk_pad, d, w.q, dp, kv.kt(b, hk, j0), nk_pad, w.s, nk_pad);
 
   // The next key tile's packed K^T and V (from L3 or memory) go to L2 while this one is computed,
   // a share of its lines per row of the softmax.
-  const float* next = j0 + p.tile_kv < p.nk ? kv.kt(b, hk, j0 + p.tile_kv, p.kv_heads) : nullptr;
+  const float* next = j0 + p.tile_kv < p.nk ? kv.kt(b, hk, j0 + p.tile_kv) : nullptr;
   for (std::int64_t i = 0; i < nqt; ++i) {
     prefetch_share(next, kv.tile_floats * 4, i, nqt);
     softmax_row(w, i, vis == TileVisibility::all ? RowRange{0, nkt} : mask.visible_rows(i0 + i, j0, nkt),
@@ -127,7 +127,7 @@ void key_tile(const FwdBlockParams& p, FwdScratch& w, const PackedKv& kv, std::i
   for (std::int64_t i = 0; i < nqt; ++i)
     if (w.m[i] == neg_inf)
       for (std::int64_t j = 0; j < nk_pad; ++j) w.s[i * nk_pad + j] = 0.0f;
-  tile::gemm_acc(nqt, dp, nkt, w.s, nk_pad, 1, kv.v(b, hk, j0, p.kv_heads), dp, w.acc, dp);
+  tile::gemm_acc(nqt, dp, nkt, w.s, nk_pad, 1, kv.v(b, hk, j0), dp, w.acc, dp);
 }
 
 // Merges the block result (acc / l, lse_j) of query rows [i0, i0 + nqt) into the running state.
